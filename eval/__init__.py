@@ -1,0 +1,1 @@
+"""Evaluation harness: measures through the same code path users hit."""

@@ -1,0 +1,1 @@
+"""Ingestion and the store: everything that writes the index."""

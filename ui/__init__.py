@@ -1,0 +1,1 @@
+"""The Gradio chat front end: displays what qa returns."""
