@@ -225,7 +225,6 @@ def eval_command(
             out_dir=out,
             json_path=json_path,
             conversations_path=conversations,
-            command=" ".join(["newsqa", *sys.argv[1:]]),
         )
     except NewsQAError as error:
         raise _fail(error, False) from error

@@ -126,6 +126,7 @@ class Answer:
     query: QueryInfo
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: list[Hit] | None = None  # only with debug
+    confidence: float | None = None  # only with debug: the score `abstain_threshold` is compared with
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -138,6 +139,8 @@ class Answer:
         }
         if self.retrieved is not None:
             out["retrieved"] = [h.to_dict() for h in self.retrieved]
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
         return out
 
 

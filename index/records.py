@@ -1,0 +1,125 @@
+"""Conversions between Chroma records and NewsQA types, and the `where` clauses of Filters.
+
+Usage:
+    where = filters_where(Filters(sources=["cnn.com"], published_from="2022-07-01"))
+    published_timestamp("2022-07-06")   # 1657065600, the epoch seconds stored as published_ts
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from newsqa.errors import InvalidInput, Unavailable
+from newsqa.types import Chunk, Filters
+
+SECONDS_PER_DAY = 86400
+
+
+def published_timestamp(published: str | None) -> int:
+    """Epoch seconds (UTC midnight) of an ISO date or datetime; 0 when unknown or unparsable."""
+    if not published:
+        return 0
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return 0
+    return calendar.timegm(day.timetuple())
+
+
+def filters_where(filters: Filters | None) -> dict[str, Any] | None:
+    """The Chroma `where` clause of `filters` over chunk or article metadata."""
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.published_from:
+        clauses.append({"published_ts": {"$gte": checked_ts(filters.published_from)}})
+    if filters.published_to:
+        clauses.append({"published_ts": {"$lte": checked_ts(filters.published_to) + SECONDS_PER_DAY - 1}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def checked_ts(iso: str) -> int:
+    ts = published_timestamp(iso)
+    if ts == 0:
+        raise InvalidInput(f"filter date {iso!r} is not an ISO date (YYYY-MM-DD)")
+    return ts
+
+
+def make_client(data_dir: Path, chroma_url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if chroma_url:
+            parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+            if not parsed.hostname:
+                raise InvalidInput(f"chroma_url {chroma_url!r} has no host")
+            ssl = parsed.scheme == "https"
+            port = parsed.port or (443 if ssl else 8000)
+            return chromadb.HttpClient(host=parsed.hostname, port=port, ssl=ssl, settings=settings)
+        (data_dir / "chroma").mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    except InvalidInput:
+        raise
+    except Exception as exc:
+        where = chroma_url or str(data_dir / "chroma")
+        raise Unavailable(f"cannot connect to Chroma at {where}: {exc}") from exc
+
+
+def chunk_from(chunk_id: str, text: str | None, m: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        article_id=str(m.get("article_id", "")),
+        n=int(m.get("n", 0)),
+        text=text or "",
+        start=int(m.get("start", 0)),
+        end=int(m.get("end", 0)),
+        title=str(m.get("title", "")),
+        source=str(m.get("source", "")),
+        url=m.get("url") or None,
+        published=m.get("published") or None,
+    )
+
+
+def reprints_of(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = meta.get("also_reported_by")
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def merge_reprints(existing: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = list(existing)
+    seen = {(r.get("id") or "", r.get("url") or "") for r in out}
+    for r in new:
+        key = (r.get("id") or "", r.get("url") or "")
+        if key not in seen:
+            seen.add(key)
+            out.append(dict(r))
+    return out
+
+
+def article_summary(article_id: str, m: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": article_id,
+        "title": m.get("title", ""),
+        "source": m.get("source", ""),
+        "url": m.get("url") or None,
+        "published": m.get("published") or None,
+        "author": m.get("author") or None,
+        "ingested_at": m.get("ingested_at") or None,
+        "chunks": int(m.get("chunks", 0)),
+        "also_reported_by": reprints_of(m),
+    }

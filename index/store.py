@@ -1,0 +1,522 @@
+"""The article store: Chroma is the source of truth; the BM25 index is a cache derived from it.
+
+Usage:
+    store = ArticleStore(Path(".newsqa"), dim=384, model_id=embedder.model_id)
+    with store.batch():                                  # lexical index persisted once at the end
+        store.write_article(article, chunks, embeddings, signature=minhash)
+    hits = store.dense_search(embedder.embed_query("q"), k=10, filters=Filters(sources=["cnn.com"]))
+    hits = store.lexical_search("senate vote", k=10)
+    store.vector_store                                   # llama-index ChromaVectorStore over the chunks
+
+Consistency (docs/architecture.md): chunks are written first (their ids carry the content
+version, so old and new coexist), the article record last (the commit point), then the chunks of
+older versions are deleted. Readers show a chunk only when its version is the one its article
+record names, so a crash leaves at worst invisible orphan chunks that `repair()` removes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.chunker import content_version
+from index.lexical import LexicalIndex, versions_fingerprint
+from index.records import (
+    SECONDS_PER_DAY,
+    article_summary,
+    checked_ts,
+    chunk_from,
+    filters_where,
+    make_client,
+    merge_reprints,
+    published_timestamp,
+    reprints_of,
+)
+from newsqa.errors import InvalidInput, NotFound, Unavailable
+from newsqa.types import Article, Chunk, Filters, Hit
+
+logger = logging.getLogger(__name__)
+
+
+class ArticleStore:
+    """Articles and their chunk embeddings in Chroma (embedded or server), plus a BM25 cache."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        dim: int,
+        chroma_url: str | None = None,
+        collection: str = "newsqa",
+        model_id: str = "",
+        sync_interval_s: float = 2.0,
+    ) -> None:
+        if dim < 1:
+            raise InvalidInput(f"embedding dim must be >= 1, got {dim}")
+        if len(collection) < 3:
+            raise InvalidInput(f"collection name {collection!r} must have at least 3 characters")
+        self.data_dir = Path(data_dir)
+        self.dim = dim
+        self.chroma_url = chroma_url
+        self.collection = collection
+        self.model_id = model_id
+        self.sync_interval_s = sync_interval_s
+        self._client = make_client(self.data_dir, chroma_url)
+        self._max_batch = int(self._client.get_max_batch_size())
+        self._chunks_col = self._open_collection(f"{collection}_chunks")
+        self._articles_col = self._open_collection(f"{collection}_articles")
+
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self._vector_store = ChromaVectorStore(chroma_collection=self._chunks_col)
+        self._meta: dict[str, dict[str, Any]] = {}
+        self._seen_state: tuple[int, int, int] | None = None
+        self._last_sync = 0.0
+        self._batch_depth = 0
+        self._lexical_unsaved = False
+        self._lexical = LexicalIndex(self.data_dir / "lexical" / f"{collection}.json.gz")
+        self._reload_meta()
+        self._lexical.load()
+        self._sync_lexical(save=True)
+
+    # -- opening ------------------------------------------------------------------------------
+
+    def _open_collection(self, name: str) -> Any:
+        wanted = {"model_id": self.model_id, "dim": self.dim, "generation": 0}
+        try:
+            col = self._client.get_or_create_collection(
+                name=name,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata=wanted,
+                embedding_function=None,
+            )
+        except Exception as exc:  # chromadb raises plain exceptions for connection problems
+            raise Unavailable(f"cannot open Chroma collection {name!r}: {exc}") from exc
+        meta = col.metadata or {}
+        stored_model, stored_dim = meta.get("model_id", ""), meta.get("dim")
+        if stored_dim is not None and int(stored_dim) != self.dim:
+            raise InvalidInput(
+                f"Chroma collection {name!r} holds {stored_dim}-d vectors but the embedder makes "
+                f"{self.dim}-d ones; use another collection or data dir, or re-ingest"
+            )
+        if self.model_id and stored_model and stored_model != self.model_id:
+            raise InvalidInput(
+                f"Chroma collection {name!r} was built with model {stored_model!r}, not {self.model_id!r}; "
+                "use another collection or data dir, or re-ingest"
+            )
+        return col
+
+    @property
+    def vector_store(self) -> Any:
+        """The llama-index `ChromaVectorStore` over the chunk collection."""
+        return self._vector_store
+
+    # -- in-memory view of the article records ------------------------------------------------
+
+    def _state(self) -> tuple[int, int, int]:
+        articles = self._client.get_collection(self._articles_col.name, embedding_function=None)
+        generation = int((articles.metadata or {}).get("generation", 0))
+        return articles.count(), self._chunks_col.count(), generation
+
+    def _reload_meta(self) -> None:
+        state = self._state()
+        meta: dict[str, dict[str, Any]] = {}
+        offset = 0
+        while True:
+            page = self._articles_col.get(include=["metadatas"], limit=self._max_batch, offset=offset)
+            for aid, m in zip(page["ids"], page["metadatas"], strict=True):
+                meta[aid] = dict(m or {})
+            if len(page["ids"]) < self._max_batch:
+                break
+            offset += self._max_batch
+        self._meta = meta
+        self._seen_state = state
+        self._last_sync = time.monotonic()
+
+    def _bump_generation(self) -> None:
+        metadata = {"model_id": self.model_id, "dim": self.dim, "generation": time.time_ns() // 1000}
+        self._articles_col.modify(metadata=metadata)
+        self._seen_state = None  # our own write: the next refresh re-reads cheaply anyway
+
+    def refresh(self, force: bool = False) -> bool:
+        """Re-sync the article view and the lexical index with Chroma; True when something changed."""
+        state = self._state()
+        self._last_sync = time.monotonic()
+        if not force and state == self._seen_state:
+            return False
+        before = versions_fingerprint(self.versions())
+        self._reload_meta()
+        self._sync_lexical(save=self._batch_depth == 0)
+        return versions_fingerprint(self.versions()) != before
+
+    def _maybe_sync(self) -> None:
+        if self.chroma_url and time.monotonic() - self._last_sync >= self.sync_interval_s:
+            self.refresh()
+
+    def versions(self) -> dict[str, str]:
+        """article id -> current content version (hash)."""
+        return {aid: str(m.get("content_hash", "")) for aid, m in self._meta.items()}
+
+    # -- lexical cache ------------------------------------------------------------------------
+
+    def _sync_lexical(self, save: bool) -> None:
+        """Bring the BM25 index to exactly the current article versions, fetching what it lacks."""
+        versions = self.versions()
+        if self._lexical.fingerprint == versions_fingerprint(versions):
+            return
+        have = self._lexical.versions
+        for aid in set(have) - set(versions):
+            self._lexical.remove_article(aid)
+        needed = [aid for aid, v in versions.items() if have.get(aid) != v]
+        if len(needed) > 20:
+            logger.info("lexical index: indexing %d articles from Chroma (%s)", len(needed), self.collection)
+        for i in range(0, len(needed), 100):
+            part = needed[i : i + 100]
+            by_article = self._current_chunks(part)
+            for aid in part:
+                meta = self._meta[aid]
+                self._lexical.replace_article(
+                    aid, versions[aid], by_article.get(aid, []), int(meta.get("published_ts", 0))
+                )
+        if save:
+            self._lexical.save()
+            self._lexical_unsaved = False
+        else:
+            self._lexical_unsaved = True
+
+    def _current_chunks(self, article_ids: list[str]) -> dict[str, list[Chunk]]:
+        """Chunks of the current versions of `article_ids`, in order, read from Chroma."""
+        versions = self.versions()
+        out: dict[str, list[Chunk]] = {}
+        where: dict[str, Any] = (
+            {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": article_ids}}
+        )
+        offset = 0
+        while True:
+            page = self._chunks_col.get(
+                where=where, include=["documents", "metadatas"], limit=self._max_batch, offset=offset
+            )
+            for cid, doc, m in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                if m.get("version") == versions.get(m.get("article_id")):
+                    out.setdefault(m["article_id"], []).append(chunk_from(cid, doc, m))
+            if len(page["ids"]) < self._max_batch:
+                break
+            offset += self._max_batch
+        for chunks in out.values():
+            chunks.sort(key=lambda c: c.n)
+        return out
+
+    @contextmanager
+    def batch(self) -> Iterator[ArticleStore]:
+        """Defer persisting the lexical index to the end of a multi-article write."""
+        self._batch_depth += 1
+        try:
+            yield self
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self.flush()
+
+    def flush(self) -> None:
+        if self._lexical_unsaved:
+            self._lexical.save()
+            self._lexical_unsaved = False
+
+    def _lexical_changed(self) -> None:
+        if self._batch_depth == 0:
+            self._lexical.save()
+            self._lexical_unsaved = False
+        else:
+            self._lexical_unsaved = True
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def write_article(
+        self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, *, signature: str = ""
+    ) -> None:
+        """Store one article and its chunks all-or-nothing; replaces any older version."""
+        version = content_version(article)
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        self._check_write(article, version, chunks, embeddings)
+        existing = self._chunk_ids_of(article.id)
+        new_ids = {c.id for c in chunks}
+        leftovers = [cid for cid in existing if cid in new_ids]
+        if leftovers:  # an earlier write of this very version died before its commit
+            self._delete_chunk_ids(leftovers)
+        nodes = [self._node(article, version, c, e) for c, e in zip(chunks, embeddings, strict=True)]
+        for i in range(0, len(nodes), self._max_batch):
+            self._vector_store.add(nodes[i : i + self._max_batch])
+
+        old_meta = self._meta.get(article.id, {})
+        reprints = merge_reprints(reprints_of(old_meta), article.also_reported_by)
+        mean = embeddings.mean(axis=0)
+        mean = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        meta = {
+            "title": article.title or "",
+            "source": article.source or "",
+            "url": article.url or "",
+            "published": article.published or "",
+            "published_ts": published_timestamp(article.published),
+            "author": article.author or "",
+            "ingested_at": article.ingested_at or "",
+            "content_hash": version,
+            "minhash": signature,
+            "also_reported_by": json.dumps(reprints),
+            "chunks": len(chunks),
+            "model_id": self.model_id,
+        }
+        # The commit point: from here on readers see the new version.
+        self._articles_col.upsert(
+            ids=[article.id], documents=[article.text], embeddings=[mean.tolist()], metadatas=[meta]
+        )
+        self._meta[article.id] = meta
+        self._bump_generation()
+        stale = [cid for cid in existing if cid not in new_ids]
+        if stale:
+            self._delete_chunk_ids(stale)
+        self._lexical.replace_article(article.id, version, chunks, int(meta["published_ts"]))
+        self._lexical_changed()
+
+    def _check_write(
+        self, article: Article, version: str, chunks: list[Chunk], embeddings: np.ndarray
+    ) -> None:
+        if not chunks:
+            raise InvalidInput(f"article {article.id!r}: no chunks to store (empty text?)")
+        if embeddings.shape != (len(chunks), self.dim):
+            raise InvalidInput(
+                f"article {article.id!r}: embeddings shape {embeddings.shape} does not match "
+                f"{len(chunks)} chunks x {self.dim}"
+            )
+        prefix = f"{article.id}:{version[:8]}:"
+        for c in chunks:
+            if c.article_id != article.id or not c.id.startswith(prefix):
+                raise InvalidInput(
+                    f"chunk {c.id!r} does not belong to article {article.id!r} version {version[:8]}"
+                )
+            if article.text[c.start : c.end] != c.text:
+                raise InvalidInput(f"chunk {c.id!r}: text does not match article text at [{c.start}:{c.end}]")
+
+    def _node(self, article: Article, version: str, chunk: Chunk, embedding: np.ndarray) -> Any:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        metadata = {
+            "article_id": chunk.article_id,
+            "n": chunk.n,
+            "start": chunk.start,
+            "end": chunk.end,
+            "title": chunk.title or "",
+            "source": chunk.source or "",
+            "url": chunk.url or "",
+            "published": chunk.published or "",
+            "published_ts": published_timestamp(chunk.published),
+            "version": version,
+        }
+        return TextNode(
+            id_=chunk.id,
+            text=chunk.text,
+            embedding=embedding.tolist(),
+            metadata=metadata,
+            start_char_idx=chunk.start,
+            end_char_idx=chunk.end,
+            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
+            excluded_embed_metadata_keys=list(metadata),
+            excluded_llm_metadata_keys=[k for k in metadata if k not in ("title", "source", "published")],
+        )
+
+    def _chunk_ids_of(self, article_id: str) -> list[str]:
+        ids: list[str] = []
+        offset = 0
+        while True:
+            page = self._chunks_col.get(
+                where={"article_id": article_id}, include=[], limit=self._max_batch, offset=offset
+            )
+            ids.extend(page["ids"])
+            if len(page["ids"]) < self._max_batch:
+                return ids
+            offset += self._max_batch
+
+    def _delete_chunk_ids(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), self._max_batch):
+            self._chunks_col.delete(ids=ids[i : i + self._max_batch])
+
+    def delete_article(self, article_id: str) -> bool:
+        """Remove an article (record first, so it vanishes at once), its chunks, its lexical entry."""
+        found = bool(self._articles_col.get(ids=[article_id], include=[])["ids"])
+        if found:
+            self._articles_col.delete(ids=[article_id])
+            self._bump_generation()
+        self._meta.pop(article_id, None)
+        self._delete_chunk_ids(self._chunk_ids_of(article_id))
+        if self._lexical.remove_article(article_id):
+            self._lexical_changed()
+        return found
+
+    def add_reprint(self, article_id: str, reprint: dict[str, Any]) -> None:
+        """Link another outlet's copy of the story to `article_id` ({id, source, url, title})."""
+        got = self._articles_col.get(ids=[article_id], include=["metadatas"])
+        if not got["ids"]:
+            raise NotFound(
+                f"article {article_id!r} is not in the store; cannot link reprint {reprint.get('id')!r}"
+            )
+        meta = dict(got["metadatas"][0])
+        entry = {key: reprint.get(key) or "" for key in ("id", "source", "url", "title")}
+        merged = merge_reprints(reprints_of(meta), [entry])
+        meta["also_reported_by"] = json.dumps(merged)
+        self._articles_col.update(ids=[article_id], metadatas=[meta])
+        self._meta[article_id] = meta
+        self._bump_generation()
+
+    def repair(self) -> int:
+        """Delete orphan chunks (no article record, or an older version); returns how many."""
+        self.refresh()
+        expected = sum(int(m.get("chunks", 0)) for m in self._meta.values())
+        if self._chunks_col.count() == expected:
+            return 0
+        versions = self.versions()
+        orphans: list[str] = []
+        offset = 0
+        while True:
+            page = self._chunks_col.get(include=["metadatas"], limit=self._max_batch, offset=offset)
+            for cid, m in zip(page["ids"], page["metadatas"], strict=True):
+                if m.get("version") != versions.get(m.get("article_id")):
+                    orphans.append(cid)
+            if len(page["ids"]) < self._max_batch:
+                break
+            offset += self._max_batch
+        self._delete_chunk_ids(orphans)
+        if orphans:
+            logger.info("removed %d orphan chunks from %s", len(orphans), self.collection)
+        return len(orphans)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def has_article(self, article_id: str) -> str | None:
+        """The stored content hash of `article_id`, or None."""
+        self._maybe_sync()
+        meta = self._meta.get(article_id)
+        return None if meta is None else str(meta.get("content_hash", ""))
+
+    def get_article(self, article_id: str) -> Article | None:
+        got = self._articles_col.get(ids=[article_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        m = got["metadatas"][0]
+        return Article(
+            id=article_id,
+            title=m.get("title", ""),
+            text=got["documents"][0] or "",
+            source=m.get("source", ""),
+            url=m.get("url") or None,
+            published=m.get("published") or None,
+            author=m.get("author") or None,
+            ingested_at=m.get("ingested_at") or None,
+            content_hash=m.get("content_hash", ""),
+            also_reported_by=reprints_of(m),
+        )
+
+    def list_articles(
+        self,
+        *,
+        sources: list[str] | None = None,
+        published_from: str | None = None,
+        published_to: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Article summaries, newest published first (undated last), then by id."""
+        self._maybe_sync()
+        ts_from = checked_ts(published_from) if published_from else None
+        ts_to = checked_ts(published_to) + SECONDS_PER_DAY - 1 if published_to else None
+        rows = []
+        for aid, m in list(self._meta.items()):
+            ts = int(m.get("published_ts", 0))
+            if sources and m.get("source") not in sources:
+                continue
+            if (ts_from is not None and ts < ts_from) or (ts_to is not None and ts > ts_to):
+                continue
+            rows.append((aid, m, ts))
+        rows.sort(key=lambda r: (-r[2], r[0]))
+        end = None if limit is None else offset + limit
+        return [article_summary(aid, m) for aid, m, _ in rows[offset:end]]
+
+    def signatures(self) -> dict[str, str]:
+        """article id -> MinHash signature, to rebuild the deduplicator."""
+        return {aid: str(m["minhash"]) for aid, m in self._meta.items() if m.get("minhash")}
+
+    def stats(self) -> dict[str, Any]:
+        self._maybe_sync()
+        sources: dict[str, int] = {}
+        dates = []
+        for m in list(self._meta.values()):
+            sources[m.get("source", "")] = sources.get(m.get("source", ""), 0) + 1
+            if m.get("published"):
+                dates.append(str(m["published"])[:10])
+        return {
+            "articles": len(self._meta),
+            "chunks": sum(int(m.get("chunks", 0)) for m in self._meta.values()),
+            "sources": dict(sorted(sources.items())),
+            "published_min": min(dates) if dates else None,
+            "published_max": max(dates) if dates else None,
+        }
+
+    def get_chunks(self, article_id: str) -> list[Chunk]:
+        """The chunks of the current version of `article_id`, in order."""
+        if article_id not in self._meta:
+            return []
+        return self._current_chunks([article_id]).get(article_id, [])
+
+    def get_chunk_texts(self, chunk_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(chunk_ids), self._max_batch):
+            page = self._chunks_col.get(ids=chunk_ids[i : i + self._max_batch], include=["documents"])
+            out.update(zip(page["ids"], page["documents"], strict=True))
+        return out
+
+    def dense_search(self, query_embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
+        """Top-k chunks by cosine similarity, filtered inside the Chroma query; orphans dropped."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        self._maybe_sync()
+        if k <= 0 or not self._meta:
+            return []
+        where = filters_where(filters)
+        vector = np.asarray(query_embedding, dtype=np.float32).ravel().tolist()
+        n = k
+        while True:
+            result = self._vector_store.query(
+                VectorStoreQuery(query_embedding=vector, similarity_top_k=n), where=where
+            )
+            hits = []
+            for node, similarity in zip(result.nodes, result.similarities or [], strict=True):
+                m = node.metadata
+                current = self._meta.get(m.get("article_id", ""), {}).get("content_hash")
+                if current is None or m.get("version") != current:
+                    continue
+                cosine = 1.0 + math.log(similarity) if similarity > 0 else -1.0
+                chunk = chunk_from(node.node_id, node.get_content(), m)
+                hits.append(Hit(chunk=chunk, score=cosine, scores={"dense": cosine}))
+            if len(hits) >= k or len(result.nodes) < n:
+                return hits[:k]
+            n = n * 2 + 10  # orphans took some of the places: ask for more
+
+    def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        """Top-k chunks by BM25 among those passing `filters`."""
+        self._maybe_sync()
+        kwargs: dict[str, Any] = {}
+        if filters is not None and not filters.is_empty():
+            kwargs["sources"] = filters.sources or None
+            if filters.published_from:
+                kwargs["ts_from"] = checked_ts(filters.published_from)
+            if filters.published_to:
+                kwargs["ts_to"] = checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
+        return [
+            Hit(chunk=chunk, score=score, scores={"bm25": score})
+            for chunk, score in self._lexical.search(query, k, **kwargs)
+        ]

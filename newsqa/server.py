@@ -1,0 +1,116 @@
+"""The one module that composes the HTTP API and the chat UI into a server.
+
+    app = create_server_app(Settings())     # FastAPI: the API routes, the Gradio UI at "/"
+    serve(Settings(host="0.0.0.0"))          # uvicorn, with a warning when open without API keys
+
+`uvicorn --factory newsqa.server:app_from_env` runs the same app configured from NEWSQA_* variables.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import sys
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from newsqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OPEN_BIND_WARNING = (
+    "WARNING: NewsQA is listening on {host}:{port} without API keys: anyone who can reach this address "
+    "can add and delete articles. Set NEWSQA_API_KEYS (comma-separated bearer tokens), or bind to "
+    "127.0.0.1 behind a proxy that authenticates."
+)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _ui_login(keys: list[str]) -> object:
+    """Gradio login for servers with API keys: any user name, an API key as the password."""
+    import hmac
+
+    encoded = [k.encode() for k in keys]
+
+    def check(username: str, password: str) -> bool:
+        given = (password or "").encode()
+        return any([hmac.compare_digest(given, k) for k in encoded])
+
+    return check
+
+
+def create_server_app(settings: Settings) -> FastAPI:
+    """The API of `qa.api.create_app` with the chat UI mounted at "/", on one set of services."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio stores uploads in GRADIO_TEMP_DIR: keep them inside the data dir.
+    upload_dir = Path(settings.data_dir).resolve() / "uploads" / "ui"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(upload_dir))
+
+    import gradio as gr
+
+    from qa.api import create_app
+    from qa.deps import build_services
+    from ui.app import ChatUI
+
+    services = build_services(settings)
+    app = create_app(settings, services=services)
+    ui = ChatUI(services.answerer, services.ingestor, services.store, llm_enabled=services.llm_enabled)
+    app = gr.mount_gradio_app(
+        app,
+        ui.build(),
+        path="/",
+        auth=_ui_login(settings.api_keys) if settings.api_keys else None,
+        auth_message="Sign in with any user name and one of the server's API keys as the password.",
+        max_file_size=settings.max_upload_bytes,
+        ssr_mode=False,
+        footer_links=["api"],
+    )
+    _unknown_routes_in_error_shape(app)
+    return app
+
+
+def _unknown_routes_in_error_shape(app: FastAPI) -> None:
+    """The UI mounted at "/" receives every unknown path: answer those 404/405s in the API's shape."""
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Mount
+
+    from qa.api import STATUS_CODES, error_response
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
+        message = f"no route for {request.method} {request.url.path}" if detail == "Not Found" else str(detail)
+        return error_response(status, STATUS_CODES[status], message)
+
+    for route in app.routes:
+        if isinstance(route, Mount) and route.path in ("", "/"):
+            route.app.add_exception_handler(404, handler)  # type: ignore[attr-defined]
+            route.app.add_exception_handler(405, handler)  # type: ignore[attr-defined]
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory newsqa.server:app_from_env` (settings from NEWSQA_*)."""
+    return create_server_app(Settings())
+
+
+def serve(settings: Settings) -> None:
+    """Run the server with uvicorn on settings.host:settings.port."""
+    import uvicorn
+
+    if not settings.api_keys and not is_loopback(settings.host):
+        print(OPEN_BIND_WARNING.format(host=settings.host, port=settings.port), file=sys.stderr, flush=True)
+    app = create_server_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True, log_level="info")

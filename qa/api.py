@@ -1,0 +1,176 @@
+"""The HTTP API: `create_app(settings) -> FastAPI`, OpenAPI docs at /docs.
+
+Routes: /ask and /ask/stream (qa.api_ask), /v1/chat/completions and /v1/models (qa.api_openai),
+/articles (qa.api_articles), /healthz, /readyz, /stats. Every error has one shape,
+`{"error": {"code", "message"}}`, FastAPI's own 404/405/422 included.
+
+    app = create_app(Settings())                      # builds the model and store at start-up
+    app = create_app(settings, services=services)     # or runs on objects you built (tests)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from newsqa.errors import NewsQAError, Unavailable
+from newsqa.settings import Settings
+from qa.api_articles import router as articles_router
+from qa.api_ask import router as ask_router
+from qa.api_openai import router as openai_router
+from qa.deps import ApiGuards, Services, ServicesDep, build_services, require_read_key
+from qa.schemas import ErrorResponse, HealthResponse, IngestRequest
+from qa.security import BodySizeLimitMiddleware
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES = {
+    400: "invalid_input",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 422, 429, 503)
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every failure to the one error shape; never leak a stack trace."""
+
+    @app.exception_handler(NewsQAError)
+    async def _newsqa_error(request: Request, exc: NewsQAError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, "validation_error", _validation_message(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = STATUS_CODES.get(exc.status_code, "error" if exc.status_code >= 500 else "bad_request")
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no route for {request.method} {request.url.path}"
+        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("%s %s: unexpected error", request.method, request.url.path)
+        return error_response(
+            500, "internal_error", "internal server error; the details are in the server log"
+        )
+
+
+def _ingest_request_openapi(app: FastAPI) -> None:
+    """POST /articles reads JSON or multipart by hand, so its request schemas are added here."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        ingest = IngestRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(ingest.pop("$defs", {}))
+        components["IngestRequest"] = ingest
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """The API app. Without `services`, the model and store are loaded once at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.services is None:
+            app.state.services = await run_in_threadpool(build_services, settings)
+        yield
+
+    app = FastAPI(
+        title="NewsQA",
+        summary="Question answering over news articles with exact, clickable citations.",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.services = services
+    app.state.guards = ApiGuards.from_settings(settings)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    install_error_handlers(app)
+    app.include_router(ask_router)
+    app.include_router(openai_router)
+    app.include_router(articles_router)
+    _add_health_routes(app)
+    _ingest_request_openapi(app)
+    return app
+
+
+def _add_health_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> HealthResponse:
+        """The process is up (does not touch the model or the store)."""
+        return HealthResponse(status="ok")
+
+    @app.get("/readyz", tags=["health"])
+    def readyz(request: Request) -> dict[str, Any]:
+        """The model is loaded and the store answers; 503 otherwise."""
+        services: Services | None = request.app.state.services
+        if services is None:
+            raise Unavailable("not ready: the model and the store are still loading")
+        try:
+            stats = services.store.stats()
+        except NewsQAError:
+            raise
+        except Exception as exc:
+            raise Unavailable(f"not ready: the store is unreachable ({type(exc).__name__})") from exc
+        return {"status": "ready", "articles": stats.get("articles")}
+
+    @app.get("/stats", tags=["articles"], dependencies=[Depends(require_read_key)])
+    def stats(services: ServicesDep) -> dict[str, Any]:
+        """Index counts (articles, chunks, outlets, dates) and whether generative mode is available."""
+        return {**services.store.stats(), "llm_enabled": services.llm_enabled}

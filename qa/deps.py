@@ -1,0 +1,205 @@
+"""What the HTTP API and the UI run on: one Answerer, one Ingestor and one store, built once.
+
+`build_services(settings)` loads the embedding model and opens the store a single time and hands
+the same objects to the Answerer and the Ingestor, so a write is visible to the next question.
+Endpoints get them through the `get_services` dependency (modelled on the dependency providers of
+fastapi/full-stack-fastapi-template); tests pass their own `Services` with fakes.
+
+    services = build_services(Settings())
+    app = create_app(settings, services=services)
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+
+from newsqa.errors import Unavailable
+from newsqa.settings import Settings
+from newsqa.types import Answer, Article, Filters, IngestSummary
+from qa.security import ApiKeyChecker, TokenBucketLimiter
+
+log = logging.getLogger(__name__)
+
+
+class AnswererLike(Protocol):
+    def ask(
+        self,
+        question: str,
+        *,
+        history: list[dict[str, str]] | None = None,
+        as_of: str | None = None,
+        filters: Filters | None = None,
+        choices: list[str] | None = None,
+        top_k: int | None = None,
+        mode: str = "extractive",
+        debug: bool = False,
+    ) -> Answer: ...
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: list[dict[str, str]] | None = None,
+        as_of: str | None = None,
+        filters: Filters | None = None,
+        choices: list[str] | None = None,
+        top_k: int | None = None,
+        mode: str = "extractive",
+        debug: bool = False,
+    ) -> Iterator[dict[str, Any]]: ...
+
+
+class IngestorLike(Protocol):
+    def ingest(self, items: list[str]) -> IngestSummary: ...
+
+    def ingest_articles(self, articles: list[Article]) -> IngestSummary: ...
+
+
+class StoreLike(Protocol):
+    def get_article(self, article_id: str) -> Article | None: ...
+
+    def list_articles(
+        self,
+        sources: list[str] | None = None,
+        published_from: str | None = None,
+        published_to: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]: ...
+
+    def delete_article(self, article_id: str) -> bool: ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class Services:
+    """The shared objects behind every endpoint and the UI.
+
+    `make_article(text, title=..., url=..., source=..., published=..., author=..., id=...)` turns
+    JSON input into an `Article` (index.loaders.make_article in production).
+    """
+
+    answerer: AnswererLike
+    ingestor: IngestorLike
+    store: StoreLike
+    make_article: Callable[..., Article]
+    upload_dir: Path
+    llm_enabled: bool = False
+    model_name: str = "newsqa"
+
+
+def build_services(settings: Settings) -> Services:
+    """Load the model and open the store once; the Answerer and the Ingestor share both."""
+    from index.loaders import make_article
+    from index.pipeline import build_embedder, build_ingestor, build_store
+
+    embedder = build_embedder(settings)
+    store = build_store(settings, embedder)
+    ingestor = build_ingestor(settings, embedder=embedder, store=store)
+    answerer = _shared_answerer(settings, embedder, store)
+    log.info(
+        "services ready: store %s", f"server {settings.chroma_url}" if settings.chroma_url else "embedded"
+    )
+    return Services(
+        answerer=answerer,
+        ingestor=ingestor,
+        store=store,
+        make_article=make_article,
+        upload_dir=Path(settings.data_dir) / "uploads",
+        llm_enabled=bool(settings.llm_url and settings.llm_model),
+    )
+
+
+def _shared_answerer(settings: Settings, embedder: Any, store: Any) -> AnswererLike:
+    """`qa.service.build_answerer` on the given embedder and store.
+
+    A second store object would keep its own view of the articles and miss what the Ingestor
+    writes, so the Answerer must read through the same one.
+    """
+    from qa import service
+
+    if "store" in inspect.signature(service.build_answerer).parameters:
+        return service.build_answerer(settings, embedder=embedder, store=store)  # type: ignore[call-arg]
+    from qa.search import SearchPipeline
+
+    # Same wiring as build_answerer, until it accepts an embedder and a store to share.
+    llm = None
+    if settings.llm_url and settings.llm_model:
+        from qa.generate import LLMClient
+
+        llm = LLMClient(settings.llm_url, settings.llm_model, api_key=settings.llm_api_key)
+    return service.Answerer(
+        store,
+        embedder,
+        SearchPipeline(store, embedder, mode="ours", candidates=settings.retrieve_k),
+        top_k=settings.top_k,
+        abstain_threshold=settings.abstain_threshold,
+        llm=llm,
+        max_chars=settings.max_question_chars,
+    )
+
+
+def get_services(request: Request) -> Services:
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is None:
+        raise Unavailable("the service is still starting: the model or the store is not loaded yet")
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+@dataclass
+class ApiGuards:
+    """The request limits of one app, from Settings at the edge."""
+
+    keys: ApiKeyChecker
+    limiter: TokenBucketLimiter
+    max_question_chars: int
+    max_upload_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiGuards:
+        return cls(
+            keys=ApiKeyChecker(settings.api_keys, require_for_reads=settings.require_key_for_reads),
+            limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
+            max_question_chars=settings.max_question_chars,
+            max_upload_bytes=settings.max_upload_bytes,
+        )
+
+
+def get_guards(request: Request) -> ApiGuards:
+    return request.app.state.guards
+
+
+GuardsDep = Annotated[ApiGuards, Depends(get_guards)]
+
+
+def require_read_key(request: Request, guards: GuardsDep) -> str | None:
+    return guards.keys.check(request.headers.get("authorization"), write=False)
+
+
+def require_write_key(request: Request, guards: GuardsDep) -> str | None:
+    return guards.keys.check(request.headers.get("authorization"), write=True)
+
+
+def rate_limit(
+    request: Request, guards: GuardsDep, key: Annotated[str | None, Depends(require_read_key)]
+) -> None:
+    """One token per question, per API key when the caller has a valid one, else per client IP."""
+    client = f"key:{key}" if key else f"ip:{request.client.host if request.client else 'unknown'}"
+    if not key and guards.keys.enabled:
+        # A valid key that reads do not require still identifies the caller.
+        auth = request.headers.get("authorization", "")
+        token = auth.partition(" ")[2].strip()
+        if token and guards.keys.is_valid(token):
+            client = f"key:{token}"
+    guards.limiter.acquire(client)

@@ -1,0 +1,328 @@
+"""Second-stage ranking for news questions: `NewsReranker`, a llama-index node postprocessor.
+
+No cross-encoder installs here, so the second stage scores what a reader checks first: does the
+passage (and its article's title) contain the question's names, numbers and words, as phrases,
+close together; how the first-stage retrievers rated it; whether the article has other matching
+passages; and whether it was published when the question says.
+
+Usage:
+    query = analyze_query("Sue Bird played her final game this week. Which team did she play for?")
+    query.lexical_query          # "Sue Bird Sue Bird played final game team play"  (names repeated)
+    reranker = NewsReranker(as_of=date(2022, 9, 8), window=resolve_time(question, as_of), top_n=10)
+    nodes = reranker.postprocess_nodes(fused_nodes, query_str=question)
+
+A reranker is built per request (it is a small pydantic object), so concurrent requests never share
+mutable state. The weights were fitted on the RealTime QA 2022 dev questions (docs in
+/work/notes/h4_results.md -> docs/retrieval.md); `RerankWeights` keeps them in one place.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import Stemmer
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from pydantic import ConfigDict, Field
+
+from qa.timeparse import TimeWindow
+
+# bm25s' English list plus question words and the boilerplate of news quizzes.
+_STOPWORDS = frozenset(
+    """a an and are as at be but by for if in into is it no not of on or such that the their then there
+    these they this to was will with what which who whom whose when where why how many much do does did
+    has have had been being were from its it's his her hers him he she them we our you your i me my
+    about after before than so can could would should may might also just only over under up out
+    following according week weeks recently recent latest today yesterday tonight name named called
+    known one ones these those last get got true false describes""".split()  # noqa: SIM905 - a word list reads better as text
+)
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.&-][A-Za-z0-9]+)*")
+# A run of capitalised words, allowing short joiners ("Bank of America", "Lord of the Rings").
+_CAPITALISED_RUN = re.compile(
+    r"(?:[A-Z][\w'’.&-]*|\d[\d,.]*)(?:\s+(?:(?:of|the|de|and|for|van|von|la|le|du|da)\s+)*(?:[A-Z][\w'’.&-]*))*"
+)
+_QUESTION_OPENERS = frozenset(
+    """what which who whom whose when where why how in on at after before during as with the a an this
+    these those according following name is are was were do does did has have had for from to by
+    if despite""".split()  # noqa: SIM905 - a word list reads better as text
+)
+# Sentence ends inside a question ("... at the Met Gala. Who designed it?"), not after initials ("J. K.").
+_QUESTION_SENTENCE = re.compile(r"(?<=[a-z0-9)\]”\"'’]{2}[.?!])\s+|(?<=[?!])\s+")
+_CALENDAR_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december""".split()  # noqa: SIM905 - a word list reads better as text
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    return _stemmer.stemWord(word)
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def stems_of(text: str) -> list[str]:
+    return [stem(w) for w in tokens(text)]
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """What a question asks for, in terms a passage can be checked against."""
+
+    question: str
+    # Stem -> weight: names and numbers weigh `entity_weight`, other content words 1.
+    weights: dict[str, float]
+    # Names and numbers as stem sequences ("sue bird" -> ("sue", "bird")).
+    entities: tuple[tuple[str, ...], ...]
+    # Adjacent content-word stem pairs of the question.
+    bigrams: frozenset[tuple[str, str]]
+    # The question without boilerplate, names repeated: what BM25 should see.
+    lexical_query: str
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.weights.values())
+
+
+def analyze_query(question: str, entity_weight: float = 2.0, entity_repeat: int = 2) -> QueryTerms:
+    """Content stems, names/numbers and bigrams of a question; boilerplate ("which of the following",
+    "this week") dropped. Entity stems weigh `entity_weight` and appear `entity_repeat` times in the
+    lexical query."""
+    entity_runs = _entity_runs(question)
+    entity_stems = {s for run in entity_runs for s in run}
+    weights: dict[str, float] = {}
+    words_out: list[str] = []
+    stem_seq: list[str] = []
+    for word in tokens(question):
+        lower = word.lower().replace("’", "'")
+        if lower in _STOPWORDS:
+            stem_seq.append("")
+            continue
+        s = stem(word)
+        if not s or s in _STOPWORDS:
+            stem_seq.append("")
+            continue
+        stem_seq.append(s)
+        is_entity = s in entity_stems
+        weights[s] = max(weights.get(s, 0.0), entity_weight if is_entity else 1.0)
+        words_out.extend([word] * (entity_repeat if is_entity else 1))
+    bigrams = frozenset((a, b) for a, b in zip(stem_seq, stem_seq[1:], strict=False) if a and b)
+    return QueryTerms(
+        question=question,
+        weights=weights,
+        entities=tuple(entity_runs),
+        bigrams=bigrams,
+        lexical_query=" ".join(words_out),
+    )
+
+
+def _entity_runs(question: str) -> list[tuple[str, ...]]:
+    """Capitalised word runs and numbers, as stems; a capitalised question opener is not a name."""
+    runs: list[tuple[str, ...]] = []
+    for sentence in _QUESTION_SENTENCE.split(question):
+        for match in _CAPITALISED_RUN.finditer(sentence):
+            words = [w for w in tokens(match.group(0)) if w.lower() not in _CALENDAR_WORDS]
+            # A sentence's first word is capitalised anyway: without a lexicon it is no evidence of a name.
+            if words and not sentence[: match.start()].strip(" \"'“‘(") and not words[0].isupper():
+                words = words[1:]
+            while words and words[0].lower() in _QUESTION_OPENERS:
+                words = words[1:]
+            run = tuple(stem(w) for w in words if w.lower() not in ("of", "the", "and", "for"))
+            if run:
+                runs.append(run)
+    return runs
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
+
+
+@dataclass(frozen=True)
+class PassageMatch:
+    """How well one passage (and its article title) matches a question; every field is in [0, 1]."""
+
+    coverage: float  # weighted share of question stems in the passage or title
+    title: float  # weighted share of question stems in the title
+    sentence: float  # weighted share found together in the passage's best sentence
+    entities: float  # share of the question's names/numbers found as whole phrases
+    bigrams: float  # share of the question's adjacent word pairs found adjacent
+
+
+def match_passage(query: QueryTerms, text: str, title: str) -> PassageMatch:
+    """Lexical evidence that `text` answers `query`; pure and cheap (stems are cached)."""
+    total = query.total_weight
+    if total <= 0:
+        return PassageMatch(0.0, 0.0, 0.0, 0.0, 0.0)
+    weights = query.weights
+    sentences = [stems_of(s) for s in _SENTENCE_BREAK.split(text) if s]
+    title_seq = stems_of(title)
+    title_set = set(title_seq)
+    passage_set = {s for sentence in sentences for s in sentence}
+    coverage = sum(w for s, w in weights.items() if s in passage_set or s in title_set) / total
+    title_share = sum(w for s, w in weights.items() if s in title_set) / total
+    best_sentence = 0.0
+    for sentence in sentences:
+        present = set(sentence)
+        best_sentence = max(best_sentence, sum(w for s, w in weights.items() if s in present))
+    sequence = [s for sentence in sentences for s in sentence]
+    entities = 0.0
+    if query.entities:
+        found = sum(
+            1 for run in query.entities if _contains_run(sequence, run) or _contains_run(title_seq, run)
+        )
+        entities = found / len(query.entities)
+    bigrams = 0.0
+    if query.bigrams:
+        pairs = set(zip(sequence, sequence[1:], strict=False)) | set(
+            zip(title_seq, title_seq[1:], strict=False)
+        )
+        bigrams = len(query.bigrams & pairs) / len(query.bigrams)
+    return PassageMatch(coverage, title_share, best_sentence / total, entities, bigrams)
+
+
+def _contains_run(sequence: Sequence[str], run: tuple[str, ...]) -> bool:
+    n = len(run)
+    if n == 1:
+        return run[0] in sequence
+    first = run[0]
+    return any(
+        sequence[i] == first and tuple(sequence[i : i + n]) == run for i in range(len(sequence) - n + 1)
+    )
+
+
+@dataclass(frozen=True)
+class RerankWeights:
+    """The few numbers of the second stage (fitted on the dev questions; see the module docstring)."""
+
+    bm25: float = 1.0  # BM25 score / best BM25 score among the candidates
+    dense: float = 1.0  # cosine minus the best cosine among the candidates
+    coverage: float = 0.0
+    title: float = 0.5
+    sentence: float = 0.0
+    entities: float = 0.0
+    bigrams: float = 0.5
+    recency: float = 0.5  # weight of exp(-age_days / recency_days); unknown dates get none
+    recency_days: float = 14.0
+    window: float = 0.3  # bonus inside the question's time window, widened by the margins below
+    window_before_days: int = 3
+    window_after_days: int = 3
+    article: float = 0.0  # share of an article's next-best passages added to each of its passages
+    article_passages: int = 2
+
+    def __post_init__(self) -> None:
+        if self.recency_days <= 0:
+            raise ValueError(f"recency_days must be > 0, got {self.recency_days}")
+        if self.article_passages < 0 or self.window_before_days < 0 or self.window_after_days < 0:
+            raise ValueError("article_passages and window margins must be >= 0")
+
+
+DEFAULT_WEIGHTS = RerankWeights()
+
+
+class NewsReranker(BaseNodePostprocessor):
+    """Re-scores first-stage candidates by lexical evidence, retriever scores, article support and time.
+
+    Reads `metadata["scores"]` ("bm25", "dense"), `metadata["title"]` and `metadata["published"]` of each
+    node; writes `scores["rerank"]` and `scores["time"]` and returns the best `top_n`, best first.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    as_of: date | None = Field(default=None, description="The question's date; ages count back from it.")
+    window: TimeWindow | None = Field(default=None, description="The window the question names, if any.")
+    top_n: int = Field(default=10, ge=1)
+    weights: RerankWeights = Field(default=DEFAULT_WEIGHTS)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "NewsReranker"
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        if query_bundle is None:
+            raise ValueError("NewsReranker needs the query: pass query_str or query_bundle")
+        if not nodes:
+            return []
+        query = analyze_query(query_bundle.query_str)
+        w = self.weights
+        scores = [dict(n.node.metadata.get("scores", {})) for n in nodes]
+        best_bm25 = max((s.get("bm25", 0.0) for s in scores), default=0.0)
+        dense_known = [s["dense"] for s in scores if "dense" in s]
+        best_dense = max(dense_known, default=0.0)
+        # A lexical-only candidate was not among the nearest chunks: its cosine is at most the lowest seen.
+        floor_dense = min(dense_known, default=0.0)
+        totals: list[float] = []
+        for item, s in zip(nodes, scores, strict=True):
+            meta = item.node.metadata
+            match = match_passage(query, item.node.get_content(), str(meta.get("title", "")))
+            time_score = self._time_score(meta.get("published") or None)
+            total = (
+                w.bm25 * (s.get("bm25", 0.0) / best_bm25 if best_bm25 > 0 else 0.0)
+                + w.dense * (s.get("dense", floor_dense) - best_dense)
+                + w.coverage * match.coverage
+                + w.title * match.title
+                + w.sentence * match.sentence
+                + w.entities * match.entities
+                + w.bigrams * match.bigrams
+                + time_score
+            )
+            s["time"] = time_score
+            totals.append(total)
+        totals = self._with_article_support(nodes, totals)
+        out: list[NodeWithScore] = []
+        for item, s, total in zip(nodes, scores, totals, strict=True):
+            s["rerank"] = total
+            node = item.node.model_copy()
+            node.metadata = {**item.node.metadata, "scores": s}
+            out.append(NodeWithScore(node=node, score=total))
+        out.sort(key=lambda n: -(n.score or 0.0))
+        return out[: self.top_n]
+
+    def _time_score(self, published: str | None) -> float:
+        """Recency relative to as-of plus the in-window bonus; 0 for an unknown date."""
+        if not published or self.as_of is None:
+            return 0.0
+        try:
+            day = date.fromisoformat(published[:10])
+        except ValueError:
+            return 0.0
+        w = self.weights
+        age = max((self.as_of - day).days, 0)
+        score = w.recency * math.exp(-age / w.recency_days)
+        if self.window is not None:
+            before = (self.window.start - day).days
+            after = (day - self.window.end).days
+            if before <= w.window_before_days and after <= w.window_after_days:
+                score += w.window
+        return score
+
+    def _with_article_support(self, nodes: list[NodeWithScore], totals: list[float]) -> list[float]:
+        """Add a share of the article's next-best passage scores: several matching passages
+        make an article more likely to be about the question."""
+        w = self.weights
+        if w.article <= 0 or w.article_passages <= 0:
+            return totals
+        per_article: dict[str, list[float]] = defaultdict(list)
+        for item, total in zip(nodes, totals, strict=True):
+            per_article[str(item.node.metadata.get("article_id", item.node.node_id))].append(total)
+        support = {
+            a: w.article * sum(sorted(v, reverse=True)[1 : 1 + w.article_passages])
+            for a, v in per_article.items()
+        }
+        return [
+            total + support[str(item.node.metadata.get("article_id", item.node.node_id))]
+            for item, total in zip(nodes, totals, strict=True)
+        ]

@@ -1,0 +1,220 @@
+"""Follow-up questions -> stand-alone queries, from the entities and topic of earlier turns (no LLM).
+
+Usage:
+    rewriter = QueryRewriter(SpacyParser.load())
+    history = [{"role": "user", "content": "Who is the spokesperson for the US Central Command?"},
+               {"role": "assistant", "content": "Bill Urban"}]
+    rewriter.rewrite("What did he say?", history)   # "What did Bill Urban say?"
+
+History items are {"role": "user"|"assistant", "content": str} (OpenAI style) or
+{"question": str, "answer": str} pairs. A question that needs no context comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.nlp import STOPWORDS, SpacyParser
+
+_PERSON_PRONOUNS = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s"}
+_GROUP_PRONOUNS = {"they": "", "them": "", "their": "'s", "theirs": "'s"}
+_THING_PRONOUNS = {"it": "", "its": "'s"}
+_PLACE_PRONOUNS = {"there": ""}
+_FOLLOW_UP_START = re.compile(r"^\s*(and|also|so|but|then|what about|how about|and what about)\b[\s,]*", re.I)
+_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$", re.I)
+_GROUP_LABELS = ("ORG", "NORP")
+_THING_LABELS = ("ORG", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "FAC")
+_PLACE_LABELS = ("GPE", "LOC", "FAC")
+_POSSESSIVE_HER = re.compile(r"\bher\s+(?=[a-z])")
+
+
+@dataclass
+class _Turn:
+    question: str
+    answer: str
+
+
+class QueryRewriter:
+    """Resolves pronouns and ellipsis in a follow-up against the previous question and answer."""
+
+    def __init__(self, parser: SpacyParser, max_context_terms: int = 4) -> None:
+        self.parser = parser
+        self.max_context_terms = max_context_terms
+
+    def rewrite(self, question: str, history: list[dict] | None) -> str:
+        turns = _turns(history or [])
+        if not turns:
+            return question
+        last = turns[-1]
+        m = _WHAT_ABOUT.match(question)
+        if m:
+            return self._what_about(m.group("x"), last)
+        prev_q = self.parser.parse(last.question)
+        prev_a = self.parser.parse(last.answer) if last.answer else None
+        replaced, changed, unresolved = self._resolve_pronouns(question, prev_q, prev_a)
+        stripped = _FOLLOW_UP_START.sub("", replaced, count=1)
+        if stripped != replaced:
+            stripped = stripped[:1].upper() + stripped[1:]
+            changed = True
+        if changed and not self._has_topic(stripped, prev_q, prev_a):
+            return _append_context(stripped, self._topic(prev_q, stripped))
+        if not changed and (unresolved or self._is_elliptic(stripped)):
+            return _append_context(stripped, self._topic(prev_q, stripped))
+        return stripped if changed else question
+
+    def _resolve_pronouns(
+        self, question: str, prev_q: object, prev_a: object | None
+    ) -> tuple[str, bool, bool]:
+        """The question with pronouns replaced; whether any was; whether one was left unresolved."""
+        doc = self.parser.parse(question)
+        own_entities = bool(any(e.label_ in ("PERSON", "ORG", "GPE") for e in doc.ents))
+        out: list[str] = []
+        changed = False
+        unresolved = False
+        for tok in doc:
+            low = tok.text.lower()
+            repl: str | None = None
+            for table, labels in (
+                (_PERSON_PRONOUNS, ("PERSON",)),
+                (_GROUP_PRONOUNS, _GROUP_LABELS),
+                (_THING_PRONOUNS, _THING_LABELS),
+                (_PLACE_PRONOUNS, _PLACE_LABELS),
+            ):
+                if low in table and not (own_entities and table is _PLACE_PRONOUNS):
+                    if (
+                        low == "there"
+                        and tok.i + 1 < len(doc)
+                        and doc[tok.i + 1].lower_ in ("is", "are", "was", "were")
+                    ):
+                        break  # existential "there is"
+                    if low in ("them", "those") and tok.i > 0 and doc[tok.i - 1].lower_ == "of":
+                        unresolved = True  # "how many of them": the counted thing; context is appended
+                        break
+                    ent = (
+                        _antecedent(labels, prev_q)
+                        if table is _THING_PRONOUNS
+                        else _antecedent(labels, prev_a, prev_q)
+                    )
+                    unresolved = unresolved or ent is None
+                    if ent is not None:
+                        suffix = table[low]
+                        if low == "her" and tok.tag_ == "PRP$":
+                            suffix = "'s"
+                        repl = f"in {ent}" if low == "there" else ent + suffix
+                    break
+            if repl is not None:
+                out.append(repl + tok.whitespace_)
+                changed = True
+            else:
+                out.append(tok.text_with_ws)
+        return "".join(out), changed, unresolved
+
+    @staticmethod
+    def _has_topic(question: str, prev_q: object, prev_a: object | None) -> bool:
+        low = question.lower()
+        return any(e.text.lower() in low for e in prev_q.ents)  # type: ignore[attr-defined]
+
+    def _topic(self, prev_q: object, question: str) -> list[str]:
+        """Entities, then nouns, of the previous question that the follow-up lacks."""
+        low = question.lower()
+        terms: list[str] = []
+        for e in prev_q.ents:  # type: ignore[attr-defined]
+            if e.label_ in ("DATE", "TIME", "CARDINAL", "ORDINAL") or e.text.lower() in low:
+                continue
+            terms.append(e.text)
+        ent_tokens = {t.i for e in prev_q.ents for t in e}  # type: ignore[attr-defined]
+        run: list[str] = []
+        for tok in list(prev_q) + [None]:  # type: ignore[call-overload]
+            if (
+                tok is not None
+                and tok.i not in ent_tokens
+                and tok.pos_ in ("NOUN", "PROPN", "ADJ")
+                and tok.lower_ not in STOPWORDS
+            ):
+                run.append(tok.text)
+                continue
+            if run and any(
+                t.lower() not in low for t in run
+            ):  # a noun phrase like "drone strike" the follow-up does not repeat
+                terms.append(" ".join(run))
+            run = []
+        return terms[: self.max_context_terms]
+
+    @staticmethod
+    def _is_elliptic(question: str) -> bool:
+        tokens = question.split()
+        return len(tokens) <= 3
+
+    def _what_about(self, x: str, last: _Turn) -> str:
+        """ "What about X?" asks the previous question again about X instead of its main entity."""
+        prev = self.parser.parse(last.question)
+        x_doc = self.parser.parse(x)
+        x_label = x_doc.ents[0].label_ if x_doc.ents else None
+        ents = [e for e in prev.ents if e.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")]
+        same = [e for e in ents if x_label and e.label_ == x_label]
+        text = last.question.rstrip().rstrip("?")
+        if same:
+            e = same[-1]
+            return f"{text[: e.start_char]}{x}{text[e.end_char :]}?"
+        run = _first_noun_run(prev)
+        if run is not None:
+            start, end = run
+            return f"{text[:start]}{x}{text[end:]}?"
+        return f"{text} {x}?"
+
+
+def _antecedent(labels: tuple[str, ...], *docs: object | None) -> str | None:
+    """The most recent entity with one of `labels`, the previous answer first, then the question.
+
+    A short answer that is all one name ("Hulusi Akar") counts whole, as a person.
+    """
+    for doc in docs:
+        if doc is None:
+            continue
+        tokens = [t for t in doc if not t.is_punct]  # type: ignore[attr-defined]
+        if doc is docs[0] and 1 < len(tokens) <= 5 and all(t.text[:1].isupper() for t in tokens):
+            labels_here = {e.label_ for e in doc.ents}  # type: ignore[attr-defined]
+            if "PERSON" in labels and not labels_here - {"PERSON", "ORG", "GPE", "NORP"}:
+                return doc.text.strip()  # type: ignore[attr-defined]
+        for e in reversed(doc.ents):  # type: ignore[attr-defined]
+            if e.label_ in labels:
+                return e.text
+    return None
+
+
+def _first_noun_run(doc: object) -> tuple[int, int] | None:
+    """Char span of the first run of nouns/proper nouns ("US service members"), the question's subject."""
+    run: list[object] = []
+    for tok in doc:  # type: ignore[attr-defined]
+        if tok.pos_ in ("NOUN", "PROPN") and tok.lower_ not in STOPWORDS - {"us"}:
+            run.append(tok)
+        elif run:
+            break
+    if not run:
+        return None
+    return run[0].idx, run[-1].idx + len(run[-1].text)  # type: ignore[attr-defined]
+
+
+def _append_context(question: str, terms: list[str]) -> str:
+    if not terms:
+        return question
+    body = question.rstrip().rstrip("?")
+    return f"{body} ({', '.join(terms)})?"
+
+
+def _turns(history: list[dict]) -> list[_Turn]:
+    """Pairs of (user question, the answer that followed), oldest first."""
+    turns: list[_Turn] = []
+    for item in history:
+        if not isinstance(item, dict):
+            continue
+        if "question" in item:
+            turns.append(_Turn(str(item.get("question") or ""), str(item.get("answer") or "")))
+            continue
+        role, content = item.get("role"), str(item.get("content") or "")
+        if role == "user":
+            turns.append(_Turn(content, ""))
+        elif role == "assistant" and turns and not turns[-1].answer:
+            turns[-1].answer = content
+    return [t for t in turns if t.question.strip()]

@@ -1,0 +1,254 @@
+"""Pydantic models of the HTTP API: what each endpoint takes and returns.
+
+They document the API (OpenAPI at /docs) and validate input at the edge; the answer itself is
+built by `qa.service.Answerer` and only described here.
+
+    >>> AskRequest.model_validate({"question": "Where did the drone strike take place?"}).mode
+    'extractive'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from newsqa.types import Filters
+
+MAX_HISTORY_TURNS = 50
+MAX_CHOICES = 20
+MAX_ARTICLES_PER_REQUEST = 200
+MAX_URLS_PER_REQUEST = 50
+MAX_ARTICLE_CHARS = 2_000_000
+
+
+def check_iso_date(value: str | None) -> str | None:
+    """Accept "YYYY-MM-DD" (or None); anything else is a validation error."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from exc
+
+
+IsoDate = Annotated[str, AfterValidator(check_iso_date)]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable name, e.g. `invalid_input`, `not_found`.")
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape every endpoint returns."""
+
+    error: ErrorBody
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=100_000)
+
+
+class FiltersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[str] | None = Field(None, max_length=100, description="Outlets, e.g. `usatoday.com`.")
+    published_from: IsoDate | None = Field(None, description="Inclusive ISO date.")
+    published_to: IsoDate | None = Field(None, description="Inclusive ISO date.")
+
+    def to_filters(self) -> Filters:
+        return Filters(
+            sources=self.sources, published_from=self.published_from, published_to=self.published_to
+        )
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, description="Limited to `max_question_chars` (400 above it).")
+    history: list[Message] | None = Field(None, max_length=MAX_HISTORY_TURNS)
+    top_k: int | None = Field(None, ge=1, le=50)
+    filters: FiltersIn | None = None
+    as_of: IsoDate | None = Field(None, description="ISO date that relative times are read against.")
+    choices: list[str] | None = Field(None, max_length=MAX_CHOICES)
+    mode: Literal["extractive", "generative"] = "extractive"
+    debug: bool = False
+
+
+class CitationOut(BaseModel):
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str | None = None
+    published: str | None = None
+    quote: str = Field(description="Exactly `article.text[start:end]`.")
+    start: int
+    end: int
+    score: float
+    also_reported_by: list[str] = Field(default_factory=list)
+
+
+class QueryOut(BaseModel):
+    rewritten: str
+    as_of: str
+    filters: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnswerResponse(BaseModel):
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+    related: list[CitationOut]
+    query: QueryOut
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    retrieved: list[dict[str, Any]] | None = None
+
+
+class ArticleIn(BaseModel):
+    """One article given as JSON; `text` is required, everything else is optional metadata."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_ARTICLE_CHARS)
+    title: str | None = Field(None, max_length=1000)
+    url: str | None = Field(None, max_length=4000)
+    source: str | None = Field(None, max_length=200)
+    published: IsoDate | None = None
+    author: str | None = Field(None, max_length=500)
+    id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
+
+
+class IngestRequest(BaseModel):
+    """Either `articles` (JSON) or `urls` (pages or RSS/Atom feeds to fetch), or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(default_factory=list, max_length=MAX_ARTICLES_PER_REQUEST)
+    urls: list[str] = Field(default_factory=list, max_length=MAX_URLS_PER_REQUEST)
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.lower().startswith(("http://", "https://")) or len(url) > 4000:
+                raise ValueError(f"{url[:200]!r} is not an http(s) URL")
+        return urls
+
+
+class IngestFailureOut(BaseModel):
+    item: str
+    error: str
+
+
+class IngestResponse(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    failed: list[IngestFailureOut]
+    chunks: int
+    seconds: float
+    items: list[dict[str, Any]]
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    ingested_at: str | None = None
+    content_hash: str = ""
+    also_reported_by: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ArticleListResponse(BaseModel):
+    articles: list[dict[str, Any]]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(None, description="Offset of the next page; null on the last page.")
+
+
+class DeleteResponse(BaseModel):
+    deleted: str
+
+
+class HealthResponse(BaseModel):
+    status: str
+
+
+# OpenAI-compatible chat completions.
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    # A string, or OpenAI's list of content parts ({"type": "text", "text": ...}).
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI's request; unknown OpenAI parameters (temperature, ...) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = "newsqa"
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_HISTORY_TURNS + 10)
+    stream: bool = False
+    # NewsQA extensions, for clients that can send extra body fields.
+    top_k: int | None = Field(None, ge=1, le=50)
+    filters: FiltersIn | None = None
+    as_of: IsoDate | None = None
+    mode: Literal["extractive", "generative"] = "extractive"
+
+
+class ChatChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: ChatChoiceMessage
+    finish_reason: str = "stop"
+
+
+class ChatUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatCompletionResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: ChatUsage = Field(default_factory=ChatUsage)
+    citations: list[CitationOut] = Field(description="NewsQA extension: the sources behind [n] markers.")
+    abstained: bool = False
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "newsqa"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]

@@ -1,0 +1,472 @@
+"""`Answerer.ask`: the one code path behind the CLI, `/ask`, the UI and eval.
+
+Usage:
+    answerer = build_answerer(Settings())
+    answer = answerer.ask("Who is the spokesperson for the US Central Command?", as_of="2021-08-28")
+    answer.answer, answer.citations[0].quote          # "Bill Urban", "“US military forces ... said ..."
+    for event in answerer.ask_stream("...", mode="extractive"): ...   # token events, then the answer
+
+Flow: check input -> rewrite a follow-up -> search (as_of, filters) -> fetch articles -> extract an
+answer span / pick a choice / generate -> cite exact quotes -> abstain when support is too weak.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from newsqa.errors import InvalidInput
+from newsqa.types import Answer, Article, Filters, Hit, QueryInfo
+from qa.choices import ChoicePicker
+from qa.extract import (
+    CitationBuilder,
+    Evidence,
+    Extraction,
+    Passage,
+    SentenceIndex,
+    SpanExtractor,
+    sentence_scores,
+)
+from qa.nlp import SpacyParser
+from qa.question import QuestionAnalyzer
+from qa.rewrite import QueryRewriter
+
+if TYPE_CHECKING:
+    from newsqa.settings import Settings
+    from qa.generate import LLMClient
+    from qa.search import SearchPipeline
+
+# Calibrated on the dev set (200 answerable vs 40 unanswerable questions): see docs/eval.md.
+DEFAULT_ABSTAIN_THRESHOLD = 0.24
+# With choices the question already names the candidates: weaker support suffices to pick one.
+CHOICE_THRESHOLD_FACTOR = 0.75
+# Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
+_READ_PASSAGES = 10
+_RETRIEVED_FOR_DEBUG = 20
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WH_START = re.compile(r"^(who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
+_ENGLISH_MARKERS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "is",
+        "was",
+        "who",
+        "what",
+        "which",
+        "where",
+        "when",
+        "how",
+        "why",
+        "did",
+        "does",
+        "do",
+        "are",
+        "were",
+        "for",
+        "on",
+        "with",
+        "by",
+        "that",
+        "this",
+        "has",
+        "have",
+        "will",
+        "after",
+        "its",
+        "his",
+        "her",
+        "their",
+        "from",
+        "be",
+        "been",
+    ]
+)
+
+
+class Answerer:
+    """Answers questions over an `ArticleStore` with exact citations, or abstains.
+
+    `abstain_threshold`: confidence below which the answer is withheld (None: the calibrated
+    default). `nlp`: a loaded spaCy pipeline or `SpacyParser` (None: load the model once here).
+    `llm`: an `LLMClient` for `mode="generative"`.
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        embedder: Any,
+        search: SearchPipeline,
+        *,
+        top_k: int = 5,
+        abstain_threshold: float | None = None,
+        llm: LLMClient | None = None,
+        nlp: Any = None,
+        max_chars: int = 2000,
+    ) -> None:
+        if not 1 <= top_k <= 50:
+            raise InvalidInput(f"top_k must be between 1 and 50, got {top_k}")
+        if abstain_threshold is not None and not 0.0 <= abstain_threshold <= 1.0:
+            raise InvalidInput(f"abstain_threshold must be in [0, 1], got {abstain_threshold}")
+        if max_chars < 1:
+            raise InvalidInput(f"max_chars must be >= 1, got {max_chars}")
+        self.store = store
+        self.embedder = embedder
+        self.search = search
+        self.top_k = top_k
+        self.abstain_threshold = DEFAULT_ABSTAIN_THRESHOLD if abstain_threshold is None else abstain_threshold
+        self.llm = llm
+        self.max_chars = max_chars
+        if nlp is None:
+            parser = SpacyParser.load()
+        elif isinstance(nlp, SpacyParser):
+            parser = nlp
+        else:
+            parser = SpacyParser(nlp)
+        self.parser = parser
+        self.analyzer = QuestionAnalyzer(parser)
+        self.extractor = SpanExtractor(parser)
+        self.chooser = ChoicePicker()
+        self.rewriter = QueryRewriter(parser)
+        self.citations = CitationBuilder()
+        self.sentences = SentenceIndex()
+        self._articles: OrderedDict[str, Article] = OrderedDict()
+
+    # --- public ------------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: list[dict] | None = None,
+        as_of: str | date | None = None,
+        filters: Filters | None = None,
+        choices: list[str] | None = None,
+        top_k: int | None = None,
+        mode: Literal["extractive", "generative"] = "extractive",
+        debug: bool = False,
+    ) -> Answer:
+        """Answer one question (or follow-up, given `history`) from the indexed articles."""
+        t0 = time.perf_counter()
+        question = self.clean_question(question)
+        day = parse_as_of(as_of)
+        k = self._check_top_k(top_k)
+        if mode not in ("extractive", "generative"):
+            raise InvalidInput(f"mode must be 'extractive' or 'generative', got {mode!r}")
+        if choices is not None:
+            choices = [str(c) for c in choices if str(c).strip()]
+        rewritten = self.rewriter.rewrite(question, history) if history else question
+        query = QueryInfo(
+            rewritten=rewritten, as_of=day.isoformat(), filters=(filters or Filters()).to_dict()
+        )
+        timings: dict[str, float] = {}
+        if not _looks_english(rewritten):
+            msg = "The question does not look like English; the indexed articles can only be searched in English."
+            return self._finish(Answer(msg, True, [], [], query), timings, t0, None, debug, None)
+
+        t1 = time.perf_counter()
+        result = self.search.search(rewritten, as_of=day, filters=filters, k=max(_RETRIEVED_FOR_DEBUG, k))
+        timings["retrieve"] = _ms(t1)
+        for name, value in (result.timings_ms or {}).items():
+            timings.setdefault(f"retrieve_{name}", round(float(value), 2))
+        query.filters = result.filters.to_dict() if result.filters is not None else query.filters
+        if result.time_window:
+            query.filters.setdefault("time_window", list(result.time_window))
+
+        t2 = time.perf_counter()
+        hits = list(result.hits)
+        if not hits:
+            msg = self._nothing_found_message(filters, result)
+            answer = Answer(msg, True, [], [], query)
+            timings["answer"] = _ms(t2)
+            return self._finish(answer, timings, t0, hits, debug, 0.0)
+        passages = self._passages(hits[: max(_READ_PASSAGES, k)])
+        analysed = self.analyzer.analyze(rewritten)
+        extraction: Extraction | None = None
+        if mode == "generative" and self.llm is not None:
+            from qa.generate import GenerativeAnswerer
+
+            extraction = GenerativeAnswerer(self.llm).answer(rewritten, passages[:k])
+        if extraction is None and choices:
+            extraction = self.chooser.pick(analysed, passages, choices)
+            if extraction is None:
+                closest = [
+                    Evidence(s.passage, s.start, s.end, s.score)
+                    for s in sentence_scores(analysed, passages)[:3]
+                ]
+                extraction = Extraction("", [], 0.0, closest=closest)
+        if extraction is None:
+            extraction = self.extractor.extract(analysed, passages)
+        answer = self._to_answer(extraction, passages, query, k, choices is not None)
+        timings["answer"] = _ms(t2)
+        return self._finish(answer, timings, t0, hits, debug, extraction.confidence)
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: list[dict] | None = None,
+        as_of: str | date | None = None,
+        filters: Filters | None = None,
+        choices: list[str] | None = None,
+        top_k: int | None = None,
+        mode: Literal["extractive", "generative"] = "extractive",
+        debug: bool = False,
+    ) -> Iterator[dict]:
+        """{"event": "token", "data": str} events, then {"event": "answer", "data": Answer.to_dict()}.
+
+        Generative mode streams the model's tokens as they come; the final answer event holds only
+        the sentences that survived the support check and is the one to keep.
+        """
+        if mode == "generative" and self.llm is not None:
+            yield from self._stream_generative(
+                question,
+                history=history,
+                as_of=as_of,
+                filters=filters,
+                choices=choices,
+                top_k=top_k,
+                debug=debug,
+            )
+            return
+        answer = self.ask(
+            question,
+            history=history,
+            as_of=as_of,
+            filters=filters,
+            choices=choices,
+            top_k=top_k,
+            mode="extractive",
+            debug=debug,
+        )
+        for piece in re.findall(r"\S+\s*", answer.answer):
+            yield {"event": "token", "data": piece}
+        yield {"event": "answer", "data": answer.to_dict()}
+
+    def clean_question(self, question: str) -> str:
+        """Control characters out, whitespace collapsed; empty or too long -> InvalidInput."""
+        if not isinstance(question, str):
+            raise InvalidInput(f"question must be a string, got {type(question).__name__}")
+        cleaned = "".join(
+            " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in question
+        )
+        cleaned = " ".join(cleaned.split())
+        if not cleaned:
+            raise InvalidInput("question is empty")
+        if len(cleaned) > self.max_chars:
+            raise InvalidInput(f"question is {len(cleaned)} characters long; the limit is {self.max_chars}")
+        return cleaned
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _check_top_k(self, top_k: int | None) -> int:
+        if top_k is None:
+            return self.top_k
+        if not isinstance(top_k, int) or not 1 <= top_k <= 50:
+            raise InvalidInput(f"top_k must be an integer between 1 and 50, got {top_k!r}")
+        return top_k
+
+    def _stream_generative(self, question: str, **kwargs: Any) -> Iterator[dict]:
+        from qa.generate import GenerativeAnswerer
+
+        t0 = time.perf_counter()
+        question = self.clean_question(question)
+        day = parse_as_of(kwargs.get("as_of"))
+        k = self._check_top_k(kwargs.get("top_k"))
+        history = kwargs.get("history")
+        rewritten = self.rewriter.rewrite(question, history) if history else question
+        t1 = time.perf_counter()
+        result = self.search.search(
+            rewritten, as_of=day, filters=kwargs.get("filters"), k=max(_RETRIEVED_FOR_DEBUG, k)
+        )
+        retrieve_ms = _ms(t1)
+        passages = self._passages(list(result.hits)[: max(_READ_PASSAGES, k)])
+        generator = GenerativeAnswerer(self.llm)  # type: ignore[arg-type]
+        extraction: Extraction | None = None
+        if passages:
+            for kind, value in generator.stream(rewritten, passages[:k]):
+                if kind == "token":
+                    yield {"event": "token", "data": value}
+                else:
+                    extraction = value
+        if extraction is None:
+            answer = self.ask(question, mode="extractive", **kwargs)
+        else:
+            query = QueryInfo(rewritten, day.isoformat(), result.filters.to_dict() if result.filters else {})
+            answer = self._to_answer(extraction, passages, query, k, False)
+            answer = self._finish(
+                answer,
+                {"retrieve": retrieve_ms},
+                t0,
+                list(result.hits),
+                bool(kwargs.get("debug")),
+                extraction.confidence,
+            )
+        yield {"event": "answer", "data": answer.to_dict()}
+
+    def _passages(self, hits: list[Hit]) -> list[Passage]:
+        """Hits paired with their article; a hit whose chunk no longer matches its article is dropped."""
+        out: list[Passage] = []
+        for hit in hits:
+            article = self._article(hit.chunk.article_id)
+            if article is None or article.text[hit.chunk.start : hit.chunk.end] != hit.chunk.text:
+                self._articles.pop(hit.chunk.article_id, None)
+                article = self._article(hit.chunk.article_id)
+                if article is None or article.text[hit.chunk.start : hit.chunk.end] != hit.chunk.text:
+                    continue
+            out.append(self.sentences.passage(hit, article, rank=len(out)))
+        return out
+
+    def _article(self, article_id: str) -> Article | None:
+        article = self._articles.get(article_id)
+        if article is None:
+            article = self.store.get_article(article_id)
+            if article is None:
+                return None
+            self._articles[article_id] = article
+            if len(self._articles) > 512:
+                self._articles.popitem(last=False)
+        else:
+            self._articles.move_to_end(article_id)
+        return article
+
+    def _to_answer(
+        self, ex: Extraction, passages: list[Passage], query: QueryInfo, k: int, with_choices: bool
+    ) -> Answer:
+        threshold = self.abstain_threshold * (CHOICE_THRESHOLD_FACTOR if with_choices else 1.0)
+        supported = bool(ex.support) and ex.confidence >= threshold
+        if not supported:
+            related_ev = ex.closest or [
+                Evidence(p, *p.sentences[0], p.hit.score) for p in passages[:3] if p.sentences
+            ]
+            related = self.citations.build(related_ev, limit=3)
+            about = _topic_phrase(query.rewritten)
+            msg = (
+                f"The indexed articles don't say {about}." if about else "Not found in the indexed articles."
+            )
+            return Answer(msg, True, [], related, query)
+        citations = self.citations.build(ex.support, limit=k)
+        cited = {c.article_id for c in citations}
+        related: list[Evidence] = []
+        for p in passages:
+            if p.article.id in cited or not p.sentences or len(related) >= 3:
+                continue
+            cited.add(p.article.id)
+            related.append(Evidence(p, p.hit.chunk.start, p.hit.chunk.end, p.hit.score))
+        related_citations = self.citations.build(related, start_n=len(citations) + 1)
+        return Answer(ex.answer, False, citations, related_citations, query)
+
+    def _finish(
+        self,
+        answer: Answer,
+        timings: dict[str, float],
+        t0: float,
+        hits: list[Hit] | None,
+        debug: bool,
+        confidence: float | None,
+    ) -> Answer:
+        timings.setdefault("retrieve", 0.0)
+        timings.setdefault("answer", 0.0)
+        timings["total"] = _ms(t0)
+        answer.timings_ms = timings
+        if debug:
+            answer.retrieved = list(hits or [])[:_RETRIEVED_FOR_DEBUG]
+            answer.confidence = None if confidence is None else round(float(confidence), 4)
+        return answer
+
+    def _nothing_found_message(self, filters: Filters | None, result: Any) -> str:
+        try:
+            stats = self.store.stats()
+        except Exception:
+            stats = None
+        count = _article_count(stats)
+        if count == 0:
+            return "The index is empty: add articles first."
+        if (filters is not None and not filters.is_empty()) or result.time_window:
+            return "No indexed articles match the filters or time window of the question."
+        return "Not found in the indexed articles."
+
+
+def build_answerer(settings: Settings, retrieval: str = "ours") -> Answerer:
+    """The `Answerer` for `settings`: embedder, store, search pipeline and spaCy, each loaded once."""
+    from index.pipeline import build_embedder, build_store
+    from qa.search import SearchPipeline
+
+    embedder = build_embedder(settings)
+    store = build_store(settings, embedder)
+    search = SearchPipeline(store, embedder, mode=retrieval, candidates=settings.retrieve_k)  # type: ignore[arg-type]
+    llm = None
+    if settings.llm_url and settings.llm_model:
+        from qa.generate import LLMClient
+
+        llm = LLMClient(settings.llm_url, settings.llm_model, api_key=settings.llm_api_key)
+    return Answerer(
+        store,
+        embedder,
+        search,
+        top_k=settings.top_k,
+        abstain_threshold=settings.abstain_threshold,
+        llm=llm,
+        max_chars=settings.max_question_chars,
+    )
+
+
+def parse_as_of(value: str | date | None) -> date:
+    """None -> today (UTC); "YYYY-MM-DD" or a date -> that date; anything else -> InvalidInput."""
+    if value is None:
+        return datetime.now(UTC).date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _DATE_RE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInput(f"as_of {value!r} is not a date in YYYY-MM-DD form")
+
+
+def _looks_english(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    if sum(1 for ch in letters if ch.isascii()) / len(letters) < 0.6:
+        return False
+    tokens = re.findall(r"[A-Za-z']+", text.lower())
+    return len(tokens) < 4 or any(t in _ENGLISH_MARKERS for t in tokens)
+
+
+def _topic_phrase(question: str) -> str:
+    """The asked clause for "The indexed articles don't say ...": "Who won?" -> "who won"; else ""."""
+    q = question.strip().rstrip("?").strip()
+    m = _WH_START.match(q)
+    if not m or len(q) > 160:
+        return ""
+    return q[0].lower() + q[1:]
+
+
+def _article_count(stats: Any) -> int | None:
+    if stats is None:
+        return None
+    if isinstance(stats, dict):
+        for key in ("articles", "article_count", "n_articles"):
+            if key in stats:
+                return int(stats[key])
+        return None
+    for key in ("articles", "article_count", "n_articles"):
+        if hasattr(stats, key):
+            return int(getattr(stats, key))
+    return None
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000.0, 2)

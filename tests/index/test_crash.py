@@ -1,0 +1,175 @@
+"""Crash consistency with real SIGKILLs, and concurrent ingests on one data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.embedder import FakeEmbedder
+from index.lexical import versions_fingerprint
+from index.store import ArticleStore
+from tests.index.test_pipeline import synthetic_text
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Ingests articles.json into DATA_DIR with FakeEmbedder. With PAUSE_AT=n it prints "PAUSED" and
+# sleeps just before the n-th article record is written, i.e. after that article's chunks.
+WORKER = r"""
+import json, sys, time
+from pathlib import Path
+from index.chunker import SentenceChunker
+from index.dedup import Deduplicator
+from index.embedder import FakeEmbedder
+from index.pipeline import Ingestor
+from index.store import ArticleStore
+from newsqa.types import Article
+
+data_dir, articles_path, pause_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+embedder = FakeEmbedder(dim=32)
+store = ArticleStore(data_dir, embedder.dim, model_id=embedder.model_id)
+commits = 0
+original_upsert = store._articles_col.upsert
+def upsert(*args, **kwargs):
+    global commits
+    commits += 1
+    if commits == pause_at:
+        print("PAUSED", flush=True)
+        time.sleep(120)
+    return original_upsert(*args, **kwargs)
+store._articles_col.upsert = upsert
+articles = [Article(**a) for a in json.load(open(articles_path))]
+ingestor = Ingestor(store, embedder, SentenceChunker(embedder, 60, 15), Deduplicator(), embed_batch_chunks=8,
+                    lock_timeout_s=60)
+print("START", flush=True)
+summary = ingestor.ingest_articles(articles)
+print("DONE", json.dumps(summary.to_dict()), flush=True)
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, list[dict]]:
+    articles = [
+        {
+            "id": f"c{i:02d}",
+            "title": f"Story {i}",
+            "text": synthetic_text(1000 + i, sentences=20),
+            "source": "x.com",
+            "published": "2022-07-01",
+            "content_hash": f"{i:02d}" * 32,
+        }
+        for i in range(12)
+    ]
+    path = tmp_path / "articles.json"
+    path.write_text(json.dumps(articles))
+    return path, articles
+
+
+def _start(data_dir: Path, articles_path: Path, pause_at: int = 0) -> subprocess.Popen[str]:
+    script = data_dir.parent / "worker.py"
+    script.write_text(WORKER)
+    env = dict(os.environ, PYTHONPATH=str(REPO), ANONYMIZED_TELEMETRY="False")
+    return subprocess.Popen(
+        [sys.executable, str(script), str(data_dir), str(articles_path), str(pause_at)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _wait_for(proc: subprocess.Popen[str], marker: str, timeout_s: float = 120) -> str:
+    deadline = time.monotonic() + timeout_s
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith(marker):
+            return line
+        if not line and proc.poll() is not None:
+            raise AssertionError(
+                f"worker exited {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}"
+            )
+    raise AssertionError(f"worker never printed {marker}")
+
+
+def _check_consistent(data_dir: Path) -> ArticleStore:
+    """Every visible article is complete; nothing of an uncommitted article is visible."""
+    embedder = FakeEmbedder(dim=32)
+    store = ArticleStore(data_dir, embedder.dim, model_id=embedder.model_id)
+    versions = store.versions()
+    assert store._lexical.fingerprint == versions_fingerprint(versions)
+    for aid in versions:
+        chunks = store.get_chunks(aid)
+        assert len(chunks) == int(store._meta[aid]["chunks"]) > 0
+        assert [c.n for c in chunks] == list(range(len(chunks)))
+    records = store._chunks_col.get(include=["documents", "metadatas"])
+    for cid, doc, meta in zip(records["ids"], records["documents"], records["metadatas"], strict=True):
+        visible = meta["version"] == versions.get(meta["article_id"])
+        dense = store.dense_search(embedder.embed_query(doc), k=3)
+        lexical = store.lexical_search(doc, k=3)
+        if not visible:
+            assert cid not in {h.chunk.id for h in dense + lexical}
+    return store
+
+
+class TestCrashConsistency:
+    def test_kill_between_chunks_and_commit(self, tmp_path: Path, corpus: tuple[Path, list[dict]]) -> None:
+        path, articles = corpus
+        data_dir = tmp_path / "data"
+        worker = _start(data_dir, path, pause_at=5)
+        _wait_for(worker, "PAUSED")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+
+        store = _check_consistent(data_dir)
+        assert set(store.versions()) == {a["id"] for a in articles[:4]}
+        half = articles[4]
+        assert store.has_article(half["id"]) is None
+        assert half["id"] not in {h.chunk.article_id for h in store.lexical_search(half["text"][:200], k=20)}
+        orphans = store.repair()
+        assert orphans > 0 and store.repair() == 0
+
+        rerun = _start(data_dir, path)
+        done = json.loads(_wait_for(rerun, "DONE")[len("DONE ") :])
+        rerun.wait(timeout=30)
+        assert (done["added"], done["unchanged"]) == (8, 4)
+        final = _check_consistent(data_dir)
+        assert set(final.versions()) == {a["id"] for a in articles}
+        assert final.lexical_search(half["text"][:200], k=1)[0].chunk.article_id == half["id"]
+
+    def test_kills_at_random_points(self, tmp_path: Path, corpus: tuple[Path, list[dict]]) -> None:
+        path, articles = corpus
+        data_dir = tmp_path / "data"
+        rng = random.Random(3)
+        for _ in range(2):
+            worker = _start(data_dir, path)
+            _wait_for(worker, "START")
+            time.sleep(rng.uniform(0.05, 0.6))
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=30)
+            _check_consistent(data_dir)
+        rerun = _start(data_dir, path)
+        _wait_for(rerun, "DONE")
+        rerun.wait(timeout=30)
+        assert set(_check_consistent(data_dir).versions()) == {a["id"] for a in articles}
+
+
+class TestConcurrentIngest:
+    def test_two_ingests_serialize(self, tmp_path: Path, corpus: tuple[Path, list[dict]]) -> None:
+        path, articles = corpus
+        data_dir = tmp_path / "data"
+        data_dir.mkdir()
+        first, second = _start(data_dir, path), _start(data_dir, path)
+        results = [json.loads(_wait_for(p, "DONE")[len("DONE ") :]) for p in (first, second)]
+        for p in (first, second):
+            p.wait(timeout=30)
+        assert sorted((r["added"], r["unchanged"]) for r in results) == [(0, 12), (12, 0)]
+        assert set(_check_consistent(data_dir).versions()) == {a["id"] for a in articles}

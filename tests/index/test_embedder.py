@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedder import Embedder, FakeEmbedder
+from newsqa.errors import InvalidInput
+
+SENTENCES = [
+    "The U.S. Senate passed the Inflation Reduction Act on Sunday after an all-night session.",
+    "Rafael Nadal said it's not a sure thing that he'll be healthy enough to play Nick Kyrgios.",
+    "Heavy rain flooded parts of Pakistan, displacing millions of people.",
+    "short",
+    "A much longer passage about the economy. " * 40,
+]
+
+
+class TestEmbedder:
+    def test_shape_norm_and_identity(self, real_embedder: Embedder) -> None:
+        vectors = real_embedder.embed_texts(SENTENCES)
+        assert vectors.shape == (len(SENTENCES), 384)
+        assert vectors.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        assert real_embedder.dim == 384
+        assert real_embedder.max_tokens == 254
+        assert real_embedder.model_id.endswith("@torch")
+
+    def test_rows_keep_input_order(self, real_embedder: Embedder) -> None:
+        forward = real_embedder.embed_texts(SENTENCES)
+        backward = real_embedder.embed_texts(SENTENCES[::-1])
+        np.testing.assert_allclose(forward, backward[::-1], atol=1e-5)
+
+    def test_query_matches_related_text(self, real_embedder: Embedder) -> None:
+        vectors = real_embedder.embed_texts(SENTENCES[:3])
+        query = real_embedder.embed_query("Which tennis player had an injury?")
+        assert int(np.argmax(vectors @ query)) == 1
+
+    def test_token_counting_and_offsets(self, real_embedder: Embedder) -> None:
+        text = "Unbelievably, the U.S. won."
+        offsets = real_embedder.token_offsets(text)
+        assert real_embedder.count_tokens(text) == len(offsets) > 5
+        assert all(0 <= a < b <= len(text) for a, b in offsets)
+        assert real_embedder.tokenizer is not None
+        assert real_embedder.count_tokens_batch([text, "a"]) == [len(offsets), 1]
+
+    def test_onnx_matches_torch(self, real_embedder: Embedder, onnx_embedder: Embedder) -> None:
+        torch_vectors = real_embedder.embed_texts(SENTENCES)
+        onnx_vectors = onnx_embedder.embed_texts(SENTENCES)
+        cosines = (torch_vectors * onnx_vectors).sum(axis=1)
+        assert cosines.min() >= 0.99
+        assert onnx_embedder.model_id != real_embedder.model_id
+
+    def test_cache_returns_same_vectors_without_recomputing(
+        self, tmp_path: Path, onnx_embedder: Embedder
+    ) -> None:
+        cached = Embedder(backend="onnx", cache_dir=tmp_path)
+        first = cached.embed_texts(SENTENCES[:3])
+        calls: list[int] = []
+        original = cached._encode
+        cached._encode = lambda texts: calls.append(len(texts)) or original(texts)  # type: ignore[method-assign]
+        again = cached.embed_texts(SENTENCES[:3] + ["a new sentence"])
+        np.testing.assert_allclose(again[:3], first, atol=1e-6)
+        assert calls == [1]
+        assert (tmp_path / "embeddings.sqlite").is_file()
+
+    def test_rejects_bad_config(self) -> None:
+        with pytest.raises(InvalidInput):
+            Embedder(backend="tensorflow")  # type: ignore[arg-type]
+        with pytest.raises(InvalidInput):
+            Embedder(batch_size=0)
+
+
+class TestFakeEmbedder:
+    def test_deterministic_unit_vectors(self) -> None:
+        a, b = FakeEmbedder(dim=32), FakeEmbedder(dim=32)
+        va, vb = a.embed_texts(SENTENCES), b.embed_texts(SENTENCES)
+        np.testing.assert_array_equal(va, vb)
+        np.testing.assert_allclose(np.linalg.norm(va, axis=1), 1.0, atol=1e-5)
+
+    def test_shared_words_give_higher_cosine(self) -> None:
+        fake = FakeEmbedder(dim=256)
+        query = fake.embed_query("Nadal injury Wimbledon semifinal")
+        vectors = fake.embed_texts(
+            ["Nadal has an injury before the Wimbledon semifinal", "Pakistan floods rain"]
+        )
+        assert vectors[0] @ query > vectors[1] @ query
+
+    def test_token_interface(self) -> None:
+        fake = FakeEmbedder()
+        assert fake.count_tokens("Hello, world!") == 4
+        assert fake.token_offsets("Hi there") == [(0, 2), (3, 8)]

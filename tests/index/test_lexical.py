@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+
+from index.chunker import SentenceChunker
+from index.embedder import FakeEmbedder
+from index.lexical import LexicalIndex, versions_fingerprint
+from index.store import ArticleStore
+from newsqa.types import Article, Chunk, Filters
+
+
+def _chunk(aid: str, n: int, text: str, source: str = "a.com") -> Chunk:
+    return Chunk(id=f"{aid}:v:{n}", article_id=aid, n=n, text=text, start=0, end=len(text), source=source)
+
+
+class TestLexicalIndex:
+    def test_bm25_ranking_filters_and_stemming(self, tmp_path: Path) -> None:
+        index = LexicalIndex(tmp_path / "lex.json.gz")
+        index.replace_article("a", "v1", [_chunk("a", 0, "The senators voted on the climate bill")], 100)
+        index.replace_article(
+            "b", "v1", [_chunk("b", 0, "Floods in Pakistan displaced millions", "b.com")], 200
+        )
+        index.replace_article("c", "v1", [_chunk("c", 0, "A vote on floods relief")], 0)
+        assert [c.article_id for c, _ in index.search("senator votes", k=5)] == ["a", "c"]
+        assert [c.article_id for c, _ in index.search("floods", k=5, sources=["b.com"])] == ["b"]
+        assert [c.article_id for c, _ in index.search("floods vote", k=5, ts_from=150)] == ["b"]
+        assert index.search("the of and", k=5) == []
+        assert index.search("zebra", k=5) == []
+
+    def test_save_load_round_trip_and_stamp(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        index = LexicalIndex(path)
+        index.replace_article("a", "v1", [_chunk("a", 0, "hello world")], 0)
+        index.save()
+        loaded = LexicalIndex(path)
+        assert loaded.load() and loaded.fingerprint == versions_fingerprint({"a": "v1"})
+        assert loaded.search("hello", k=1)[0][0].id == "a:v:0"
+        assert loaded.remove_article("a") and loaded.search("hello", k=1) == []
+
+    def test_torn_or_missing_file_is_not_loaded(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        assert LexicalIndex(path).load() is False
+        path.write_bytes(gzip.compress(b'{"format": 1, "fing'))
+        assert LexicalIndex(path).load() is False
+
+
+def _fill(
+    store: ArticleStore, chunker: SentenceChunker, embedder: FakeEmbedder, make: Callable[..., Article]
+) -> None:
+    with store.batch():
+        for i, text in enumerate(
+            ["Senators voted on the climate bill.", "Pakistan floods displaced millions."]
+        ):
+            article = make(id=f"a{i}", text=text * 3, source=f"s{i}.com", published=f"2022-0{i + 1}-15")
+            chunks = chunker.chunk(article)
+            store.write_article(article, chunks, embedder.embed_texts([c.text for c in chunks]))
+
+
+class TestLexicalInStore:
+    def test_rebuilt_from_chroma_when_deleted_or_stale(
+        self,
+        fake_store: ArticleStore,
+        fake_chunker: SentenceChunker,
+        fake_embedder: FakeEmbedder,
+        make_test_article: Callable[..., Article],
+    ) -> None:
+        _fill(fake_store, fake_chunker, fake_embedder, make_test_article)
+        path = fake_store._lexical.path
+        assert path.is_file()
+        path.unlink()
+        reopened = ArticleStore(fake_store.data_dir, fake_embedder.dim, model_id=fake_embedder.model_id)
+        assert path.is_file()
+        assert reopened.lexical_search("floods", k=3)[0].chunk.article_id == "a1"
+        # A stale file (built from another version set) is detected by its stamp and rebuilt.
+        stale = LexicalIndex(path)
+        stale.replace_article("a0", "old-version", [_chunk("a0", 0, "floods floods floods")], 0)
+        stale.save()
+        again = ArticleStore(fake_store.data_dir, fake_embedder.dim, model_id=fake_embedder.model_id)
+        assert [h.chunk.article_id for h in again.lexical_search("floods", k=3)] == ["a1"]
+        assert again._lexical.fingerprint == versions_fingerprint(again.versions())
+
+    def test_filters_and_batch_persists_once(
+        self,
+        fake_store: ArticleStore,
+        fake_chunker: SentenceChunker,
+        fake_embedder: FakeEmbedder,
+        make_test_article: Callable[..., Article],
+        monkeypatch,
+    ) -> None:
+        saves: list[int] = []
+        original = fake_store._lexical.save
+        monkeypatch.setattr(fake_store._lexical, "save", lambda: saves.append(1) or original())
+        _fill(fake_store, fake_chunker, fake_embedder, make_test_article)
+        assert len(saves) == 1
+        assert fake_store.lexical_search("floods", k=3, filters=Filters(sources=["s0.com"])) == []
+        hits = fake_store.lexical_search("climate floods", k=3, filters=Filters(published_to="2022-01-31"))
+        assert {h.chunk.article_id for h in hits} == {"a0"} and hits[0].scores["bm25"] > 0

@@ -1,0 +1,295 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.chunker import SentenceChunker
+from index.embedder import FakeEmbedder
+from index.store import ArticleStore, filters_where, published_timestamp
+from newsqa.errors import InvalidInput, NotFound
+from newsqa.types import Article, Filters
+
+NADAL = (
+    "Rafael Nadal said it is not a sure thing that he will be healthy enough to play Nick Kyrgios. "
+    "Nadal had abdominal pain and needed a medical timeout in the second set. "
+    "The Spaniard had battled through foot pain to win his French Open title in June."
+)
+FLOODS = (
+    "Heavy monsoon rain flooded large parts of Pakistan. Millions of people were displaced. "
+    "The government asked for international aid as the floods destroyed crops and homes."
+)
+SENATE = (
+    "The Senate passed the climate and health bill on Sunday. The vote was 51 to 50. "
+    "Vice President Kamala Harris cast the tie-breaking vote after an all-night session."
+)
+
+
+def _write(store: ArticleStore, chunker: SentenceChunker, embedder: FakeEmbedder, article: Article) -> None:
+    chunks = chunker.chunk(article)
+    store.write_article(
+        article, chunks, embedder.embed_texts([c.text for c in chunks]), signature="sig-" + article.id
+    )
+
+
+@pytest.fixture
+def filled(
+    fake_store: ArticleStore,
+    fake_chunker: SentenceChunker,
+    fake_embedder: FakeEmbedder,
+    make_test_article: Callable[..., Article],
+) -> ArticleStore:
+    for aid, text, source, published in [
+        ("nadal", NADAL, "cnn.com", "2022-07-06"),
+        ("floods", FLOODS, "usatoday.com", "2022-08-30"),
+        ("senate", SENATE, "cnn.com", None),
+    ]:
+        article = make_test_article(id=aid, text=text, source=source, published=published, title=aid.upper())
+        _write(fake_store, fake_chunker, fake_embedder, article)
+    return fake_store
+
+
+def _chunk_records(store: ArticleStore) -> dict[str, dict]:
+    got = store._chunks_col.get(include=["metadatas"])
+    return dict(zip(got["ids"], got["metadatas"], strict=True))
+
+
+class TestArticleStore:
+    def test_write_then_read_back(self, filled: ArticleStore) -> None:
+        article = filled.get_article("nadal")
+        assert article is not None and article.text == NADAL and article.source == "cnn.com"
+        assert article.published == "2022-07-06" and article.title == "NADAL"
+        assert filled.has_article("nadal") == article.content_hash
+        assert filled.has_article("missing") is None
+        chunks = filled.get_chunks("nadal")
+        assert [c.n for c in chunks] == list(range(len(chunks)))
+        assert all(c.text == NADAL[c.start : c.end] for c in chunks)
+        assert filled.get_chunk_texts([chunks[0].id]) == {chunks[0].id: chunks[0].text}
+        assert filled.signatures() == {"nadal": "sig-nadal", "floods": "sig-floods", "senate": "sig-senate"}
+
+    def test_list_stats_and_filters(self, filled: ArticleStore) -> None:
+        assert [a["id"] for a in filled.list_articles()] == ["floods", "nadal", "senate"]
+        assert [a["id"] for a in filled.list_articles(sources=["cnn.com"])] == ["nadal", "senate"]
+        assert [
+            a["id"] for a in filled.list_articles(published_from="2022-07-06", published_to="2022-07-06")
+        ] == ["nadal"]
+        assert [a["id"] for a in filled.list_articles(limit=1, offset=1)] == ["nadal"]
+        stats = filled.stats()
+        assert stats["articles"] == 3 and stats["sources"] == {"cnn.com": 2, "usatoday.com": 1}
+        assert stats["published_min"] == "2022-07-06" and stats["published_max"] == "2022-08-30"
+        assert stats["chunks"] == filled._chunks_col.count()
+
+    def test_dense_search_scores_and_chroma_filters(
+        self, filled: ArticleStore, fake_embedder: FakeEmbedder
+    ) -> None:
+        query = fake_embedder.embed_query("Nadal abdominal pain medical timeout")
+        hits = filled.dense_search(query, k=3)
+        assert hits and hits[0].chunk.article_id == "nadal"
+        assert hits[0].scores["dense"] == pytest.approx(hits[0].score)
+        assert -1.0 <= hits[-1].score <= hits[0].score <= 1.0
+        only_usa = filled.dense_search(query, k=10, filters=Filters(sources=["usatoday.com"]))
+        assert only_usa and {h.chunk.article_id for h in only_usa} == {"floods"}
+        august = filled.dense_search(
+            query, k=10, filters=Filters(published_from="2022-08-01", published_to="2022-08-30")
+        )
+        assert {h.chunk.article_id for h in august} == {"floods"}
+
+    def test_filters_become_a_where_clause(self) -> None:
+        where = filters_where(Filters(sources=["a.com"], published_to="2022-01-01"))
+        assert where == {
+            "$and": [
+                {"source": {"$in": ["a.com"]}},
+                {"published_ts": {"$lte": published_timestamp("2022-01-02") - 1}},
+            ]
+        }
+        assert filters_where(Filters()) is None
+        with pytest.raises(InvalidInput):
+            filters_where(Filters(published_from="last week"))
+
+    def test_update_replaces_every_chunk(
+        self,
+        filled: ArticleStore,
+        fake_chunker: SentenceChunker,
+        fake_embedder: FakeEmbedder,
+        make_test_article: Callable[..., Article],
+    ) -> None:
+        old_ids = {c.id for c in filled.get_chunks("nadal")}
+        new = make_test_article(
+            id="nadal", text="Nadal withdrew from Wimbledon with a torn muscle. " * 3, source="cnn.com"
+        )
+        _write(filled, fake_chunker, fake_embedder, new)
+        stored = _chunk_records(filled)
+        assert not old_ids & set(stored)
+        assert {m["version"] for m in stored.values() if m["article_id"] == "nadal"} == {new.content_hash}
+        assert filled.get_article("nadal").text == new.text  # type: ignore[union-attr]
+        lexical_ids = {h.chunk.id for h in filled.lexical_search("abdominal pain Spaniard torn muscle", k=20)}
+        assert lexical_ids and not lexical_ids & old_ids
+
+    def test_delete_removes_article_chunks_and_lexical(self, filled: ArticleStore) -> None:
+        assert filled.delete_article("floods") is True
+        assert filled.get_article("floods") is None
+        assert all(m["article_id"] != "floods" for m in _chunk_records(filled).values())
+        assert filled.lexical_search("monsoon Pakistan floods", k=5) == []
+        assert filled.delete_article("floods") is False
+
+    def test_reprints_are_linked_once(self, filled: ArticleStore) -> None:
+        reprint = {"id": "copy1", "source": "yahoo.com", "url": "https://yahoo.com/x", "title": "Copy"}
+        filled.add_reprint("nadal", reprint)
+        filled.add_reprint("nadal", reprint)
+        assert filled.get_article("nadal").also_reported_by == [reprint]  # type: ignore[union-attr]
+        assert filled.list_articles(sources=["cnn.com"])[0]["also_reported_by"] == [reprint]
+        with pytest.raises(NotFound):
+            filled.add_reprint("missing", reprint)
+
+    def test_orphan_chunks_are_invisible_and_repaired(
+        self,
+        filled: ArticleStore,
+        fake_chunker: SentenceChunker,
+        fake_embedder: FakeEmbedder,
+        make_test_article: Callable[..., Article],
+    ) -> None:
+        # Simulate a crash after the chunks of a new article were written, before its record.
+        ghost = make_test_article(
+            id="ghost", text="Nadal ghost chunk about abdominal pain and timeouts. " * 3
+        )
+        chunks = fake_chunker.chunk(ghost)
+        nodes = [
+            filled._node(ghost, ghost.content_hash, c, v)
+            for c, v in zip(chunks, fake_embedder.embed_texts([c.text for c in chunks]), strict=True)
+        ]
+        filled.vector_store.add(nodes)
+        hits = filled.dense_search(fake_embedder.embed_query(chunks[0].text), k=5)
+        assert hits and all(h.chunk.article_id != "ghost" for h in hits)
+        assert filled.repair() == len(chunks)
+        assert filled.repair() == 0
+        assert all(m["article_id"] != "ghost" for m in _chunk_records(filled).values())
+
+    def test_reopen_sees_everything_and_checks_the_model(self, filled: ArticleStore) -> None:
+        again = ArticleStore(filled.data_dir, filled.dim, model_id=filled.model_id)
+        assert again.stats() == filled.stats()
+        assert again.lexical_search("monsoon", k=1)[0].chunk.article_id == "floods"
+        with pytest.raises(InvalidInput, match="model"):
+            ArticleStore(filled.data_dir, filled.dim, model_id="other-model@torch")
+        with pytest.raises(InvalidInput, match="-d"):
+            ArticleStore(filled.data_dir, filled.dim + 1, model_id=filled.model_id)
+
+    def test_rejects_inconsistent_writes(
+        self,
+        fake_store: ArticleStore,
+        fake_chunker: SentenceChunker,
+        make_test_article: Callable[..., Article],
+    ) -> None:
+        article = make_test_article(id="a", text=NADAL)
+        chunks = fake_chunker.chunk(article)
+        with pytest.raises(InvalidInput, match="shape"):
+            fake_store.write_article(article, chunks, np.zeros((len(chunks), 5), dtype=np.float32))
+        with pytest.raises(InvalidInput, match="no chunks"):
+            fake_store.write_article(article, [], np.zeros((0, 32), dtype=np.float32))
+        assert fake_store.has_article("a") is None
+
+    def test_vector_store_is_usable_by_llama_index(
+        self, filled: ArticleStore, fake_embedder: FakeEmbedder
+    ) -> None:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        result = filled.vector_store.query(
+            VectorStoreQuery(
+                query_embedding=fake_embedder.embed_query("Senate vote").tolist(), similarity_top_k=2
+            )
+        )
+        assert len(result.nodes) == 2
+        assert {"article_id", "version", "published_ts"} <= set(result.nodes[0].metadata)
+        assert result.nodes[0].ref_doc_id == result.nodes[0].metadata["article_id"]
+
+
+class TestRealModel:
+    def test_dense_search_finds_the_right_article(
+        self, tmp_path: Path, real_embedder, make_test_article: Callable[..., Article]
+    ) -> None:
+        store = ArticleStore(tmp_path, real_embedder.dim, model_id=real_embedder.model_id)
+        chunker = SentenceChunker(real_embedder, chunk_tokens=64, overlap_tokens=16)
+        for aid, text in [("nadal", NADAL), ("floods", FLOODS), ("senate", SENATE)]:
+            article = make_test_article(id=aid, text=text)
+            chunks = chunker.chunk(article)
+            store.write_article(article, chunks, real_embedder.embed_texts([c.text for c in chunks]))
+        hits = store.dense_search(real_embedder.embed_query("Who cast the deciding vote on the bill?"), k=1)
+        assert hits[0].chunk.article_id == "senate" and hits[0].score > 0.3
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real `chroma run` server on a free port; yields its URL and stops it afterwards."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.is_file():
+        pytest.skip("the chroma CLI is not installed")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("chroma server did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+class TestChromaServer:
+    def test_second_store_sees_writes_after_refresh(
+        self,
+        tmp_path: Path,
+        chroma_server: str,
+        fake_embedder: FakeEmbedder,
+        fake_chunker: SentenceChunker,
+        make_test_article: Callable[..., Article],
+    ) -> None:
+        writer = ArticleStore(
+            tmp_path / "a", fake_embedder.dim, chroma_url=chroma_server, model_id=fake_embedder.model_id
+        )
+        reader = ArticleStore(
+            tmp_path / "b",
+            fake_embedder.dim,
+            chroma_url=chroma_server,
+            model_id=fake_embedder.model_id,
+            sync_interval_s=3600,
+        )
+        assert reader.stats()["articles"] == 0
+        _write(
+            writer, fake_chunker, fake_embedder, make_test_article(id="floods", text=FLOODS, source="x.com")
+        )
+        assert reader.lexical_search("monsoon", k=1) == []  # not yet synced
+        assert reader.refresh() is True
+        assert reader.refresh() is False
+        assert reader.has_article("floods") == writer.has_article("floods")
+        assert reader.lexical_search("monsoon", k=1)[0].chunk.article_id == "floods"
+        assert reader.dense_search(fake_embedder.embed_query(FLOODS), k=1)[0].chunk.article_id == "floods"
+        # Automatic sync on search once the interval has passed.
+        reader.sync_interval_s = 0.0
+        writer.delete_article("floods")
+        assert reader.lexical_search("monsoon", k=1) == []
+        assert reader.stats()["articles"] == 0

@@ -1,0 +1,187 @@
+"""Extractive answering over the seed article (real spaCy, real store, real embedder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.metrics import contains_answer, exact_match
+from newsqa.types import Article, Chunk, Hit
+from qa.extract import CitationBuilder, Evidence, SentenceIndex
+from qa.nlp import split_sentences
+from qa.question import QuestionAnalyzer
+
+AS_OF = "2021-08-28"
+
+
+class TestQuestionAnalyzer:
+    @pytest.mark.parametrize(
+        ("question", "kind", "label", "target"),
+        [
+            ("Which team did Sue Bird play for?", "which", "ORG", "team"),
+            ("In which UK city is the conference taking place?", "which", "GPE", "city"),
+            ("Which state's capital city is facing a water crisis?", "which", "GPE", "state"),
+            ("Who is the spokesman for US Central Command?", "who", "PERSON", None),
+            ("When did Kabul fall to the Taliban?", "when", "DATE", None),
+            ("How many Taliban fighters died in the attacks?", "how_many", "CARDINAL", "Taliban"),
+            ("What year did Internet Explorer debut?", "what", "DATE", "year"),
+        ],
+    )
+    def test_answer_type(
+        self, spacy_parser, question: str, kind: str, label: str, target: str | None
+    ) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(question)
+        assert q.kind == kind
+        assert label in q.labels
+        if target is not None and kind != "how_many":
+            assert q.target == target
+
+    def test_names_weigh_more_than_plain_words(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Which team did Sue Bird play for?")
+        assert q.weights["bird"] > q.weights["play"] > q.weights["team"]
+
+    def test_candidate_in_question_is_excluded(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Who did Lloyd J. Austin telephone?")
+        assert q.contains("Lloyd J. Austin")
+        assert not q.contains("Hulusi Akar")
+
+
+class TestSentenceSplitting:
+    def test_offsets_slice_the_text(self) -> None:
+        text = "Capt. Bill Urban said it. The U.S. military struck on Saturday.\n\nOver 100 people died."
+        spans = split_sentences(text)
+        assert [text[s:e] for s, e in spans] == [
+            "Capt. Bill Urban said it.",
+            "The U.S. military struck on Saturday.",
+            "Over 100 people died.",
+        ]
+
+
+class TestSeedExtraction:
+    @pytest.mark.parametrize(
+        ("question", "gold"),
+        [
+            ("Who is the spokesman for US Central Command that announced the strike?", "Bill Urban"),
+            (
+                "Who told a Friday afternoon briefing that militants were planning another attack in Kabul?",
+                "Jen Psaki",
+            ),
+            ("In which Afghan province did the unmanned airstrike take place?", "Nangarhar"),
+            ("When did Kabul fall to the Taliban?", "mid-August"),
+            ("How many Taliban fighters died in the attacks?", "22"),
+            ("How many American service members were killed in the airport attacks?", "13"),
+        ],
+    )
+    def test_who_where_when_how_many(self, seed_answerer, question: str, gold: str) -> None:
+        answer = seed_answerer.ask(question, as_of=AS_OF)
+        assert not answer.abstained, answer.answer
+        assert exact_match(answer.answer, [gold]) == 1.0, answer.answer
+        assert answer.answer in answer.citations[0].quote
+
+    def test_most_seed_questions_are_answered(self, seed_answerer, seed_questions) -> None:
+        answerable = [q for q in seed_questions if q["answerable"]]
+        right = sum(
+            contains_answer(seed_answerer.ask(q["question"], as_of=q["asked_at"]).answer, q["answers"])
+            for q in answerable
+        )
+        assert right / len(answerable) >= 0.7
+
+
+class TestCitationIntegrity:
+    def test_quotes_slice_the_stored_article(self, seed_answerer, seed_store, seed_questions) -> None:
+        article_text = {}
+        for q in seed_questions:
+            answer = seed_answerer.ask(q["question"], as_of=q["asked_at"], choices=q.get("choices"))
+            for c in answer.citations + answer.related:
+                if c.article_id not in article_text:
+                    article_text[c.article_id] = seed_store.get_article(c.article_id).text
+                assert c.quote == article_text[c.article_id][c.start : c.end]
+            if not answer.abstained:
+                assert answer.citations, q["question"]
+                assert answer.answer.lower() in answer.citations[0].quote.lower()
+                assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+    def test_teaser_block_is_never_quoted(self, seed_answerer) -> None:
+        answer = seed_answerer.ask("Why has Pakistan's stock market been bullish?", as_of=AS_OF)
+        for c in answer.citations + answer.related:
+            assert "stock market" not in c.quote
+
+
+class TestChoices:
+    @pytest.mark.parametrize(
+        ("question", "choices", "gold"),
+        [
+            (
+                "Which country is helping move US citizens out of Afghanistan?",
+                ["Pakistan", "Qatar", "Uzbekistan"],
+                "Qatar",
+            ),
+            ("How many Taliban fighters died in the attacks?", ["13", "22", "8", "35"], "22"),
+            (
+                "Which newspaper compared Biden's vow with warnings made after 9/11?",
+                ["Washington Post", "New York Times", "Los Angeles Times"],
+                "New York Times",
+            ),
+        ],
+    )
+    def test_best_supported_choice(self, seed_answerer, question: str, choices: list[str], gold: str) -> None:
+        answer = seed_answerer.ask(question, as_of=AS_OF, choices=choices)
+        assert not answer.abstained
+        assert answer.answer == gold
+        assert gold in answer.citations[0].quote
+
+    def test_choice_named_in_question_gets_no_credit(self, seed_answerer) -> None:
+        answer = seed_answerer.ask(
+            "Which country did the Pentagon chief thank besides Qatar?",
+            as_of=AS_OF,
+            choices=["Qatar", "Turkey"],
+        )
+        assert answer.answer == "Turkey"
+
+    def test_no_supported_choice_abstains(self, seed_answerer) -> None:
+        answer = seed_answerer.ask(
+            "Which team won the World Cup?", as_of=AS_OF, choices=["Brazil", "Argentina", "Germany"]
+        )
+        assert answer.abstained
+
+
+class TestAbstention:
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "What does the New Energy Vehicle policy do?",
+            "What does the New Energy Vehicle policy aim to ensure by 2030?",
+            "What did the audit of polio funds at federal and provincial levels find?",
+            "Which ally was dragged into unfounded conspiracies, harming Pakistan's foreign policy?",
+        ],
+    )
+    def test_teaser_questions_abstain(self, seed_answerer, question: str) -> None:
+        answer = seed_answerer.ask(question, as_of=AS_OF)
+        assert answer.abstained
+        assert answer.answer.startswith(("The indexed articles don't say", "Not found"))
+        assert answer.citations == []
+
+
+def _passage(article: Article, chunk_text: str, rank: int):
+    start = article.text.index(chunk_text)
+    chunk = Chunk(f"{article.id}:0", article.id, 0, chunk_text, start, start + len(chunk_text))
+    return SentenceIndex().passage(Hit(chunk, 1.0), article, rank)
+
+
+class TestCitationBuilder:
+    def test_identical_quotes_from_two_articles_collapse(self) -> None:
+        text = "The storm hit Florida on Wednesday."
+        a = Article("a", "Storm", text, source="cnn.com")
+        b = Article("b", "Storm", text, source="usatoday.com", also_reported_by=[{"source": "apnews.com"}])
+        pa, pb = _passage(a, text, 0), _passage(b, text, 1)
+        cites = CitationBuilder().build([Evidence(pa, 0, len(text), 0.9), Evidence(pb, 0, len(text), 0.8)])
+        assert len(cites) == 1
+        assert cites[0].also_reported_by == ["usatoday.com", "apnews.com"]
+
+    def test_reprints_are_listed(self) -> None:
+        text = "Rates rose again."
+        a = Article(
+            "a", "Rates", text, source="cnn.com", also_reported_by=[{"id": "x", "source": "wral.com"}]
+        )
+        cites = CitationBuilder().build([Evidence(_passage(a, text, 0), 0, len(text), 1.0)])
+        assert cites[0].also_reported_by == ["wral.com"]
+        assert cites[0].quote == text

@@ -1,0 +1,148 @@
+"""`Answerer.ask`/`ask_stream`: input checks, time, abstentions, debug output, the answer shape."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index.embedder import FakeEmbedder
+from index.store import ArticleStore
+from newsqa.errors import InvalidInput
+from newsqa.types import Filters
+from qa.search import SearchPipeline
+from qa.service import Answerer, parse_as_of
+
+AS_OF = "2021-08-28"
+
+
+class TestInputChecks:
+    @pytest.mark.parametrize("question", ["", "   ", "\n\t", "\x00\x01"])
+    def test_empty_question(self, seed_answerer: Answerer, question: str) -> None:
+        with pytest.raises(InvalidInput, match="empty"):
+            seed_answerer.ask(question, as_of=AS_OF)
+
+    def test_too_long_question(self, seed_answerer: Answerer) -> None:
+        with pytest.raises(InvalidInput, match="limit is 2000"):
+            seed_answerer.ask("Who " + "x" * 2100 + "?", as_of=AS_OF)
+
+    @pytest.mark.parametrize("value", ["28/08/2021", "2021-13-01", "yesterday", "2021-8-28"])
+    def test_bad_as_of_names_the_value(self, seed_answerer: Answerer, value: str) -> None:
+        with pytest.raises(InvalidInput, match=value.replace("/", ".")):
+            seed_answerer.ask("Who is the spokesman?", as_of=value)
+
+    def test_as_of_forms(self) -> None:
+        assert parse_as_of("2021-08-28") == date(2021, 8, 28)
+        assert parse_as_of(date(2021, 8, 28)) == date(2021, 8, 28)
+        assert isinstance(parse_as_of(None), date)
+
+    def test_bad_top_k(self, seed_answerer: Answerer) -> None:
+        with pytest.raises(InvalidInput, match="top_k"):
+            seed_answerer.ask("Who is the spokesman?", as_of=AS_OF, top_k=0)
+
+    def test_control_characters_are_stripped(self, seed_answerer: Answerer) -> None:
+        answer = seed_answerer.ask("Who is the spokesman\x00 for US Central\x07 Command?", as_of=AS_OF)
+        assert answer.query.rewritten == "Who is the spokesman for US Central Command?"
+        assert answer.answer == "Bill Urban"
+
+
+class TestAbstentions:
+    def test_other_language_abstains_clearly(self, seed_answerer: Answerer) -> None:
+        for question in ("¿Quién llevó a cabo el ataque con drones?", "谁发动了无人机袭击？"):
+            answer = seed_answerer.ask(question, as_of=AS_OF)
+            assert answer.abstained
+            assert "English" in answer.answer
+
+    def test_empty_index(self, tmp_path: Path, spacy_parser) -> None:
+        embedder = FakeEmbedder(dim=32)
+        store = ArticleStore(tmp_path, dim=embedder.dim, model_id=embedder.model_id)
+        answerer = Answerer(store, embedder, SearchPipeline(store, embedder), nlp=spacy_parser)
+        answer = answerer.ask("Who won?", as_of=AS_OF)
+        assert answer.abstained
+        assert answer.answer.startswith("The index is empty")
+
+    def test_filter_matching_nothing(self, seed_answerer: Answerer) -> None:
+        answer = seed_answerer.ask(
+            "Who is the spokesman?", as_of=AS_OF, filters=Filters(sources=["nowhere.example"])
+        )
+        assert answer.abstained
+        assert "filters" in answer.answer
+
+    def test_as_of_before_the_article(self, seed_answerer: Answerer) -> None:
+        answer = seed_answerer.ask("Who is the spokesman for US Central Command?", as_of="2020-01-01")
+        assert answer.abstained
+
+    def test_abstention_lists_related_passages(
+        self, seed_answerer: Answerer, seed_store: ArticleStore
+    ) -> None:
+        answer = seed_answerer.ask("What does the New Energy Vehicle policy do?", as_of=AS_OF)
+        assert answer.abstained
+        assert answer.answer == "The indexed articles don't say what does the New Energy Vehicle policy do."
+        assert 1 <= len(answer.related) <= 3
+        text = seed_store.get_article(answer.related[0].article_id).text
+        assert answer.related[0].quote == text[answer.related[0].start : answer.related[0].end]
+
+
+class TestAnswerShape:
+    def test_to_dict_shape(self, seed_answerer: Answerer) -> None:
+        out = seed_answerer.ask("Who is the spokesman for US Central Command?", as_of=AS_OF).to_dict()
+        assert set(out) == {"answer", "abstained", "citations", "related", "query", "timings_ms"}
+        assert set(out["citations"][0]) == {
+            "n",
+            "article_id",
+            "title",
+            "source",
+            "url",
+            "published",
+            "quote",
+            "start",
+            "end",
+            "score",
+            "also_reported_by",
+        }
+        assert out["query"]["as_of"] == AS_OF
+        assert out["query"]["rewritten"] == "Who is the spokesman for US Central Command?"
+        assert {"retrieve", "answer", "total"} <= set(out["timings_ms"])
+
+    def test_debug_has_ranked_hits_and_confidence(self, seed_answerer: Answerer) -> None:
+        out = seed_answerer.ask(
+            "Who is the spokesman for US Central Command?", as_of=AS_OF, debug=True
+        ).to_dict()
+        assert len(out["retrieved"]) >= 5  # the seed article has 7 chunks; a big index gives >= 10
+        assert all("scores" in h and h["scores"] for h in out["retrieved"])
+        assert 0.0 <= out["confidence"] <= 1.0
+
+    def test_history_rewrites_the_query(self, seed_answerer: Answerer) -> None:
+        history = [
+            {"role": "user", "content": "Who is the spokesperson for the US Central Command?"},
+            {"role": "assistant", "content": "Bill Urban"},
+        ]
+        answer = seed_answerer.ask(
+            "In which province did he say the airstrike occurred?", history=history, as_of=AS_OF
+        )
+        assert "Bill Urban" in answer.query.rewritten
+        assert answer.answer == "Nangarhar"
+
+    def test_threshold_decides_abstention(self, seed_answerer: Answerer) -> None:
+        question = "Why has the Biden administration appeared to cooperate with the Taliban?"
+        confidence = seed_answerer.ask(question, as_of=AS_OF, debug=True).confidence
+        assert confidence is not None and 0.0 < confidence < 1.0
+        for threshold, abstains in ((confidence - 0.01, False), (min(1.0, confidence + 0.01), True)):
+            answerer = Answerer(
+                seed_answerer.store,
+                seed_answerer.embedder,
+                seed_answerer.search,
+                abstain_threshold=threshold,
+                nlp=seed_answerer.parser,
+            )
+            assert answerer.ask(question, as_of=AS_OF).abstained is abstains
+
+
+class TestStream:
+    def test_tokens_then_answer(self, seed_answerer: Answerer) -> None:
+        events = list(seed_answerer.ask_stream("Who is the spokesman for US Central Command?", as_of=AS_OF))
+        assert events[-1]["event"] == "answer"
+        tokens = [e["data"] for e in events[:-1]]
+        assert all(e["event"] == "token" for e in events[:-1])
+        assert "".join(tokens).strip() == events[-1]["data"]["answer"] == "Bill Urban"

@@ -1,0 +1,187 @@
+"""newsqa.server: the API and the UI in one app, the start-up warning, and server mode.
+
+Server mode (slow): a real `chroma run` and two API processes on it; an article added through
+one is answerable through the other.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+import newsqa.server as server
+import qa.deps
+from newsqa.settings import Settings
+from tests.qa.api_fakes import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def fake_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    from tests.qa.api_fakes import fake_services
+
+    services = fake_services(tmp_path)
+    monkeypatch.setattr(qa.deps, "build_services", lambda settings: services)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "data" / "uploads" / "ui"))
+    return services
+
+
+class TestCreateServerApp:
+    def test_api_and_ui_share_one_app(self, fake_backend: Any, tmp_path: Path) -> None:
+        client = TestClient(server.create_server_app(Settings(data_dir=tmp_path / "data")))
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.post("/ask", json={"question": "Where did the airstrike occur?"}).json()["citations"]
+        page = client.get("/")
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        assert client.get("/config").json()["mode"] == "blocks"
+
+    def test_unknown_routes_keep_the_error_shape(self, fake_backend: Any, tmp_path: Path) -> None:
+        client = TestClient(server.create_server_app(Settings(data_dir=tmp_path / "data")))
+        response = client.get("/no/such/page")
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+    def test_ui_needs_a_login_when_keys_are_set(self, fake_backend: Any, tmp_path: Path) -> None:
+        client = TestClient(server.create_server_app(Settings(data_dir=tmp_path / "data", api_keys=["k1"])))
+        assert client.get("/config").status_code == 401
+        assert client.post("/login/", data={"username": "me", "password": "wrong"}).status_code == 400
+        assert client.post("/login/", data={"username": "me", "password": "k1"}).status_code == 200
+        assert client.get("/config").status_code == 200
+
+
+class TestServe:
+    @pytest.fixture
+    def no_uvicorn(self, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+        import uvicorn
+
+        runs: list[dict[str, Any]] = []
+        monkeypatch.setattr(server, "create_server_app", lambda settings: "app")
+        monkeypatch.setattr(uvicorn, "run", lambda app, **kw: runs.append(kw))
+        return runs
+
+    @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::"])
+    def test_open_bind_without_keys_warns(self, no_uvicorn: list, capsys: pytest.CaptureFixture, host: str) -> None:
+        server.serve(Settings(host=host, port=8123))
+        err = capsys.readouterr().err
+        assert "WARNING" in err and f"{host}:8123" in err and "NEWSQA_API_KEYS" in err
+        assert no_uvicorn == [{"host": host, "port": 8123, "proxy_headers": True, "log_level": "info"}]
+
+    @pytest.mark.parametrize(("host", "keys"), [("127.0.0.1", []), ("localhost", []), ("0.0.0.0", ["k"])])
+    def test_no_warning_when_local_or_keyed(
+        self, no_uvicorn: list, capsys: pytest.CaptureFixture, host: str, keys: list[str]
+    ) -> None:
+        server.serve(Settings(host=host, api_keys=keys))
+        assert "WARNING" not in capsys.readouterr().err and len(no_uvicorn) == 1
+
+    def test_default_bind_is_loopback(self) -> None:
+        assert server.is_loopback(Settings().host)
+
+
+# -- server mode: chroma server + two API processes ---------------------------------------------
+
+ARTICLE = {
+    "id": "karachi-floods",
+    "title": "Monsoon floods hit Karachi",
+    "source": "dawn.com",
+    "published": "2022-08-25",
+    "text": "Heavy monsoon rains flooded large parts of Karachi on Thursday, the Sindh government said. "
+    "The provincial government declared an emergency in the city and closed schools for two days.",
+}
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout_s} s")
+
+
+@pytest.fixture
+def chroma_and_two_apis(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    chroma_bin = Path(sys.executable).parent / "chroma"
+    if not chroma_bin.exists():
+        pytest.skip("the chroma CLI is not installed")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    chroma_port = free_port()
+    procs: list[subprocess.Popen] = []
+    logs = []
+    try:
+        log = (tmp_path / "chroma.log").open("w")
+        logs.append(log)
+        chroma = subprocess.Popen(
+            [str(chroma_bin), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1", "--port",
+             str(chroma_port)],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        procs.append(chroma)
+        _wait_http(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", chroma, 60)
+        urls = []
+        for name in ("a", "b"):
+            port = free_port()
+            api_env = {**env, "NEWSQA_CHROMA_URL": f"http://127.0.0.1:{chroma_port}",
+                       "NEWSQA_DATA_DIR": str(tmp_path / name), "NEWSQA_RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
+            log = (tmp_path / f"api-{name}.log").open("w")
+            logs.append(log)
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "uvicorn", "--factory", "newsqa.server:app_from_env", "--host",
+                     "127.0.0.1", "--port", str(port)],
+                    stdout=log, stderr=subprocess.STDOUT, env=api_env, cwd=REPO,
+                )  # fmt: skip
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, proc in zip(urls, procs[1:], strict=True):
+            _wait_http(f"{url}/readyz", proc, 240)
+        yield urls[0], urls[1]
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+
+
+@pytest.mark.slow
+class TestServerMode:
+    def test_article_added_through_one_api_is_answerable_through_the_other(
+        self, chroma_and_two_apis: tuple[str, str]
+    ) -> None:
+        first, second = chroma_and_two_apis
+        added = httpx.post(f"{first}/articles", json={"articles": [ARTICLE]}, timeout=120).json()
+        assert added["added"] == 1, added
+        question = {"question": "Which city did the monsoon rains flood?", "as_of": "2022-08-30"}
+        deadline = time.monotonic() + 15  # each process re-reads Chroma's article list every few seconds
+        while True:
+            answer = httpx.post(f"{second}/ask", json=question, timeout=120).json()
+            if not answer["abstained"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        # Served by the other process, from the article written through the first one.
+        assert not answer["abstained"], answer
+        assert answer["citations"][0]["article_id"] == ARTICLE["id"] and answer["citations"][0]["quote"] in ARTICLE["text"]
+        assert httpx.get(f"{second}/articles/{ARTICLE['id']}", timeout=10).json()["title"] == ARTICLE["title"]
+        assert httpx.delete(f"{second}/articles/{ARTICLE['id']}", timeout=30).status_code == 200
+        deadline = time.monotonic() + 15
+        while httpx.get(f"{first}/articles/{ARTICLE['id']}", timeout=10).status_code != 404:
+            assert time.monotonic() < deadline, "the first API still shows the deleted article"
+            time.sleep(0.5)

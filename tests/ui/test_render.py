@@ -1,0 +1,99 @@
+"""ui.render: passages with exactly the cited span marked, source cards, abstentions, summaries."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ui.render import (
+    answer_markdown,
+    index_markdown,
+    newest_rows,
+    outlets_of,
+    passage_html,
+    shown_citations,
+    source_card,
+    sources_html,
+    summary_markdown,
+)
+
+TEXT = "Officials said <b>the</b> strike hit the Nangarhar province & nearby areas. Nothing else happened."
+
+
+def citation(n: int = 1, quote: str = "the Nangarhar province & nearby areas", **extra: object) -> dict:
+    start = TEXT.index(quote)
+    return {"n": n, "article_id": "a1", "title": "Strike <report>", "source": "dawn.com", "url": "https://x.test/a?b=1&c=2",
+            "published": "2021-08-28", "quote": quote, "start": start, "end": start + len(quote), "score": 1.0,
+            "also_reported_by": [], **extra}  # fmt: skip
+
+
+def marked(html: str) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", html)
+
+
+class TestPassageHtml:
+    def test_marks_exactly_the_span_html_escaped(self) -> None:
+        c = citation()
+        html = passage_html(TEXT, c["start"], c["end"])
+        assert marked(html) == ["the Nangarhar province &amp; nearby areas"]
+        assert "&lt;b&gt;the&lt;/b&gt;" in html and "<b>" not in html
+
+    def test_context_is_cut_at_words(self) -> None:
+        text = "word " * 200 + "TARGET" + " word" * 200
+        start = text.index("TARGET")
+        html = passage_html(text, start, start + 6, context_chars=30)
+        assert html.startswith("… word") and html.endswith("word …") and marked(html) == ["TARGET"]
+
+    def test_span_outside_the_text_is_refused(self) -> None:
+        with pytest.raises(ValueError):
+            passage_html("short", 2, 50)
+
+
+class TestSources:
+    def test_card_shows_title_outlet_date_link_and_passage(self) -> None:
+        html = source_card(citation(), TEXT, selected=True)
+        assert "Strike &lt;report&gt;" in html and "dawn.com" in html and "2021-08-28" in html
+        assert 'href="https://x.test/a?b=1&amp;c=2"' in html and "nq-selected" in html
+        assert marked(html) == ["the Nangarhar province &amp; nearby areas"]
+
+    def test_card_falls_back_to_the_quote_when_the_article_changed(self) -> None:
+        html = source_card(citation(), "a different text entirely", selected=False)
+        assert marked(html) == ["the Nangarhar province &amp; nearby areas"]
+
+    def test_selected_source_comes_first(self) -> None:
+        cites = [citation(1), citation(2, quote="Nothing else happened.")]
+        html = sources_html(cites, {"a1": TEXT}, 2)
+        assert marked(html) == ["Nothing else happened.", "the Nangarhar province &amp; nearby areas"]
+        assert 'href="#nq-source-1"' in html and 'id="nq-source-2"' in html
+
+    def test_empty_panel(self) -> None:
+        assert "<mark>" not in sources_html([], {}, None)
+
+
+class TestAnswers:
+    def test_answer_gets_markers(self) -> None:
+        answer = {"answer": "In Nangarhar province.", "abstained": False, "citations": [citation()], "related": []}
+        assert answer_markdown(answer) == "In Nangarhar province. [1]"
+        assert shown_citations(answer) == ([citation()], "Sources")
+
+    def test_abstention_says_not_found_and_lists_related(self) -> None:
+        answer = {"answer": "The indexed articles don't say who won.", "abstained": True, "citations": [],
+                  "related": [citation()]}  # fmt: skip
+        text = answer_markdown(answer)
+        assert text.startswith("Not found in the indexed articles") and "Related passages" in text
+        assert shown_citations(answer) == ([citation()], "Related passages")
+
+
+class TestIndexPanel:
+    def test_summary_and_counts(self) -> None:
+        summary = {"added": 2, "updated": 0, "unchanged": 1, "duplicates": 0, "chunks": 5, "seconds": 0.5,
+                   "items": [{"id": "a", "title": "T", "status": "added"}],
+                   "failed": [{"item": "x.pdf", "error": "binary content"}]}  # fmt: skip
+        md = summary_markdown(summary)
+        assert "**Added** 2" in md and "- added: T" in md and "x.pdf" in md
+        stats = {"articles": 3, "chunks": 9, "sources": {"cnn.com": 2, "": 1}, "published_min": "2022-01-01",
+                 "published_max": "2022-02-01"}  # fmt: skip
+        assert "**3** articles" in index_markdown(stats) and "**1** outlets" in index_markdown(stats)
+        assert outlets_of(stats) == ["cnn.com"]
+        assert newest_rows([{"id": "a", "title": "T", "source": "cnn.com"}]) == [["", "cnn.com", "T", "a"]]
