@@ -61,7 +61,7 @@ def create_server_app(settings: Settings) -> FastAPI:
 
     from qa.api import create_app
     from qa.deps import build_services
-    from ui.app import ChatUI
+    from ui.app import CSS, ChatUI
 
     services = build_services(settings)
     app = create_app(settings, services=services)
@@ -75,6 +75,7 @@ def create_server_app(settings: Settings) -> FastAPI:
         max_file_size=settings.max_upload_bytes,
         ssr_mode=False,
         footer_links=["api"],
+        css=CSS,
     )
     _unknown_routes_in_error_shape(app)
     return app
@@ -92,7 +93,9 @@ def _unknown_routes_in_error_shape(app: FastAPI) -> None:
     async def handler(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
-        message = f"no route for {request.method} {request.url.path}" if detail == "Not Found" else str(detail)
+        message = (
+            f"no route for {request.method} {request.url.path}" if detail == "Not Found" else str(detail)
+        )
         return error_response(status, STATUS_CODES[status], message)
 
     for route in app.routes:

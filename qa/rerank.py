@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,15 +60,41 @@ _CALENDAR_WORDS = frozenset(
     july august september october november december""".split()  # noqa: SIM905 - a word list reads better as text
 )
 
-_stemmer = Stemmer.Stemmer("english")
+# PyStemmer objects are not thread-safe: one per thread. Stems are cached process-wide (bounded).
+_local = threading.local()
+_STEM_CACHE: dict[str, str] = {}
+_STEM_CACHE_LIMIT = 500_000
 
 
-@lru_cache(maxsize=200_000)
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+def _plain(word: str) -> str:
+    word = word.replace("’", "'")
+    return word[:-2] if word.endswith("'s") else word
+
+
+def stem_words(words: Sequence[str]) -> list[str]:
+    """Porter-2 stems of lower-case `words` (possessive 's dropped); one stemmer call per batch.
+
+    The process-wide cache only grows up to its limit, so a concurrent reader never misses a stem.
+    """
+    cache = _STEM_CACHE
+    missing = list({w for w in words if w not in cache})
+    if not missing:
+        return [cache[w] for w in words]
+    fresh = dict(zip(missing, _stemmer().stemWords([_plain(w) for w in missing]), strict=True))
+    if len(cache) < _STEM_CACHE_LIMIT:
+        cache.update(fresh)
+    return [fresh[w] if w in fresh else cache[w] for w in words]
+
+
 def stem(word: str) -> str:
-    word = word.lower().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    return _stemmer.stemWord(word)
+    return stem_words([word.lower()])[0]
 
 
 def tokens(text: str) -> list[str]:
@@ -75,7 +102,7 @@ def tokens(text: str) -> list[str]:
 
 
 def stems_of(text: str) -> list[str]:
-    return [stem(w) for w in tokens(text)]
+    return stem_words(tokens(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -161,45 +188,52 @@ class PassageMatch:
 
 
 def match_passage(query: QueryTerms, text: str, title: str) -> PassageMatch:
-    """Lexical evidence that `text` answers `query`; pure and cheap (stems are cached)."""
+    """Lexical evidence that `text` answers `query`; pure and cheap (passage stems are cached)."""
     total = query.total_weight
     if total <= 0:
         return PassageMatch(0.0, 0.0, 0.0, 0.0, 0.0)
-    weights = query.weights
-    sentences = [stems_of(s) for s in _SENTENCE_BREAK.split(text) if s]
-    title_seq = stems_of(title)
-    title_set = set(title_seq)
-    passage_set = {s for sentence in sentences for s in sentence}
-    coverage = sum(w for s, w in weights.items() if s in passage_set or s in title_set) / total
-    title_share = sum(w for s, w in weights.items() if s in title_set) / total
-    best_sentence = 0.0
-    for sentence in sentences:
-        present = set(sentence)
-        best_sentence = max(best_sentence, sum(w for s, w in weights.items() if s in present))
-    sequence = [s for sentence in sentences for s in sentence]
+    items = query.weights.items()
+    body = _passage_terms(text)
+    head = _passage_terms(title)
+    coverage = sum(w for s, w in items if s in body.stems or s in head.stems)
+    title_share = sum(w for s, w in items if s in head.stems)
+    best_sentence = max(
+        (sum(w for s, w in items if s in sentence) for sentence in body.sentences), default=0.0
+    )
     entities = 0.0
     if query.entities:
-        found = sum(
-            1 for run in query.entities if _contains_run(sequence, run) or _contains_run(title_seq, run)
-        )
+        found = sum(1 for run in query.entities if body.contains(run) or head.contains(run))
         entities = found / len(query.entities)
     bigrams = 0.0
     if query.bigrams:
-        pairs = set(zip(sequence, sequence[1:], strict=False)) | set(
-            zip(title_seq, title_seq[1:], strict=False)
-        )
-        bigrams = len(query.bigrams & pairs) / len(query.bigrams)
-    return PassageMatch(coverage, title_share, best_sentence / total, entities, bigrams)
+        bigrams = len(query.bigrams & (body.pairs | head.pairs)) / len(query.bigrams)
+    return PassageMatch(coverage / total, title_share / total, best_sentence / total, entities, bigrams)
 
 
-def _contains_run(sequence: Sequence[str], run: tuple[str, ...]) -> bool:
-    n = len(run)
-    if n == 1:
-        return run[0] in sequence
-    first = run[0]
-    return any(
-        sequence[i] == first and tuple(sequence[i : i + n]) == run for i in range(len(sequence) - n + 1)
-    )
+@dataclass(frozen=True)
+class _PassageTerms:
+    sentences: tuple[frozenset[str], ...]  # the stems of each sentence
+    stems: frozenset[str]
+    pairs: frozenset[tuple[str, str]]  # adjacent stems, stop words included
+
+    def contains(self, run: tuple[str, ...]) -> bool:
+        """`run` as consecutive stems (checked pair by pair: exact for names of up to two words)."""
+        if len(run) == 1:
+            return run[0] in self.stems
+        return all(pair in self.pairs for pair in zip(run, run[1:], strict=False))
+
+
+@lru_cache(maxsize=20_000)
+def _passage_terms(text: str) -> _PassageTerms:
+    """Stems of a passage by sentence; cached, since popular passages come back query after query."""
+    words = [tokens(part) for part in _SENTENCE_BREAK.split(text.lower()) if part]
+    flat = stem_words([w for sentence in words for w in sentence])
+    sentences: list[frozenset[str]] = []
+    i = 0
+    for sentence in words:
+        sentences.append(frozenset(flat[i : i + len(sentence)]))
+        i += len(sentence)
+    return _PassageTerms(tuple(sentences), frozenset(flat), frozenset(zip(flat, flat[1:], strict=False)))
 
 
 @dataclass(frozen=True)

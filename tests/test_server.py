@@ -69,7 +69,9 @@ class TestServe:
         return runs
 
     @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::"])
-    def test_open_bind_without_keys_warns(self, no_uvicorn: list, capsys: pytest.CaptureFixture, host: str) -> None:
+    def test_open_bind_without_keys_warns(
+        self, no_uvicorn: list, capsys: pytest.CaptureFixture, host: str
+    ) -> None:
         server.serve(Settings(host=host, port=8123))
         err = capsys.readouterr().err
         assert "WARNING" in err and f"{host}:8123" in err and "NEWSQA_API_KEYS" in err
@@ -117,7 +119,12 @@ def chroma_and_two_apis(tmp_path: Path) -> Iterator[tuple[str, str]]:
     chroma_bin = Path(sys.executable).parent / "chroma"
     if not chroma_bin.exists():
         pytest.skip("the chroma CLI is not installed")
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {
+        **os.environ,
+        "ANONYMIZED_TELEMETRY": "False",
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
     chroma_port = free_port()
     procs: list[subprocess.Popen] = []
     logs = []
@@ -140,9 +147,21 @@ def chroma_and_two_apis(tmp_path: Path) -> Iterator[tuple[str, str]]:
             logs.append(log)
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "uvicorn", "--factory", "newsqa.server:app_from_env", "--host",
-                     "127.0.0.1", "--port", str(port)],
-                    stdout=log, stderr=subprocess.STDOUT, env=api_env, cwd=REPO,
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        "newsqa.server:app_from_env",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=api_env,
+                    cwd=REPO,
                 )  # fmt: skip
             )
             urls.append(f"http://127.0.0.1:{port}")
@@ -178,7 +197,10 @@ class TestServerMode:
             time.sleep(0.5)
         # Served by the other process, from the article written through the first one.
         assert not answer["abstained"], answer
-        assert answer["citations"][0]["article_id"] == ARTICLE["id"] and answer["citations"][0]["quote"] in ARTICLE["text"]
+        assert (
+            answer["citations"][0]["article_id"] == ARTICLE["id"]
+            and answer["citations"][0]["quote"] in ARTICLE["text"]
+        )
         assert httpx.get(f"{second}/articles/{ARTICLE['id']}", timeout=10).json()["title"] == ARTICLE["title"]
         assert httpx.delete(f"{second}/articles/{ARTICLE['id']}", timeout=30).status_code == 200
         deadline = time.monotonic() + 15

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from newsqa.errors import NewsQAError  # noqa: E402
-from newsqa.types import Answer, Article, Filters, IngestSummary  # noqa: E402
-from ui.render import (  # noqa: E402
+from newsqa.errors import NewsQAError
+from newsqa.types import Answer, Article, Filters, IngestSummary
+from ui.render import (
     answer_markdown,
     citation_label,
     index_markdown,
@@ -129,7 +129,10 @@ class ChatUI:
         try:
             for event in self.answerer.ask_stream(question, **kwargs):
                 if event.get("event") == "token":
-                    chat[-1] = {"role": "assistant", "content": chat[-1]["content"] + str(event.get("data", ""))}
+                    chat[-1] = {
+                        "role": "assistant",
+                        "content": chat[-1]["content"] + str(event.get("data", "")),
+                    }
                     yield chat, "", empty, gr.update(), gr.update()
                 elif event.get("event") == "answer":
                     answer = event["data"]
@@ -172,7 +175,9 @@ class ChatUI:
         except NewsQAError as exc:
             raise gr.Error(exc.message) from exc
         for failure in summary["failed"]:  # the upload folder's paths mean nothing to the user
-            failure["item"] = os.path.basename(failure["item"]) if failure["item"] in paths else failure["item"]
+            failure["item"] = (
+                os.path.basename(failure["item"]) if failure["item"] in paths else failure["item"]
+            )
         stats_md, rows = self.index_panel()
         return summary_markdown(summary), stats_md, rows
 
@@ -217,8 +222,12 @@ class ChatUI:
         question.submit(self.respond, inputs, [chat, question, state, picker, panel], concurrency_limit=4)
         picker.change(self.show_source, [picker, state], panel)
         clear.click(
-            lambda: ([], {"citations": [], "texts": {}, "heading": "Sources"}, gr.update(choices=[], value=None),
-                     sources_html([], {}, None)),  # fmt: skip
+            lambda: (
+                [],
+                {"citations": [], "texts": {}, "heading": "Sources"},
+                gr.update(choices=[], value=None),
+                sources_html([], {}, None),
+            ),  # fmt: skip
             None,
             [chat, state, picker, panel],
         )

@@ -1,7 +1,7 @@
 """HTML and Markdown for the chat UI, from the dicts `qa` returns (no Gradio here, so it tests fast).
 
-    passage_html("... in the Nangarhar province ...", 15, 24)   # '... in the <mark>Nangarhar</mark> ...'
-    sources_html(citations, {"a1": article_text}, selected=1)
+passage_html("... in the Nangarhar province ...", 15, 24)   # '... in the <mark>Nangarhar</mark> ...'
+sources_html(citations, {"a1": article_text}, selected=1)
 """
 
 from __future__ import annotations
@@ -49,11 +49,15 @@ def source_card(citation: dict[str, Any], article_text: str | None, *, selected:
     title = escape(citation.get("title") or citation.get("article_id", ""))
     url = citation.get("url")
     link = (
-        f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>' if url else title
+        f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        if url
+        else title
     )
     meta = " · ".join(escape(str(v)) for v in (citation.get("source"), citation.get("published")) if v)
     also = citation.get("also_reported_by") or []
-    also_html = f'<div class="nq-also">Also reported by: {escape(", ".join(map(str, also)))}</div>' if also else ""
+    also_html = (
+        f'<div class="nq-also">Also reported by: {escape(", ".join(map(str, also)))}</div>' if also else ""
+    )
     css = "nq-source nq-selected" if selected else "nq-source"
     return (
         f'<div class="{css}" id="nq-source-{citation["n"]}" data-n="{citation["n"]}">'
@@ -63,7 +67,11 @@ def source_card(citation: dict[str, Any], article_text: str | None, *, selected:
 
 
 def sources_html(
-    citations: list[dict[str, Any]], article_texts: dict[str, str], selected: int | None, *, heading: str = "Sources"
+    citations: list[dict[str, Any]],
+    article_texts: dict[str, str],
+    selected: int | None,
+    *,
+    heading: str = "Sources",
 ) -> str:
     """The sources panel: the selected source first (marked), then the others, with anchors to each."""
     if not citations:
@@ -71,9 +79,7 @@ def sources_html(
     chosen = next((c for c in citations if c["n"] == selected), citations[0])
     ordered = [chosen] + [c for c in citations if c is not chosen]
     anchors = " ".join(f'<a href="#nq-source-{c["n"]}">[{c["n"]}]</a>' for c in citations)
-    cards = "".join(
-        source_card(c, article_texts.get(c["article_id"]), selected=c is chosen) for c in ordered
-    )
+    cards = "".join(source_card(c, article_texts.get(c["article_id"]), selected=c is chosen) for c in ordered)
     return f'<div class="nq-sources"><div class="nq-heading">{escape(heading)} {anchors}</div>{cards}</div>'
 
 
@@ -125,4 +131,7 @@ def index_markdown(stats: dict[str, Any]) -> str:
 
 
 def newest_rows(articles: list[dict[str, Any]]) -> list[list[str]]:
-    return [[a.get("published") or "", a.get("source") or "", a.get("title") or "", a.get("id", "")] for a in articles]
+    return [
+        [a.get("published") or "", a.get("source") or "", a.get("title") or "", a.get("id", "")]
+        for a in articles
+    ]

@@ -73,8 +73,10 @@ class FakeStore:
         return {
             "articles": len(self.articles),
             "chunks": len(self.articles) * 2,
-            "sources": {s: sum(a.source == s for a in self.articles.values())
-                        for s in sorted({a.source for a in self.articles.values()})},
+            "sources": {
+                s: sum(a.source == s for a in self.articles.values())
+                for s in sorted({a.source for a in self.articles.values()})
+            },
         }
 
 

@@ -55,6 +55,8 @@ class TestModes:
             SearchPipeline(search_store, search_embedder, mode="magic")  # type: ignore[arg-type]
         with pytest.raises(InvalidInput, match="candidates"):
             SearchPipeline(search_store, search_embedder, candidates=0)
+        with pytest.raises(InvalidInput, match="grace"):
+            SearchPipeline(search_store, search_embedder, as_of_grace_days=-1)
 
     def test_bad_requests(self, pipelines: dict[str, SearchPipeline]) -> None:
         with pytest.raises(InvalidInput, match="empty"):
@@ -69,7 +71,7 @@ class TestTime:
             result = pipeline.search("Biden student loan payment freeze extended", as_of=date(2022, 9, 10), k=10)
             assert "loans-new" not in articles(result), mode
             assert "loans-old" in articles(result), mode
-            assert result.filters.published_to == "2022-09-10"
+            assert result.filters.published_to == "2022-09-11"  # one day of grace
 
     def test_newer_article_preferred_when_both_are_visible(self, pipelines: dict[str, SearchPipeline]) -> None:
         result = pipelines["ours"].search("student loan payment freeze", as_of=AS_OF, k=2)
@@ -99,7 +101,13 @@ class TestTime:
 
     def test_as_of_formats(self, pipelines: dict[str, SearchPipeline]) -> None:
         result = pipelines["bm25"].search("water", as_of="2022-09-01T12:00:00Z")
-        assert result.filters.published_to == "2022-09-01"
+        assert result.filters.published_to == "2022-09-02"
+
+    def test_no_grace(self, search_store: ArticleStore, search_embedder: Embedder) -> None:
+        pipeline = SearchPipeline(search_store, search_embedder, mode="bm25", as_of_grace_days=0)
+        result = pipeline.search("Queen Elizabeth", as_of=date(2022, 9, 7))
+        assert "queen" not in articles(result)  # published 2022-09-08
+        assert result.filters.published_to == "2022-09-07"
 
 
 class TestFilters:
@@ -144,4 +152,4 @@ class TestFakeEmbedderPlumbing:
         store, embedder = make_fake_store()
         result = SearchPipeline(store, embedder).search("Jackson water treatment plant", as_of=AS_OF, k=2)
         assert articles(result)[0] == "jackson"
-        assert result.to_dict()["filters"] == {"published_to": "2022-12-01"}
+        assert result.to_dict()["filters"] == {"published_to": "2022-12-02"}

@@ -20,7 +20,14 @@ def parts(tmp_path: Path) -> tuple[ChatUI, Any]:
 
 
 def run(ui: ChatUI, question: str, history: list | None = None, **kw: Any) -> list[tuple]:
-    args = {"outlets": None, "published_from": "", "published_to": "", "as_of": "", "mode": "extractive", **kw}
+    args = {
+        "outlets": None,
+        "published_from": "",
+        "published_to": "",
+        "as_of": "",
+        "mode": "extractive",
+        **kw,
+    }
     return list(ui.respond(question, history or [], **args))
 
 
@@ -34,7 +41,9 @@ class TestRespond:
         assert chat[0] == {"role": "user", "content": "Where did the unmanned airstrike occur?"}
         assert chat[-1]["content"].endswith("[1]") and cleared == ""
         assert picker["value"] == 1 and picker["choices"][0][1] == 1
-        assert re.findall(r"<mark>(.*?)</mark>", html)[0].startswith("The unmanned airstrike occurred in the Nangarhar")
+        assert re.findall(r"<mark>(.*?)</mark>", html)[0].startswith(
+            "The unmanned airstrike occurred in the Nangarhar"
+        )
 
     def test_passes_history_filters_as_of_and_mode(self, parts: tuple[ChatUI, Any]) -> None:
         ui, services = parts
@@ -71,7 +80,9 @@ class TestRespond:
 
 
 class TestAddArticles:
-    def test_ingests_files_and_urls_and_refreshes_the_index(self, parts: tuple[ChatUI, Any], tmp_path: Path) -> None:
+    def test_ingests_files_and_urls_and_refreshes_the_index(
+        self, parts: tuple[ChatUI, Any], tmp_path: Path
+    ) -> None:
         ui, services = parts
         doc = tmp_path / "rain.txt"
         doc.write_text("Rain fell in Lahore on Tuesday, officials said.")

@@ -73,7 +73,12 @@ class TestSources:
 
 class TestAnswers:
     def test_answer_gets_markers(self) -> None:
-        answer = {"answer": "In Nangarhar province.", "abstained": False, "citations": [citation()], "related": []}
+        answer = {
+            "answer": "In Nangarhar province.",
+            "abstained": False,
+            "citations": [citation()],
+            "related": [],
+        }
         assert answer_markdown(answer) == "In Nangarhar province. [1]"
         assert shown_citations(answer) == ([citation()], "Sources")
 

