@@ -47,7 +47,7 @@ class BenchConfig:
     @classmethod
     def preset(cls, quick: bool) -> BenchConfig:
         if quick:
-            return cls(ingest_articles=100, scale_articles=200, questions=60, http_requests=200)
+            return cls(ingest_articles=60, scale_articles=120, questions=60, http_requests=200)
         return cls()
 
     def with_overrides(self, **values: Any) -> BenchConfig:

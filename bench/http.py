@@ -112,7 +112,11 @@ class ServerProcess:
         self._log = self.log_path.open("wb")
         started = time.perf_counter()
         self._proc = subprocess.Popen(
-            self.command, env=server_env(self.isettings), stdout=self._log, stderr=subprocess.STDOUT
+            self.command,
+            env=server_env(self.isettings),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         deadline = started + self.start_timeout_s
         with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
@@ -215,6 +219,14 @@ class LoadGenerator:
             "errors": requests - ok,
             "status_codes": dict(sorted(statuses.items())),
         }
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the benchmark dies, so a killed run leaves no server behind."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _body(q: BenchQuestion) -> dict[str, Any]:

@@ -13,11 +13,13 @@ place in `index/` that reads `Settings`.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from index.dedup import Deduplicator
     from index.fetch import Fetcher
     from newsqa.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -215,9 +219,19 @@ def _progress(articles: Iterable[Article | IngestFailure], show: bool) -> Iterab
 
 
 def build_embedder(settings: Settings) -> Embedder:
+    backend, onnx_path = settings.embedding_backend, None
+    if backend == "onnx" and settings.embedding_model:
+        # The bundled int8 ONNX file is the default model's; a custom model needs its own export.
+        exported = Path(settings.embedding_model) / "onnx" / "model.onnx"
+        if exported.is_file():
+            onnx_path = str(exported)
+        else:
+            logger.warning("no onnx/model.onnx in %s: embedding with torch", settings.embedding_model)
+            backend = "torch"
     return Embedder(
         model_path=settings.embedding_model,
-        backend=settings.embedding_backend,
+        backend=backend,
+        onnx_path=onnx_path,
         batch_size=settings.embedding_batch_size,
         cache_dir=settings.data_dir / "cache",
     )

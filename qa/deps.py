@@ -11,7 +11,6 @@ fastapi/full-stack-fastapi-template); tests pass their own `Services` with fakes
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -124,27 +123,9 @@ def _shared_answerer(settings: Settings, embedder: Any, store: Any) -> AnswererL
     A second store object would keep its own view of the articles and miss what the Ingestor
     writes, so the Answerer must read through the same one.
     """
-    from qa import service
+    from qa.service import build_answerer
 
-    if "store" in inspect.signature(service.build_answerer).parameters:
-        return service.build_answerer(settings, embedder=embedder, store=store)  # type: ignore[call-arg]
-    from qa.search import SearchPipeline
-
-    # Same wiring as build_answerer, until it accepts an embedder and a store to share.
-    llm = None
-    if settings.llm_url and settings.llm_model:
-        from qa.generate import LLMClient
-
-        llm = LLMClient(settings.llm_url, settings.llm_model, api_key=settings.llm_api_key)
-    return service.Answerer(
-        store,
-        embedder,
-        SearchPipeline(store, embedder, mode="ours", candidates=settings.retrieve_k),
-        top_k=settings.top_k,
-        abstain_threshold=settings.abstain_threshold,
-        llm=llm,
-        max_chars=settings.max_question_chars,
-    )
+    return build_answerer(settings, embedder=embedder, store=store)
 
 
 def get_services(request: Request) -> Services:

@@ -19,111 +19,19 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from newsqa.types import Article, Citation, Hit
-from qa.nlp import SpacyParser, normalize_text, split_sentences, stem, words
+from qa.candidates import NUMBER_RE, trim_span, find_candidates
+from qa.nlp import SpacyParser, normalize_text, split_sentences, text_stems, word_stems
 from qa.question import Question
 
 WORD_SPAN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
-# Publishers' names in datelines and credits ("New York (CNN Business)") are never the answer.
-_PUBLISHERS = frozenset(
-    {"cnn", "cnn business", "usa today", "week", "associated press", "ap", "reuters", "getty images"}
-)
-_DATELINE_RE = re.compile(r"^[A-Z][A-Za-z .,'’]{0,40}\((?:CNN|AP|Reuters)[^)]*\)\s*[—–-]*\s*")
-_YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
-_NUMBER_RE = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)\b",
-    re.IGNORECASE,
-)
-# Leading titles dropped from names ("Defence Lloyd J. Austin" -> "Lloyd J. Austin").
-_TITLE_WORDS = frozenset(
-    [
-        "president",
-        "minister",
-        "secretary",
-        "defence",
-        "defense",
-        "national",
-        "captain",
-        "capt",
-        "gov",
-        "gov.",
-        "governor",
-        "sen",
-        "sen.",
-        "senator",
-        "rep",
-        "rep.",
-        "dr",
-        "dr.",
-        "mr",
-        "mr.",
-        "mrs",
-        "mrs.",
-        "ms",
-        "ms.",
-        "prime",
-        "deputy",
-        "chief",
-        "general",
-        "gen",
-        "gen.",
-        "judge",
-        "justice",
-        "king",
-        "queen",
-        "prince",
-        "princess",
-        "pope",
-        "sir",
-        "lady",
-        "lord",
-        "foreign",
-        "interior",
-        "finance",
-        "health",
-        "former",
-        "press",
-        "spokesperson",
-        "spokesman",
-        "spokeswoman",
-        "coach",
-        "ceo",
-        "founder",
-        "lt",
-        "lt.",
-        "col",
-        "col.",
-        "sgt",
-        "sgt.",
-        "officer",
-        "director",
-        "chairman",
-    ]
-)
-_NAME_PARTICLES = frozenset({"bin", "al", "de", "van", "von", "da", "del", "la", "le", "di", "ibn"})
-_PRONOUNS = frozenset(
-    [
-        "he",
-        "she",
-        "they",
-        "it",
-        "we",
-        "i",
-        "you",
-        "him",
-        "her",
-        "them",
-        "his",
-        "its",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-    ]
-)
-# spaCy label weights inside a kind: "who" prefers people to organisations to nationalities.
-_LABEL_PREFERENCE = {"PERSON": 1.0, "ORG": 0.85, "NORP": 0.6, "GPE": 1.0, "LOC": 0.9, "FAC": 0.8}
-
+# A question that names what it asks for ("what type of drone") is not answered by a sentence lacking one.
+UNTYPED_SUPPORT_FACTOR = 0.25
+# A typed question ("when", "how many", "which country") whose best sentences hold no such entity.
+NO_SPAN_FACTOR = 0.8
+# A place the text never calls by the asked noun, when another one is ("the Nangarhar province").
+NOT_CALLED_FACTOR = 0.4
+# Per name of the question ("Congress") that the answering article never mentions.
+MISSING_NAME_FACTOR = 0.75
 
 @dataclass
 class Passage:
@@ -188,7 +96,7 @@ class SentenceIndex:
         if cached is None:
             base = hit.chunk.start
             spans = [(base + s, base + e) for s, e in split_sentences(hit.chunk.text)]
-            stems = [{stem(w) for w in words(article.text[s:e])} for s, e in spans]
+            stems = [text_stems(article.text[s:e]) for s, e in spans]
             cached = (spans, stems)
             self._cache[key] = cached
             if len(self._cache) > self._cache_size:
@@ -204,7 +112,7 @@ def sentence_scores(question: Question, passages: list[Passage]) -> list[_Senten
     out: list[_Sentence] = []
     for p in passages:
         prior = 1.0 / (1.0 + 0.08 * p.rank)
-        title_stems = {stem(w) for w in words(p.article.title)}
+        title_stems = text_stems(p.article.title)
         title_cov = sum(w for s, w in question.weights.items() if s in title_stems) / total
         for i, stems in enumerate(p.sentence_stems):
             cov = sum(w for s, w in question.weights.items() if s in stems) / total
@@ -241,21 +149,51 @@ class SpanExtractor:
         self.parser = parser
         self.max_sentences = max_sentences
         self.window = window
+        self._article_stems: OrderedDict[str, set[str]] = OrderedDict()
 
     def extract(self, question: Question, passages: list[Passage]) -> Extraction:
+        result = self._extract(question, passages)
+        if result.support:
+            result.confidence *= self._names_support(question, result.support[0].passage.article)
+        return result
+
+    def _names_support(self, question: Question, article: Article) -> float:
+        """Each name of the question that the answer's article never mentions lowers the confidence."""
+        if not question.names:
+            return 1.0
+        stems = self._article_stems.get(article.id)
+        if stems is None:
+            stems = text_stems(article.title) | text_stems(article.text)
+            self._article_stems[article.id] = stems
+            if len(self._article_stems) > 256:
+                self._article_stems.popitem(last=False)
+        missing = sum(1 for name in question.names if not _mentioned(name, stems))
+        return max(MISSING_NAME_FACTOR**missing, MISSING_NAME_FACTOR**2)
+
+    def _extract(self, question: Question, passages: list[Passage]) -> Extraction:
         ranked = _dedupe(sentence_scores(question, passages))
         if not ranked:
             return Extraction(answer="", support=[], confidence=0.0)
         best = ranked[0]
         closest = [Evidence(s.passage, s.start, s.end, s.score) for s in ranked[:3]]
-        if question.typed:
-            span = self._best_span(question, ranked[: self.max_sentences])
+        confidence = _confidence(best.coverage, 0.0, 1)
+        if question.typed or question.phrase or question.part_of:
+            readable = ranked
+            if question.kind in ("how_many", "how_much"):  # only sentences with a number can answer
+                readable = [s for s in ranked if NUMBER_RE.search(s.passage.article.text[s.start : s.end])]
+            span = self._best_span(question, readable[: self.max_sentences])
             if span is not None:
-                answer, evidence, confidence = span
-                return Extraction(answer, evidence, confidence, span=True, closest=closest)
-        sentence = Evidence(best.passage, best.start, best.end, best.score)
-        text = best.passage.article.text[best.start : best.end]
-        return Extraction(text, [sentence], _confidence(best.coverage, 0.0, 1), closest=closest)
+                answer, evidence, span_confidence = span
+                return Extraction(answer, evidence, span_confidence, span=True, closest=closest)
+            if question.role is not None or question.kind_of:
+                # "the spokesman of the Taliban", "what type of drone": no sentence names one
+                confidence *= UNTYPED_SUPPORT_FACTOR
+            elif question.typed:
+                confidence *= UNTYPED_SUPPORT_FACTOR if question.copular else NO_SPAN_FACTOR
+        end = _continuation_end(question, best)
+        sentence = Evidence(best.passage, best.start, end, best.score)
+        text = best.passage.article.text[best.start : end]
+        return Extraction(text, [sentence], confidence, closest=closest)
 
     def _best_span(
         self, question: Question, ranked: list[_Sentence]
@@ -267,55 +205,56 @@ class SpanExtractor:
             for s in ranked[:3]:
                 if s.index + 1 < len(s.passage.sentences):
                     targets.append((s, s.index + 1, 0.6))
+            if question.kind == "who":  # "... asked to allow these people": the people are named before
+                for s in ranked[:2]:
+                    if s.index > 0:
+                        targets.append((s, s.index - 1, 0.5))
         texts = [s.passage.article.text[slice(*s.passage.sentences[i])] for s, i, _ in targets]
         docs = self.parser.parse_many(texts)
         # candidate key -> list of (score, sentence, doc index, char start, char end)
         found: dict[str, list[tuple[float, _Sentence, int, int, int]]] = defaultdict(list)
+        fits: dict[tuple[int, int], float] = {}
+        explicit: set[str] = set()
         for k, ((s, _idx, discount), doc) in enumerate(zip(targets, docs, strict=True)):
             matched = matched_positions(question, doc.text)
-            dateline = _DATELINE_RE.match(doc.text)
-            skip_before = dateline.end() if dateline else 0
-            spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in question.labels]
-            if "PERSON" in question.labels:
-                taken = [(a, b) for a, b, _ in spans]
-                spans += [(a, b, "NAME") for a, b in _capitalised_runs(doc) if not _overlaps(a, b, taken)]
-            for start, end, label in spans:
-                if start < skip_before:
-                    continue
-                start, end = _strip_titles(doc.text, start, end, label)
-                start, end = _extend_time(doc.text, start, end, label)
-                text = _trim(doc.text[start:end])
-                if label == "NAME" and text.split()[-1].lower() in _TITLE_WORDS | {"us", "u.s."}:
-                    continue
-                if not _acceptable(question, text):
-                    continue
-                prox = proximity(matched, start, end)
-                pref = _LABEL_PREFERENCE.get(label, 1.0)
-                if question.target and normalize_text(text).split()[-1:] == [question.target.lower()]:
-                    pref *= 1.3  # "which command" -> "US Central Command"
-                score = s.score * discount * pref * (0.55 + 0.45 * prox)
-                key = normalize_text(text)
-                found[key].append((score, s, k, start, end))
+            stems = s.passage.sentence_stems[s.index] | s.passage.sentence_stems[targets[k][1]]
+            verbs = _verb_support(question, stems)
+            for cand in find_candidates(question, doc):
+                prox = proximity(matched, cand.start, cand.end)
+                score = s.score * discount * cand.pref * verbs * (0.55 + 0.45 * prox)
+                found[normalize_text(cand.text)].append((score, s, k, cand.start, cand.end))
+                if cand.explicit:
+                    explicit.add(normalize_text(cand.text))
+                fits[(k, cand.start)] = cand.fit * verbs**0.5
         if not found:
             return None
         totals = {key: _aggregate(items) for key, items in found.items()}
-        # A short form ("Urban") supports its long form ("Bill Urban") found elsewhere.
-        for key in list(totals):
+        if explicit and question.labels & {"GPE", "LOC"}:
+            # "which province": when the text calls one candidate a province, the others are less likely
+            totals = {key: v if key in explicit else v * NOT_CALLED_FACTOR for key, v in totals.items()}
+        # A short form ("Urban", "the North") is the long form ("Bill Urban", "North Korea") named again:
+        # it supports the long form, and gives way to it when only one long form contains it.
+        for key in sorted(totals, key=lambda k: len(k.split())):
             toks = set(key.split())
-            for other, val in list(totals.items()):
-                if other != key and set(other.split()) < toks:
-                    totals[key] += 0.5 * val
+            longer = [o for o in totals if o != key and toks < set(o.split())]
+            if len(longer) == 1:
+                totals[longer[0]] += 0.5 * totals.pop(key)
+            else:
+                for other in longer:
+                    totals[other] += 0.5 * totals[key]
         best_key = max(totals, key=lambda k: totals[k])
         items = sorted(found[best_key], key=lambda it: -it[0])
         score, s, k, cs, ce = items[0]
         idx = targets[k][1]
         sent_start = s.passage.sentences[idx][0]
-        if idx != s.index:  # the answer sits in the next sentence: quote both
+        if idx > s.index:  # the answer sits in the next sentence: quote both
             ev_start, ev_end = s.start, s.passage.sentences[idx][1]
+        elif idx < s.index:
+            ev_start, ev_end = s.passage.sentences[idx][0], s.end
         else:
             ev_start, ev_end = s.start, s.end
         answer = s.passage.article.text[sent_start + cs : sent_start + ce]
-        answer = _trim(answer)
+        answer = trim_span(answer)
         evidence = [Evidence(s.passage, ev_start, ev_end, score)]
         seen_articles = {s.passage.article.id}
         for sc, s2, k2, _, _ in items[1:]:
@@ -323,76 +262,40 @@ class SpanExtractor:
                 continue
             seen_articles.add(s2.passage.article.id)
             i2 = targets[k2][1]
-            start2 = s2.start
-            end2 = s2.passage.sentences[i2][1] if i2 != s2.index else s2.end
+            start2 = min(s2.start, s2.passage.sentences[i2][0])
+            end2 = max(s2.end, s2.passage.sentences[i2][1])
             evidence.append(Evidence(s2.passage, start2, end2, sc))
-        confidence = _confidence(s.coverage, totals[best_key], len(seen_articles))
+        confidence = _confidence(s.coverage, totals[best_key], len(seen_articles)) * fits[(k, cs)]
         return answer, evidence, confidence
 
 
-def _capitalised_runs(doc: object) -> list[tuple[int, int]]:
-    """Runs of two or more capitalised words (names spaCy's small model misses), as char offsets."""
-    runs: list[tuple[int, int]] = []
-    current: list[object] = []
-    for tok in list(doc) + [None]:  # type: ignore[call-overload]
-        if (
-            tok is not None
-            and tok.i > 0
-            and (
-                tok.text[:1].isupper()
-                and tok.is_alpha
-                or tok.text.lower() in _NAME_PARTICLES
-                and current
-                or (len(tok.text) == 2 and tok.text[1] == "." and tok.text[0].isupper() and current)
-            )
-        ):
-            current.append(tok)
-            continue
-        while current and current[-1].text.lower() in _NAME_PARTICLES:  # type: ignore[attr-defined]
-            current.pop()
-        if len(current) >= 2:
-            first, last = current[0], current[-1]
-            runs.append((first.idx, last.idx + len(last.text)))  # type: ignore[attr-defined]
-        current = []
-    return runs
+def _mentioned(name: str, stems: set[str]) -> bool:
+    """The name's stem, or for a longer one a word sharing its first five letters ("Qatari" ~ "Qatar")."""
+    if name in stems:
+        return True
+    return len(name) >= 6 and any(s.startswith(name[:5]) for s in stems)
 
 
-def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a < y and x < b for x, y in spans)
+def _continuation_end(question: Question, best: _Sentence) -> int:
+    """The end of the answer sentence, or of the next one when that one has asked words the first lacks
+    ("... agreed to stay closely engaged" after the sentence naming who agreed)."""
+    text = best.passage.article.text
+    following = split_sentences(text[best.end : best.end + 600])
+    if not following:
+        return best.end
+    start, end = following[0]
+    have = best.passage.sentence_stems[best.index]
+    missing = {s for s, w in question.weights.items() if w >= 1.0 and s not in have}
+    if end < 600 and missing & text_stems(text[best.end + start : best.end + end]):
+        return best.end + end
+    return best.end
 
 
-def _strip_titles(text: str, start: int, end: int, label: str) -> tuple[int, int]:
-    if label not in ("PERSON", "NAME", "ORG"):
-        return start, end
-    while True:
-        m = re.match(r"\S+\s+", text[start:end])
-        if not m or text[start : start + len(m.group())].strip().lower() not in _TITLE_WORDS:
-            return start, end
-        if label == "ORG" and end - start - len(m.group()) < 3:
-            return start, end
-        start += len(m.group())
-
-
-_TIME_PREFIX_RE = re.compile(r"(?:late|early|earlier|later)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)
-
-
-def _extend_time(text: str, start: int, end: int, label: str) -> tuple[int, int]:
-    """ "Friday" -> "late on Friday" when the sentence says so."""
-    if label not in ("DATE", "TIME"):
-        return start, end
-    m = _TIME_PREFIX_RE.search(text[max(0, start - 20) : start])
-    return (start - len(m.group()), end) if m else (start, end)
-
-
-def _acceptable(question: Question, text: str) -> bool:
-    """Rules out spans that cannot answer: pronouns, publishers, the question's own words, wrong form."""
-    if not text or text.lower() in _PRONOUNS or normalize_text(text) in _PUBLISHERS:
-        return False
-    if question.contains(text) or question.overlap_share(text) >= 0.5:
-        return False
-    if question.target in ("year", "decade", "century") and not _YEAR_RE.search(text):
-        return False
-    return not (question.kind == "how_many" and not _NUMBER_RE.search(text))
+def _verb_support(question: Question, stems: set[str]) -> float:
+    """1 when the sentence has the question's verbs ("died" ~ "killed"), down to 0.6 when it has none."""
+    if not question.verbs:
+        return 1.0
+    return 0.6 + 0.4 * len(question.verbs & stems) / len(question.verbs)
 
 
 def _aggregate(items: list[tuple[float, _Sentence, int, int, int]]) -> float:
@@ -412,7 +315,11 @@ def _confidence(coverage: float, span_score: float, n_articles: int) -> float:
 
 
 def matched_positions(question: Question, text: str) -> list[int]:
-    return [m.start() for m in WORD_SPAN_RE.finditer(text) if stem(m.group()) in question.weights]
+    return [
+        m.start()
+        for m in WORD_SPAN_RE.finditer(text)
+        if any(s in question.weights for s in word_stems(m.group()))
+    ]
 
 
 def proximity(matched: list[int], start: int, end: int) -> float:
@@ -421,13 +328,6 @@ def proximity(matched: list[int], start: int, end: int) -> float:
         return 0.0
     dist = min(0 if start <= m < end else min(abs(m - end), abs(start - m)) for m in matched)
     return 1.0 / (1.0 + dist / 40.0)
-
-
-def _trim(text: str) -> str:
-    text = text.strip().strip(",;:").strip()
-    if text.endswith("'s") or text.endswith("’s"):
-        text = text[:-2]
-    return text
 
 
 class CitationBuilder:

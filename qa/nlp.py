@@ -227,6 +227,10 @@ _SYNONYMS = {
     "america": "us",
     "uk": "britain",
     "british": "britain",
+    "happen": "occur",
+    "airstrik": "strike",
+    "troop": "soldier",
+    "deceas": "kill",
 }
 
 
@@ -236,6 +240,19 @@ def stem(word: str) -> str:
         word = word[:-2]
     s = _stemmer.stemWord(word.strip(".'-"))
     return _SYNONYMS.get(s, s)
+
+
+def word_stems(word: str) -> list[str]:
+    """The stem of a word and, for a hyphenated compound, of each part ("militant-controlled")."""
+    out = [stem(word)]
+    if "-" in word:
+        out += [stem(part) for part in word.split("-") if len(part) > 1]
+    return out
+
+
+def text_stems(text: str) -> set[str]:
+    """Every word stem of `text`, hyphenated compounds also by their parts."""
+    return {s for w in words(text) for s in word_stems(w)}
 
 
 def content_stems(text: str) -> set[str]:

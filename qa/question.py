@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.nlp import STOPWORDS, SpacyParser, normalize_text, stem
+from qa.nlp import STOPWORDS, SpacyParser, normalize_text, stem, words
 
 _PERSON = frozenset({"PERSON"})
 _ORG = frozenset({"ORG"})
@@ -46,7 +46,7 @@ for _labels, _nouns in (
         "republic kingdom neighborhood neighbourhood village district",
     ),
     (_PLACE, "place location venue river mountain ocean sea lake destination site landmark park airport"),
-    (frozenset({"DATE"}), "year day date month decade century age"),
+    (frozenset({"DATE"}), "year day date month decade century age deadline"),
     (frozenset({"NORP"}), "nationality religion ethnicity"),
     (frozenset({"PERCENT"}), "percentage percent rate share"),
     (frozenset({"MONEY", "CARDINAL"}), "price amount cost sum fine salary fee"),
@@ -62,6 +62,14 @@ for _labels, _nouns in (
     for _noun in _nouns.split():
         _TARGET_LABELS[_noun] = _labels
 
+
+
+def target_labels(noun: str) -> frozenset[str]:
+    """The entity labels that answer "which <noun>" ("company" -> {"ORG"}); empty when unknown."""
+    low = noun.lower()
+    return _TARGET_LABELS.get(low) or _TARGET_LABELS.get(low.rstrip("s"), frozenset())
+
+
 _WH_WORDS = ("who", "whom", "whose", "where", "when", "which", "what", "how", "why")
 _WH_RE = re.compile(r"\b(who|whom|whose|where|when|which|what|how|why)\b", re.IGNORECASE)
 
@@ -76,6 +84,20 @@ class Question:
     target: str | None
     weights: dict[str, float] = field(default_factory=dict)
     norm: str = ""
+    # Stems of the names in the question: an article that has none of one cannot be about it.
+    names: frozenset[str] = frozenset()
+    # Stems of the asking clause's content verbs ("died" -> "kill"): the answer sentence should have them.
+    verbs: frozenset[str] = frozenset()
+    # "Who is the spokesman of the Taliban?": role "spokesperson", of {"taliban"}. The answer must stand
+    # beside the role in a sentence that ties the role to all of `role_of`.
+    role: str | None = None
+    role_of: frozenset[str] = frozenset()
+    # "What kind of operation ...": the answer is a noun phrase headed by `target`.
+    phrase: bool = False
+    kind_of: bool = False  # "what type/kind of X": only an X answers
+    copular: bool = False  # "What is the deadline for ...": the asked noun must be in the answer sentence
+    # "Which part of the airport ...": stems of the whole the asked part belongs to.
+    part_of: frozenset[str] = frozenset()
 
     @property
     def typed(self) -> bool:
@@ -93,10 +115,15 @@ class Question:
         return bool(stems) and stems <= set(self.weights)
 
     def overlap_share(self, candidate: str) -> float:
-        """The share of the candidate's content words that the question already has."""
+        """The share of the candidate's content words that the question already has.
+
+        The asked noun itself does not count: "which command" is answered by "US Central Command".
+        """
+        target = stem(self.target) if self.target else None
         stems = [stem(w) for w in normalize_text(candidate).split() if w not in STOPWORDS]
+        stems = [s for s in stems if s != target]
         if not stems:
-            return 1.0
+            return 0.0 if target else 1.0
         return sum(1 for s in stems if s in self.weights) / len(stems)
 
 
@@ -107,14 +134,18 @@ class QuestionAnalyzer:
         self.parser = parser
 
     def analyze(self, question: str) -> Question:
-        doc = self.parser.parse(question)
+        asked, context = _split_context(question)
+        doc = self.parser.parse(asked)
         kind, labels, target = self._answer_type(doc)
         weights: dict[str, float] = {}
+        names: set[str] = set()
         ent_tokens = {t.i for e in doc.ents for t in e}
         target_stem = stem(target) if target else None
         for tok in doc:
             low = tok.text.lower()
             if tok.is_punct or low in STOPWORDS or low in _WH_WORDS or len(low) < 2 and not tok.like_num:
+                continue
+            if low in ("many", "much") and tok.i > 0 and doc[tok.i - 1].lower_ == "how":
                 continue
             s = stem(low)
             if not s or s in STOPWORDS:
@@ -131,9 +162,22 @@ class QuestionAnalyzer:
                 w = 1.5
             else:
                 w = 1.0
-            if s == target_stem:
+            if s == target_stem and kind != "how_many":
                 w = 0.5  # "which team": the answer sentence often names the team without the word
+            elif w == 3.0 and not tok.like_num and tok.pos_ != "NUM" and len(s) > 1:
+                names.add(s)
             weights[s] = max(weights.get(s, 0.0), w)
+        for word in words(context):  # terms a follow-up took from earlier turns count less
+            s = stem(word)
+            if s and word.lower() not in STOPWORDS and s not in STOPWORDS:
+                weights.setdefault(s, 1.0 if word[:1].isupper() else 0.5)
+        role, role_of = _role(doc)
+        if role is not None and kind in ("what", "which") and not labels:
+            labels = _PERSON | _ORG  # "What is the name of the planner?" asks for a name
+        phrase, kind_of, part_of = _phrase_target(doc, target, labels)
+        phrase = phrase and role is None
+        if role is not None and kind == "what":
+            target = role  # "the name of the hurricane": a name given right after "hurricane" answers
         return Question(
             text=question,
             kind=kind,
@@ -141,6 +185,14 @@ class QuestionAnalyzer:
             target=target,
             weights=weights,
             norm=normalize_text(question),
+            names=frozenset(names),
+            verbs=_verbs(doc, _asking_clause_start(doc)),
+            copular=_is_copular(doc),
+            role=role,
+            role_of=role_of,
+            phrase=phrase,
+            kind_of=kind_of,
+            part_of=part_of,
         )
 
     @staticmethod
@@ -168,7 +220,10 @@ class QuestionAnalyzer:
             return "why", frozenset(), None
         if wh == "how":
             if nxt_low[:1] == ["many"]:
-                target = _noun_after(nxt[1:])
+                after = nxt[1:]
+                if nxt_low[1:2] == ["of"] and nxt_low[3:4] in (["were"], ["are"], ["was"], ["is"]):
+                    after = list(tokens[i + 5 : i + 10])  # "how many of them were US service members"
+                target = _noun_after(after)
                 return "how_many", _COUNT, target
             if nxt_low[:1] == ["much"]:
                 return "how_much", _AMOUNT, None
@@ -179,6 +234,14 @@ class QuestionAnalyzer:
             return "how", frozenset(), None
         # which / what (+ "type of", "kind of") X
         rest = nxt
+        if nxt_low[:1] in (["is"], ["was"], ["are"], ["were"]) and nxt_low[1:2] in (["the"], ["a"], ["an"]):
+            nxt, nxt_low = nxt[2:], nxt_low[2:]  # "What is the deadline for ...": the deadline is asked
+            nxt += list(tokens[i + 6 : i + 8])
+            nxt_low = [t.text.lower() for t in nxt]
+            rest = nxt
+            if nxt_low[:2] in (["name", "of"], ["names", "of"]):  # the name of the storm -> a storm
+                named = _noun_after(list(tokens[i + 5 : i + 10]))
+                return wh, _TARGET_LABELS.get((named or "").lower(), frozenset()), named
         if nxt_low[:2] in (["type", "of"], ["kind", "of"], ["sort", "of"], ["form", "of"]):
             rest = nxt[2:]
         if nxt_low[:2] == ["of", "the"] or nxt_low[:1] == ["of"]:
@@ -207,3 +270,117 @@ def _noun_after(tokens: list[object]) -> str | None:
             continue
         break
     return head
+
+
+_CONTEXT_RE = re.compile(r"\s*\(([^()]*)\)\s*(\?*)\s*$")
+
+
+def _split_context(question: str) -> tuple[str, str]:
+    """ "How many were killed (drone strike, Nangarhar)?" -> ("How many were killed?", "drone strike, ...")."""
+    m = _CONTEXT_RE.search(question)
+    if not m or m.start() == 0:
+        return question, ""
+    return question[: m.start()] + (m.group(2) or ""), m.group(1)
+
+
+_COPULA = frozenset({"is", "was", "are", "were", "'s"})
+_ROLE_LINKS = frozenset({"of", "for", "at", "with", "to", "in"})
+# Partitive nouns: "which part of the airport" asks for a named part of the airport.
+_PARTS = frozenset({"part", "section", "area", "portion", "side", "end", "half", "wing", "floor"})
+
+
+def _asking_clause_start(doc: object) -> int:
+    """Index of the wh-word that asks (after "According to the officer who speaks ..., where ...")."""
+    tokens = list(doc)  # type: ignore[call-overload]
+    wh = [i for i, t in enumerate(tokens) if t.text.lower() in _WH_WORDS]
+    for j in reversed(wh):
+        if j == 0 or tokens[j - 1].text in (".", "?", "!", ",", ":", ";"):
+            return j
+    return wh[0] if wh else 0
+
+
+def _is_copular(doc: object) -> bool:
+    low = [t.text.lower() for t in doc]  # type: ignore[attr-defined]
+    i = _asking_clause_start(doc)
+    return low[i : i + 1] in (["what"], ["which"]) and low[i + 1 : i + 3] in (
+        ["is", "the"],
+        ["was", "the"],
+        ["are", "the"],
+        ["were", "the"],
+    )
+
+
+def _verbs(doc: object, start: int = 0) -> frozenset[str]:
+    """Content verb stems of the asking clause (verbs of a leading context clause do not count)."""
+    out = set()
+    for tok in list(doc)[start:]:  # type: ignore[call-overload]
+        low = tok.text.lower()
+        if tok.pos_ == "VERB" and low not in STOPWORDS and low not in _WH_WORDS:
+            s = stem(low)
+            if s and s not in STOPWORDS:
+                out.add(s)
+    return frozenset(out)
+
+
+def _role(doc: object) -> tuple[str | None, frozenset[str]]:
+    """A copular "who is the ROLE of X" / "who is X's ROLE" / "what is the name of the ROLE": (role, X)."""
+    tokens = [t for t in doc if not t.is_punct or t.text == "-"]  # type: ignore[attr-defined]
+    low = [t.text.lower() for t in tokens]
+    if len(low) < 3 or low[0] not in ("who", "what") or low[1] not in _COPULA:
+        return None, frozenset()
+    rest = tokens[2:]
+    if low[0] == "what":
+        if low[-2:] in (["'s", "name"], ["’s", "name"]) and low[2:3] == ["the"]:
+            rest = tokens[3:-2]  # "What was the planner's name?"
+        elif low[2:5] in (["the", "name", "of"], ["the", "names", "of"]):
+            rest = tokens[5:]
+        else:
+            return None, frozenset()
+    elif low[0] == "who" and not rest:
+        return None, frozenset()
+    # The noun run that names the role: its last noun is the role, the rest (and an "of X") qualify it.
+    head_i: int | None = None
+    for i, tok in enumerate(rest):
+        if tok.pos_ == "NOUN" and tok.text.lower() not in STOPWORDS:
+            head_i = i
+        elif tok.pos_ not in ("DET", "ADJ", "PROPN", "PART", "PUNCT", "NOUN", "NUM"):
+            break
+    if head_i is None:
+        return None, frozenset()
+    qualifiers = [t for t in rest[:head_i] if t.pos_ in ("PROPN", "NOUN", "ADJ")]
+    after = rest[head_i + 1 :]
+    if after and after[0].text.lower() in _ROLE_LINKS:
+        for tok in after[1:]:
+            if tok.pos_ in ("PROPN", "NOUN", "ADJ", "NUM") or tok.text == "-":
+                qualifiers.append(tok)
+            elif tok.pos_ != "DET":
+                break
+    # Only names tie a role to its body ("spokesman of the Taliban"); "star guest" is no such tie.
+    of = {stem(t.text) for t in qualifiers if t.pos_ == "PROPN" and t.text.lower() not in STOPWORDS}
+    of.discard("")
+    if low[0] == "who" and not of:
+        return None, frozenset()  # "Who is the president?" needs no relation
+    return stem(rest[head_i].text), frozenset(of)
+
+
+def _phrase_target(
+    doc: object, target: str | None, labels: frozenset[str]
+) -> tuple[bool, bool, frozenset[str]]:
+    """Whether a noun phrase headed by `target` answers, whether the question says "type of", and for
+    "which part of X" the stems of X."""
+    if target is None:
+        return False, False, frozenset()
+    tokens = list(doc)  # type: ignore[call-overload]
+    low = [t.text.lower() for t in tokens]
+    kind_of = any(low[i + 1 : i + 3] in (["type", "of"], ["kind", "of"], ["sort", "of"]) for i in range(len(low)))
+    if target.lower() in _PARTS:
+        idx = next((i for i, t in enumerate(low) if t == target.lower()), None)
+        if idx is not None and idx + 1 < len(low) and low[idx + 1] == "of":
+            whole = []
+            for tok in tokens[idx + 2 :]:
+                if tok.pos_ in ("NOUN", "PROPN", "ADJ"):
+                    whole.append(stem(tok.text))
+                elif tok.pos_ != "DET":
+                    break
+            return False, False, frozenset(whole)
+    return kind_of or not labels, kind_of, frozenset()

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from qa.nlp import STOPWORDS, SpacyParser
+from qa.question import target_labels
 
 _PERSON_PRONOUNS = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s"}
 _GROUP_PRONOUNS = {"they": "", "them": "", "their": "'s", "theirs": "'s"}
@@ -57,9 +58,10 @@ class QueryRewriter:
         if stripped != replaced:
             stripped = stripped[:1].upper() + stripped[1:]
             changed = True
-        if changed and not self._has_topic(stripped, prev_q, prev_a):
-            return _append_context(stripped, self._topic(prev_q, stripped))
-        if not changed and (unresolved or self._is_elliptic(stripped)):
+        answer_terms = self._answer_terms(last.answer, stripped) if unresolved else []
+        if unresolved or (changed and not self._has_topic(stripped, prev_q, prev_a)):
+            return _append_context(stripped, answer_terms + self._topic(prev_q, stripped))
+        if not changed and self._is_elliptic(stripped):
             return _append_context(stripped, self._topic(prev_q, stripped))
         return stripped if changed else question
 
@@ -88,14 +90,19 @@ class QueryRewriter:
                         and doc[tok.i + 1].lower_ in ("is", "are", "was", "were")
                     ):
                         break  # existential "there is"
-                    if low in ("them", "those") and tok.i > 0 and doc[tok.i - 1].lower_ == "of":
-                        unresolved = True  # "how many of them": the counted thing; context is appended
+                    if table is _GROUP_PRONOUNS:
+                        # "how many of them", "were they allowed": a group is rarely one entity; the
+                        # question stays as asked and the previous turn's answer and topic are appended
+                        unresolved = True
                         break
-                    ent = (
-                        _antecedent(labels, prev_q)
-                        if table is _THING_PRONOUNS
-                        else _antecedent(labels, prev_a, prev_q)
-                    )
+                    if table is _PERSON_PRONOUNS and _asks_object(prev_q):
+                        ent = _antecedent(labels, prev_q, prev_a)  # "Who did Austin call?" -> he = Austin
+                    elif table is _THING_PRONOUNS:
+                        ent = _named_answer(prev_q, prev_a) or _antecedent(
+                            labels, _whole_entity(prev_a, labels), prev_q
+                        )
+                    else:
+                        ent = _antecedent(labels, prev_a, prev_q)
                     unresolved = unresolved or ent is None
                     if ent is not None:
                         suffix = table[low]
@@ -142,6 +149,16 @@ class QueryRewriter:
         return terms[: self.max_context_terms]
 
     @staticmethod
+    def _answer_terms(answer: str, question: str) -> list[str]:
+        """The previous answer when it is a short phrase ("Over 100 people"), not a sentence."""
+        answer = answer.strip().rstrip(".")
+        if not answer or len(answer.split()) > 8 or answer.lower() in question.lower():
+            return []
+        if answer.startswith(("The indexed articles", "Not found", "No indexed")):
+            return []
+        return [answer]
+
+    @staticmethod
     def _is_elliptic(question: str) -> bool:
         tokens = question.split()
         return len(tokens) <= 3
@@ -162,6 +179,49 @@ class QueryRewriter:
             start, end = run
             return f"{text[:start]}{x}{text[end:]}?"
         return f"{text} {x}?"
+
+
+def _named_answer(prev_q: object, prev_a: object | None) -> str | None:
+    """ "Which company recalled ...?" -> "Abbott": a short capitalised answer to a question asking for an
+    organisation or a thing is what a later "it"/"its" refers to."""
+    if prev_a is None:
+        return None
+    tokens = [t for t in prev_a if not t.is_punct]  # type: ignore[attr-defined]
+    if not 1 <= len(tokens) <= 5 or not all(t.text[:1].isupper() or t.is_digit for t in tokens):
+        return None
+    low = [t.lower_ for t in prev_q]  # type: ignore[attr-defined]
+    for i, word in enumerate(low[:-1]):
+        if word in ("which", "what"):
+            noun = next((t.text for t in list(prev_q)[i + 1 : i + 4] if t.pos_ == "NOUN"), None)  # type: ignore[call-overload]
+            if noun is not None and set(target_labels(noun)) & set(_THING_LABELS):
+                return prev_a.text.strip().rstrip(".")  # type: ignore[attr-defined]
+    return None
+
+
+def _whole_entity(doc: object | None, labels: tuple[str, ...]) -> object | None:
+    """The answer's doc when the answer is one entity of `labels` ("ISIS-K"), else None."""
+    if doc is None:
+        return None
+    ents = list(doc.ents)  # type: ignore[attr-defined]
+    text = doc.text.strip().strip(".")  # type: ignore[attr-defined]
+    if len(ents) == 1 and ents[0].label_ in labels and len(ents[0].text) >= len(text) - 4:
+        return doc
+    return None
+
+
+def _asks_object(prev_q: object) -> bool:
+    """ "Who did Lloyd J. Austin telephone?": the named person is the subject a later "he" continues."""
+    tokens = [t.lower_ for t in prev_q][:2]  # type: ignore[attr-defined]
+    has_person = any(e.label_ == "PERSON" for e in prev_q.ents)  # type: ignore[attr-defined]
+    return has_person and tokens[:1] in (["who"], ["whom"]) and tokens[1:2] in (
+        ["did"],
+        ["does"],
+        ["do"],
+        ["will"],
+        ["would"],
+        ["has"],
+        ["had"],
+    )
 
 
 def _antecedent(labels: tuple[str, ...], *docs: object | None) -> str | None:

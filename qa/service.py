@@ -42,12 +42,13 @@ if TYPE_CHECKING:
     from qa.search import SearchPipeline
 
 # Calibrated on the dev set (200 answerable vs 40 unanswerable questions): see docs/eval.md.
-DEFAULT_ABSTAIN_THRESHOLD = 0.24
+DEFAULT_ABSTAIN_THRESHOLD = 0.20
 # With choices the question already names the candidates: weaker support suffices to pick one.
 CHOICE_THRESHOLD_FACTOR = 0.75
 # Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
 _READ_PASSAGES = 10
 _RETRIEVED_FOR_DEBUG = 20
+_WARM_UP_QUESTION = "Who is the spokesperson for the agency?"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WH_START = re.compile(r"^(who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
 _ENGLISH_MARKERS = frozenset(
@@ -265,6 +266,14 @@ class Answerer:
             raise InvalidInput(f"question is {len(cleaned)} characters long; the limit is {self.max_chars}")
         return cleaned
 
+    def warm_up(self) -> None:
+        """Load lazily initialised model state: one query embedding and one spaCy parse."""
+        embed = getattr(self.embedder, "embed_query", None)
+        if callable(embed):
+            embed("warm up")
+        self.analyzer.analyze(_WARM_UP_QUESTION)
+        self.parser.parse_many(["The warm-up sentence names Jane Doe of Acme Corp. in Paris on Monday."])
+
     # --- internals ---------------------------------------------------------------------------
 
     def _check_top_k(self, top_k: int | None) -> int:
@@ -395,28 +404,41 @@ class Answerer:
         return "Not found in the indexed articles."
 
 
-def build_answerer(settings: Settings, retrieval: str = "ours") -> Answerer:
-    """The `Answerer` for `settings`: embedder, store, search pipeline and spaCy, each loaded once."""
+def build_answerer(
+    settings: Settings, retrieval: str = "ours", *, embedder: Any = None, store: Any = None, nlp: Any = None
+) -> Answerer:
+    """The `Answerer` for `settings`: embedder, store, search pipeline and spaCy, each loaded once.
+
+    Pass an already loaded `embedder` and `store` to share them (the HTTP server hands the Ingestor's
+    to the Answerer, so what it writes is what the next question reads), and `nlp` (a `SpacyParser`)
+    to share spaCy. The answerer is warmed up
+    (one query embedding, one spaCy parse) so that the first real question is not the slow one.
+    """
     from index.pipeline import build_embedder, build_store
     from qa.search import SearchPipeline
 
-    embedder = build_embedder(settings)
-    store = build_store(settings, embedder)
+    if embedder is None:
+        embedder = build_embedder(settings)
+    if store is None:
+        store = build_store(settings, embedder)
     search = SearchPipeline(store, embedder, mode=retrieval, candidates=settings.retrieve_k)  # type: ignore[arg-type]
     llm = None
     if settings.llm_url and settings.llm_model:
         from qa.generate import LLMClient
 
         llm = LLMClient(settings.llm_url, settings.llm_model, api_key=settings.llm_api_key)
-    return Answerer(
+    answerer = Answerer(
         store,
         embedder,
         search,
         top_k=settings.top_k,
         abstain_threshold=settings.abstain_threshold,
         llm=llm,
+        nlp=nlp,
         max_chars=settings.max_question_chars,
     )
+    answerer.warm_up()
+    return answerer
 
 
 def parse_as_of(value: str | date | None) -> date:

@@ -1,4 +1,4 @@
-"""The rooms import one way: ui -> qa -> index -> kernel, eval -> qa; only newsqa.cli/server compose."""
+"""The rooms import one way: ui -> qa -> index -> kernel, eval/bench -> qa; only newsqa.cli/server compose."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ROOMS = ("newsqa", "index", "qa", "ui", "eval")
+ROOMS = ("newsqa", "index", "qa", "ui", "eval", "bench")
 COMPOSERS = {"newsqa/cli.py", "newsqa/server.py"}
 # What each room may import from the others (the kernel is newsqa.types/settings/errors).
 ALLOWED = {
@@ -17,6 +17,7 @@ ALLOWED = {
     "qa": {"kernel", "index"},
     "ui": {"kernel", "qa"},
     "eval": {"kernel", "qa", "index"},
+    "bench": {"kernel", "qa", "index", "eval"},
 }
 KERNEL = {"newsqa", "newsqa.types", "newsqa.settings", "newsqa.errors"}
 

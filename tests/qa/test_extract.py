@@ -39,6 +39,44 @@ class TestQuestionAnalyzer:
         q = QuestionAnalyzer(spacy_parser).analyze("Which team did Sue Bird play for?")
         assert q.weights["bird"] > q.weights["play"] > q.weights["team"]
 
+    @pytest.mark.parametrize(
+        ("question", "role", "of"),
+        [
+            ("Who is the spokesman of the Red Cross?", "spokesperson", {"red", "cross"}),
+            ("What is the name of the driver who won the race?", "driver", set()),
+            ("Who is the star guest on the show?", None, set()),  # no named body: not a role question
+        ],
+    )
+    def test_role_questions(self, spacy_parser, question: str, role: str | None, of: set[str]) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(question)
+        assert q.role == role
+        assert set(q.role_of) == of
+
+    def test_kind_of_and_part_of(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("What kind of engine does the new jet use?")
+        assert q.kind_of and q.phrase and q.target == "engine"
+        q = analyzer.analyze("Which part of the stadium was closed?")
+        assert set(q.part_of) == {"stadium"} and not q.phrase
+
+    def test_copular_question_asks_for_the_noun(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("What is the deadline for filing taxes?")
+        assert q.copular and q.target == "deadline" and "DATE" in q.labels
+
+    def test_how_many_of_them_counts_the_noun_after(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("How many of them were children?")
+        assert q.kind == "how_many" and q.target == "children"
+
+    def test_verbs_come_from_the_asking_clause(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("According to the officer who spoke, where did the crash occur?")
+        assert set(q.verbs) == {"occur"}
+
+    def test_appended_context_counts_less(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("How many were injured (train crash, Ohio)?")
+        assert q.kind == "how_many"
+        assert q.weights["ohio"] < 3.0 and q.weights["injur"] == 1.5
+        assert "ohio" not in q.names
+
     def test_candidate_in_question_is_excluded(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("Who did Lloyd J. Austin telephone?")
         assert q.contains("Lloyd J. Austin")

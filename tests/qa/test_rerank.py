@@ -150,3 +150,16 @@ class TestNewsReranker:
     def test_bad_weights(self) -> None:
         with pytest.raises(ValueError, match="recency_days"):
             RerankWeights(recency_days=0)
+
+    def test_breadth_per_article(self) -> None:
+        weights = RerankWeights(per_article_first=1, recency=0.0, article=0.0)
+        nodes = [
+            node("a1", "Sue Bird final game", article_id="A", bm25=10.0),
+            node("a2", "Sue Bird final game", article_id="A", bm25=9.9),
+            node("b1", "Sue Bird", article_id="B", bm25=5.0),
+        ]
+        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Sue Bird final game")
+        assert [n.node.node_id for n in out] == ["a1", "b1", "a2"]
+        unlimited = RerankWeights(per_article_first=0, recency=0.0, article=0.0)
+        out = NewsReranker(weights=unlimited, top_n=3).postprocess_nodes(nodes, query_str="Sue Bird final game")
+        assert [n.node.node_id for n in out] == ["a1", "a2", "b1"]

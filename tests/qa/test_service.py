@@ -12,7 +12,8 @@ from index.store import ArticleStore
 from newsqa.errors import InvalidInput
 from newsqa.types import Filters
 from qa.search import SearchPipeline
-from qa.service import Answerer, parse_as_of
+from newsqa.settings import Settings
+from qa.service import Answerer, build_answerer, parse_as_of
 
 AS_OF = "2021-08-28"
 
@@ -146,3 +147,25 @@ class TestStream:
         tokens = [e["data"] for e in events[:-1]]
         assert all(e["event"] == "token" for e in events[:-1])
         assert "".join(tokens).strip() == events[-1]["data"]["answer"] == "Bill Urban"
+
+
+class _CountingEmbedder(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__(dim=32)
+        self.queries = 0
+
+    def embed_query(self, text: str):  # noqa: ANN201 - the FakeEmbedder's array type
+        self.queries += 1
+        return super().embed_query(text)
+
+
+class TestBuildAnswerer:
+    def test_shares_the_given_embedder_and_store_and_warms_up(self, tmp_path: Path, spacy_parser) -> None:
+        embedder = _CountingEmbedder()
+        store = ArticleStore(tmp_path, dim=embedder.dim, model_id=embedder.model_id)
+        answerer = build_answerer(Settings(data_dir=tmp_path), embedder=embedder, store=store, nlp=spacy_parser)
+        assert answerer.store is store
+        assert answerer.embedder is embedder
+        assert answerer.search.store is store
+        assert embedder.queries == 1  # the warm-up query: the first real question does not pay for it
+        assert answerer.ask("Who won?", as_of=AS_OF).answer.startswith("The index is empty")

@@ -1,0 +1,395 @@
+"""Answer candidates inside a parsed sentence: entities of the asked type, names spaCy missed, and noun
+phrases for questions that a name does not answer ("who" -> "veterans of the US Special Forces",
+"what kind of operation" -> "over-the-horizon counterterrorism operation").
+
+Usage:
+    for cand in find_candidates(question, doc):        # doc: a spaCy Doc of one sentence
+        doc.text[cand.start:cand.end], cand.label, cand.pref
+
+`pref` folds in what the sentence says about the candidate beyond its type: a count bound to the asked
+noun ("13 service members" for "how many service members"), the most specific of nested places.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from qa.nlp import normalize_text, stem, word_stems
+from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
+from qa.question import Question
+
+# Publishers' names in datelines and credits ("New York (CNN Business)") are never the answer.
+_PUBLISHERS = frozenset(
+    {"cnn", "cnn business", "usa today", "week", "associated press", "ap", "reuters", "getty images"}
+)
+_DATELINE_RE = re.compile(r"^[A-Z][A-Za-z .,'’]{0,40}\((?:CNN|AP|Reuters)[^)]*\)\s*[—–-]*\s*")
+_YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
+NUMBER_RE = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
+# Leading titles dropped from names ("Defence Lloyd J. Austin" -> "Lloyd J. Austin").
+_TITLE_WORDS = frozenset(
+    [
+        "president",
+        "minister",
+        "secretary",
+        "defence",
+        "defense",
+        "national",
+        "captain",
+        "capt",
+        "gov",
+        "gov.",
+        "governor",
+        "sen",
+        "sen.",
+        "senator",
+        "rep",
+        "rep.",
+        "dr",
+        "dr.",
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "prime",
+        "deputy",
+        "chief",
+        "general",
+        "gen",
+        "gen.",
+        "judge",
+        "justice",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "sir",
+        "lady",
+        "lord",
+        "foreign",
+        "interior",
+        "finance",
+        "health",
+        "former",
+        "press",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "coach",
+        "ceo",
+        "founder",
+        "lt",
+        "lt.",
+        "col",
+        "col.",
+        "sgt",
+        "sgt.",
+        "officer",
+        "director",
+        "chairman",
+    ]
+)
+_NAME_PARTICLES = frozenset({"bin", "al", "de", "van", "von", "da", "del", "la", "le", "di", "ibn"})
+_PRONOUNS = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "i",
+        "you",
+        "him",
+        "her",
+        "them",
+        "his",
+        "its",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+    ]
+)
+# spaCy label weights inside a kind: "who" prefers people to organisations to nationalities.
+_LABEL_PREFERENCE = {
+    "PERSON": 1.0,
+    "ORG": 0.85,
+    "NORP": 0.6,
+    "GPE": 1.0,
+    "LOC": 0.9,
+    "FAC": 0.8,
+    "GROUP": 0.8,
+    "NAMED": 1.1,  # "news service Politico": named right after the asked noun  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
+}
+
+
+
+
+def _capitalised_runs(doc: Any) -> list[tuple[int, int]]:
+    """Runs of two or more capitalised words (names spaCy's small model misses), as char offsets."""
+    runs: list[tuple[int, int]] = []
+    current: list[object] = []
+    for tok in list(doc) + [None]:  # type: ignore[call-overload]
+        if (
+            tok is not None
+            and tok.i > 0
+            and (
+                tok.text[:1].isupper()
+                and tok.is_alpha
+                or tok.text.lower() in _NAME_PARTICLES
+                and current
+                or (len(tok.text) == 2 and tok.text[1] == "." and tok.text[0].isupper() and current)
+            )
+        ):
+            current.append(tok)
+            continue
+        while current and current[-1].text.lower() in _NAME_PARTICLES:  # type: ignore[attr-defined]
+            current.pop()
+        if len(current) >= 2:
+            first, last = current[0], current[-1]
+            runs.append((first.idx, last.idx + len(last.text)))  # type: ignore[attr-defined]
+        current = []
+    return runs
+
+
+def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < y and x < b for x, y in spans)
+
+
+def _strip_titles(text: str, start: int, end: int, label: str) -> tuple[int, int]:
+    if label not in ("PERSON", "NAME", "ORG"):
+        return start, end
+    while True:
+        m = re.match(r"\S+\s+", text[start:end])
+        if not m or text[start : start + len(m.group())].strip().lower() not in _TITLE_WORDS:
+            return start, end
+        if label == "ORG" and end - start - len(m.group()) < 3:
+            return start, end
+        start += len(m.group())
+
+
+_TIME_PREFIX_RE = re.compile(r"(?:late|early|earlier|later)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)
+
+
+def _extend_time(text: str, start: int, end: int, label: str) -> tuple[int, int]:
+    """ "Friday" -> "late on Friday" when the sentence says so."""
+    if label not in ("DATE", "TIME"):
+        return start, end
+    m = _TIME_PREFIX_RE.search(text[max(0, start - 20) : start])
+    return (start - len(m.group()), end) if m else (start, end)
+
+
+def _acceptable(question: Question, text: str, label: str = "") -> bool:
+    """Rules out spans that cannot answer: pronouns, publishers, the question's own words, wrong form."""
+    if not text or text.lower() in _PRONOUNS or normalize_text(text) in _PUBLISHERS:
+        return False
+    if question.contains(text) or (label != "PART" and question.overlap_share(text) >= 0.5):
+        return False
+    if question.target in ("year", "decade", "century") and not _YEAR_RE.search(text):
+        return False
+    return not (question.kind == "how_many" and not NUMBER_RE.search(text))
+
+
+
+
+def trim_span(text: str) -> str:
+    """Edges cleaned; a span cut inside a parenthesis ("ISIS- Khorasan (ISIS-K") keeps the short form."""
+    text = text.strip().strip(",;:").strip()
+    if text.count("(") > text.count(")"):
+        before, _, inside = text.rpartition("(")
+        text = inside if inside.strip() and len(inside.split()) <= 3 else before
+        text = text.strip().strip(",;:").strip()
+    if text.endswith("'s") or text.endswith("’s"):
+        text = text[:-2]
+    return text
+
+
+
+
+@dataclass
+class Candidate:
+    """A span of the sentence's text that may answer; `pref` weighs it against the others."""
+
+    start: int
+    end: int
+    label: str
+    pref: float
+    text: str
+    fit: float = 1.0  # how well the sentence ties it to the question (also lowers the confidence)
+    explicit: bool = False  # the text calls it by the asked noun ("Nangarhar province")
+
+
+_CONTAINER_AFTER = re.compile(r"^\s*(?:province|state|county|city|district|region|prefecture)\b", re.IGNORECASE)
+_CONTAINED_BEFORE = re.compile(
+    r"(?:province|state|county|city|district|region|prefecture)\s+of\s+(?:the\s+)?$", re.IGNORECASE
+)
+# "Which country/state": the container is what is asked, not the most specific place.
+_WIDE_PLACES = frozenset({"country", "nation", "state", "continent", "region"})
+_PART_MODIFIER = re.compile(
+    r"^(?:north|south|east|west|central|upper|lower|inner|outer|northern|southern|eastern|western|"
+    r"north-?eastern|north-?western|south-?eastern|south-?western|rural|coastal)\b",
+    re.IGNORECASE,
+)
+_COUNT_UNITS = frozenset(
+    stem(w)
+    for w in "percent % million billion thousand hundred dozen times year years month months day days hours "
+    "minutes inches feet miles pounds dollars".split()
+)
+
+
+def find_candidates(question: Question, doc: Any) -> list[Candidate]:
+    """Every acceptable answer span of `doc` for `question`, trimmed, with its preference."""
+    text = doc.text
+    dateline = _DATELINE_RE.match(text)
+    skip_before = dateline.end() if dateline else 0
+    spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in question.labels]
+    if "PERSON" in question.labels:
+        taken = [(a, b) for a, b, _ in spans]
+        spans += [(a, b, "NAME") for a, b in _capitalised_runs(doc) if not _overlaps(a, b, taken)]
+    spans += _phrase_spans(question, doc)
+    if question.target and question.labels:
+        spans += _named_after_target(doc, stem(question.target))
+    out: list[Candidate] = []
+    for start, end, label in spans:
+        if start < skip_before:
+            continue
+        start, end = _strip_titles(text, start, end, label)
+        start, end = _extend_time(text, start, end, label)
+        cand = trim_span(text[start:end])
+        if not cand:
+            continue
+        start = text.find(cand, start)
+        end = start + len(cand)
+        if label == "NAME" and cand.split()[-1].lower() in _TITLE_WORDS | {"us", "u.s."}:
+            continue
+        if not _acceptable(question, cand, label):
+            continue
+        if question.role is not None and not role_is_tied(text, question.role, question.role_of, (start, end)):
+            continue
+        pref = _LABEL_PREFERENCE.get(label, 1.0)
+        explicit = False
+        if question.target and normalize_text(cand).split()[-1:] == [question.target.lower()]:
+            pref *= 1.3  # "which command" -> "US Central Command"
+        elif question.target and _next_word_stem(text, end) == stem(question.target):
+            pref *= 1.6  # "which province" -> "Nangarhar province": the text calls it one
+            explicit = True
+        fit = _count_binding(question, doc, end) if question.kind == "how_many" else 1.0
+        if question.copular and question.target and not _mentions(doc, stem(question.target)):
+            fit *= 0.4  # "What is the deadline for ...": a date in a sentence without "deadline"
+        if label in ("GPE", "NORP") and _next_word(text, end) in _TITLE_WORDS:
+            pref *= 0.5  # "US Secretary of Defence Lloyd J. Austin": the country qualifies a title
+        if label in ("GPE", "LOC", "FAC") and (question.target or "").lower() not in _WIDE_PLACES:
+            pref *= _specificity(text, start, end)
+        if question.kind == "how_many" and cand.lower() == "one":
+            pref *= 0.5  # "one of the ...": rarely the count asked for
+        out.append(Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit))
+    return out
+
+
+def _phrase_spans(question: Question, doc: Any) -> list[tuple[int, int, str]]:
+    """Noun phrases that answer: people for "who", `target`-headed for "what kind of", parts of a whole."""
+    wants_people = question.kind == "who" and question.role is None
+    if not (wants_people or question.phrase or question.part_of):
+        return []
+    text = doc.text
+    target = stem(question.target) if question.target else None
+    out: list[tuple[int, int, str]] = []
+    groups: list[tuple[int, int]] = []
+    for np in noun_phrases(doc):
+        if (
+            wants_people
+            and all(h in PERSON_NOUNS for h in np.heads)
+            and (np.head_pos == "NOUN" or len(np.heads) > 1)
+            and not np.pointed
+            and np.end - np.start > 2
+        ):
+            out.append((np.start, np.end, "GROUP"))
+            groups.append((np.start, np.end))
+        elif question.phrase and np.head == target:
+            start = strip_known(text, np.start, np.end, question.weights)
+            if len(text[start : np.end].split()) >= 2:
+                out.append((start, np.end, "PHRASE"))
+        elif question.part_of and not np.head == target:
+            after = re.match(r"\s+of\s+(?:the\s+)?([\w’'-]+(?:\s+[\w’'-]+){0,2})", text[np.end :])
+            if after and question.part_of & {stem(w) for w in after.group(1).split()}:
+                out.append((strip_known(text, np.start, np.end, question.weights), np.end, "PART"))
+            elif np.head in question.part_of and _PART_MODIFIER.match(text[np.start : np.end]):
+                out.append((np.start, np.end, "PART"))  # "eastern Afghanistan"
+    if groups:
+        # "veterans of the US Special Forces" and "citizens, card holders and allies" answer whole:
+        # neither the organisation nor one member alone
+        out = [
+            s
+            for s in out
+            if not any(a <= s[0] and s[1] <= b and (a, b) != (s[0], s[1]) for a, b in groups)
+        ]
+    return out
+
+
+def _next_word(text: str, end: int) -> str:
+    m = re.match(r"\s+([\w’'.-]+)", text[end:])
+    return m.group(1).lower() if m else ""
+
+
+def _next_word_stem(text: str, end: int) -> str:
+    word = _next_word(text, end)
+    return stem(word) if word else ""
+
+
+def _named_after_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
+    """ "a news service Politico": the capitalised run right after the asked noun names it, whatever
+    label the tagger gave it."""
+    out: list[tuple[int, int, str]] = []
+    tokens = list(doc)
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.pos_ not in ("NOUN", "PROPN") or stem(tok.text) != target:
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j].pos_ == "PROPN":
+            j += 1
+        if j > i + 1:
+            out.append((tokens[i + 1].idx, tokens[j - 1].idx + len(tokens[j - 1].text), "NAMED"))
+    return out
+
+
+def _count_binding(question: Question, doc: Any, end: int) -> float:
+    """A number followed by the counted noun wins ("13 US service members" for "how many service
+    members"); one that counts something else ("100,000 people" for "how many troops") loses."""
+    if not question.target:
+        return 1.0
+    target = stem(question.target)
+    run: list[str] = []
+    for tok in doc:
+        if tok.idx < end:
+            continue
+        if tok.pos_ in ("NOUN", "PROPN", "ADJ") or (tok.text == "-" and run):
+            if tok.text != "-":
+                run.append(stem(tok.text))
+            continue
+        break
+    if not run:
+        return 1.0
+    if target in run:
+        return 1.4
+    return 1.0 if run[-1] in _COUNT_UNITS or run[0] in _COUNT_UNITS else 0.45
+
+
+def _mentions(doc: Any, target: str) -> bool:
+    return any(target in word_stems(tok.text) for tok in doc)
+
+
+def _specificity(text: str, start: int, end: int) -> float:
+    """ "Nangarhar province of Afghanistan": the province answers "where", the country contains it."""
+    if _CONTAINER_AFTER.match(text[end:]):
+        return 1.25
+    if _CONTAINED_BEFORE.search(text[max(0, start - 30) : start]) and start > 0:
+        return 0.7
+    return 1.0

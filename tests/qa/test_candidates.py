@@ -1,0 +1,79 @@
+"""Answer candidates by question type: entities, named apposition, noun phrases, counts, places."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.candidates import find_candidates, trim_span
+from qa.question import QuestionAnalyzer
+
+
+def _best(parser, question: str, sentence: str) -> str | None:
+    q = QuestionAnalyzer(parser).analyze(question)
+    cands = find_candidates(q, parser.parse(sentence))
+    return max(cands, key=lambda c: c.pref).text if cands else None
+
+
+class TestFindCandidates:
+    def test_who_is_answered_by_a_group_when_no_name_fits(self, spacy_parser) -> None:
+        sentence = "Volunteers from the Red Cross handed out blankets to the flood victims."
+        texts = [c.text for c in find_candidates(QuestionAnalyzer(spacy_parser).analyze(
+            "Who handed out blankets to the flood victims?"), spacy_parser.parse(sentence))]
+        assert "Volunteers from the Red Cross" not in texts  # "from" is not "of"
+        sentence = "Veterans of the Royal Navy handed out blankets to the flood victims."
+        texts = [c.text for c in find_candidates(QuestionAnalyzer(spacy_parser).analyze(
+            "Who handed out blankets to the flood victims?"), spacy_parser.parse(sentence))]
+        assert "Veterans of the Royal Navy" in texts
+        assert "Royal Navy" not in texts  # the organisation alone is not who did it
+
+    def test_kind_of_question_takes_the_phrase_headed_by_the_noun(self, spacy_parser) -> None:
+        best = _best(
+            spacy_parser,
+            "What kind of vaccine did the company say it tested?",
+            "The company said it tested a nasal spray vaccine on 300 volunteers.",
+        )
+        assert best == "nasal spray vaccine"
+
+    def test_kind_of_question_without_such_phrase_has_no_candidate(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("What type of engine powers the new jet?")
+        assert find_candidates(q, spacy_parser.parse("The new jet flew for the first time on Monday.")) == []
+
+    def test_count_bound_to_the_asked_noun_wins(self, spacy_parser) -> None:
+        best = _best(
+            spacy_parser,
+            "How many firefighters were injured?",
+            "About 2,000 residents were evacuated and 12 firefighters were injured.",
+        )
+        assert best == "12"
+
+    def test_place_called_by_the_asked_noun_wins_over_its_country(self, spacy_parser) -> None:
+        best = _best(
+            spacy_parser,
+            "In which province did the earthquake strike?",
+            "The earthquake struck the Sichuan province of China on Monday.",
+        )
+        assert best == "Sichuan"
+
+    def test_name_right_after_the_asked_noun(self, spacy_parser) -> None:
+        best = _best(
+            spacy_parser,
+            "Which news site first reported the merger?",
+            "The news site Semafor first reported the merger on Tuesday.",
+        )
+        assert best == "Semafor"
+
+    def test_role_question_needs_the_role_beside_the_name(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Who is the spokesman of the rebel army?")
+        doc = spacy_parser.parse("Ann Lee, a spokeswoman for the health ministry, said the rebel army had left.")
+        assert find_candidates(q, doc) == []
+        doc = spacy_parser.parse("Omar Said, a spokesman for the rebel army, denied the report.")
+        assert [c.text for c in find_candidates(q, doc)] == ["Omar Said"]
+
+
+class TestTrimSpan:
+    @pytest.mark.parametrize(
+        ("raw", "clean"),
+        [("Islamic State Khorasan (ISIS-K", "ISIS-K"), ("Acme Corp's", "Acme Corp"), (", Paris;", "Paris")],
+    )
+    def test_edges(self, raw: str, clean: str) -> None:
+        assert trim_span(raw) == clean

@@ -1,0 +1,57 @@
+"""Noun phrases from POS tags, stripping the question's words, and role/appositive checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.nlp import stem
+from qa.phrases import noun_phrases, role_is_tied, strip_known
+
+
+def _phrases(parser, text: str) -> list[str]:
+    return [text[np.start : np.end] for np in noun_phrases(parser.parse(text))]
+
+
+class TestNounPhrases:
+    def test_of_phrase_and_hyphenated_compound(self, spacy_parser) -> None:
+        text = "Members of the national guard ran a door-to-door search operation today."
+        found = _phrases(spacy_parser, text)
+        assert "Members of the national guard" in found
+        assert "door-to-door search operation" in found  # "today" is not part of it
+
+    def test_coordinated_people(self, spacy_parser) -> None:
+        text = "The company flew out local staff, contract workers and their families on Monday."
+        assert "local staff, contract workers and their families" in _phrases(spacy_parser, text)
+
+    def test_demonstrative_phrases_are_marked(self, spacy_parser) -> None:
+        doc = spacy_parser.parse("Police told these residents to leave.")
+        pointed = [np for np in noun_phrases(doc) if np.pointed]
+        assert [doc.text[np.start : np.end] for np in pointed] == ["residents"]
+
+
+class TestStripKnown:
+    def test_leading_question_words_go_the_head_stays(self) -> None:
+        text = "the rebel-held northern district of the city"
+        start = text.index("rebel")
+        end = text.index(" of")
+        known = {stem("rebels"), stem("held"), stem("city")}
+        assert text[strip_known(text, start, end, known) : end] == "northern district"
+
+    def test_last_word_always_stays(self) -> None:
+        text = "city"
+        assert strip_known(text, 0, 4, {stem("city")}) == 0
+
+
+class TestRoleIsTied:
+    TEXT = "Jane Roe, a spokesperson for the city council, said the vote was delayed, Mayor John Poe added."
+
+    @pytest.mark.parametrize(
+        ("role_of", "name", "tied"),
+        [({"council"}, "Jane Roe", True), ({"council"}, "John Poe", False), ({"union"}, "Jane Roe", False)],
+    )
+    def test_candidate_must_stand_beside_the_role_of_the_asked_body(
+        self, role_of: set[str], name: str, tied: bool
+    ) -> None:
+        start = self.TEXT.index(name)
+        of = frozenset(stem(w) for w in role_of)
+        assert role_is_tied(self.TEXT, "spokesperson", of, (start, start + len(name))) is tied
