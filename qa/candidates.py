@@ -127,10 +127,9 @@ _LABEL_PREFERENCE = {
     "LOC": 0.9,
     "FAC": 0.8,
     "GROUP": 0.8,
-    "NAMED": 1.1,  # "news service Politico": named right after the asked noun  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
+    "NAMED": 1.1,
+    "PHRASE": 0.8,  # "news service Politico": named right after the asked noun  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
 }
-
-
 
 
 def _capitalised_runs(doc: Any) -> list[tuple[int, int]]:
@@ -195,9 +194,17 @@ def _acceptable(question: Question, text: str, label: str = "") -> bool:
         return False
     if question.target in ("year", "decade", "century") and not _YEAR_RE.search(text):
         return False
+    if label in ("GPE", "NORP") and " " not in text and len(text) >= 4:
+        # "which Japanese island" is not answered by "Japan": the question already places it
+        root = stem(text)[:5]
+        if any(term.startswith(root) for term in question.weights):
+            return False
+    target = (question.target or "").lower()
+    if target in _SUBNATIONAL and normalize_text(text) in _COUNTRY_NAMES:
+        return False  # "which state" -> not "US"
+    if question.kind == "how_many" and label == "MONEY" and target not in _MONEY_NOUNS:
+        return False  # "how many days": not "£115,000"
     return not (question.kind == "how_many" and not NUMBER_RE.search(text))
-
-
 
 
 def trim_span(text: str) -> str:
@@ -210,8 +217,6 @@ def trim_span(text: str) -> str:
     if text.endswith("'s") or text.endswith("’s"):
         text = text[:-2]
     return text
-
-
 
 
 @dataclass
@@ -227,11 +232,20 @@ class Candidate:
     explicit: bool = False  # the text calls it by the asked noun ("Nangarhar province")
 
 
-_CONTAINER_AFTER = re.compile(r"^\s*(?:province|state|county|city|district|region|prefecture)\b", re.IGNORECASE)
+_CONTAINER_AFTER = re.compile(
+    r"^\s*(?:province|state|county|city|district|region|prefecture)\b", re.IGNORECASE
+)
 _CONTAINED_BEFORE = re.compile(
     r"(?:province|state|county|city|district|region|prefecture)\s+of\s+(?:the\s+)?$", re.IGNORECASE
 )
 # "Which country/state": the container is what is asked, not the most specific place.
+_NAME_LABELS = frozenset({"PERSON", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "GPE", "LOC", "FAC", "LAW"})
+_APPOSITION = re.compile(r"^,\s+(?:a|an|the)\s+((?:[\w’'.-]+\s*){1,7})")
+_SUBNATIONAL = frozenset({"state", "city", "county", "town", "province", "district", "village", "borough"})
+_COUNTRY_NAMES = frozenset(
+    {"us", "u s", "usa", "united states", "america", "uk", "britain", "united kingdom"}
+)
+_MONEY_NOUNS = frozenset({"dollars", "pounds", "euros", "yuan", "yen", "rupees", "money", "cash"})
 _WIDE_PLACES = frozenset({"country", "nation", "state", "continent", "region"})
 _PART_MODIFIER = re.compile(
     r"^(?:north|south|east|west|central|upper|lower|inner|outer|northern|southern|eastern|western|"
@@ -240,8 +254,29 @@ _PART_MODIFIER = re.compile(
 )
 _COUNT_UNITS = frozenset(
     stem(w)
-    for w in "percent % million billion thousand hundred dozen times year years month months day days hours "
-    "minutes inches feet miles pounds dollars".split()
+    for w in [
+        "percent",
+        "%",
+        "million",
+        "billion",
+        "thousand",
+        "hundred",
+        "dozen",
+        "times",
+        "year",
+        "years",
+        "month",
+        "months",
+        "day",
+        "days",
+        "hours",
+        "minutes",
+        "inches",
+        "feet",
+        "miles",
+        "pounds",
+        "dollars",
+    ]
 )
 
 
@@ -250,15 +285,18 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     text = doc.text
     dateline = _DATELINE_RE.match(text)
     skip_before = dateline.end() if dateline else 0
-    spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in question.labels]
-    if "PERSON" in question.labels:
+    labels = question.labels
+    spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels]
+    if "PERSON" in labels:
         taken = [(a, b) for a, b, _ in spans]
         spans += [(a, b, "NAME") for a, b in _capitalised_runs(doc) if not _overlaps(a, b, taken)]
     spans += _phrase_spans(question, doc)
-    if question.target and question.labels:
+    if question.target and (labels or question.phrase):
         spans += _named_after_target(doc, stem(question.target))
+    if question.target and question.phrase and not question.kind_of:
+        spans += _named_before_target(doc, stem(question.target))
     out: list[Candidate] = []
-    for start, end, label in spans:
+    for start, end, label in dict.fromkeys(spans):
         if start < skip_before:
             continue
         start, end = _strip_titles(text, start, end, label)
@@ -272,11 +310,15 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             continue
         if not _acceptable(question, cand, label):
             continue
-        if question.role is not None and not role_is_tied(text, question.role, question.role_of, (start, end)):
+        if question.role is not None and not role_is_tied(
+            text, question.role, question.role_of, (start, end)
+        ):
             continue
         pref = _LABEL_PREFERENCE.get(label, 1.0)
         explicit = False
-        if question.target and normalize_text(cand).split()[-1:] == [question.target.lower()]:
+        if label == "PHRASE":
+            pass  # a phrase ends in the asked noun by construction
+        elif question.target and normalize_text(cand).split()[-1:] == [question.target.lower()]:
             pref *= 1.3  # "which command" -> "US Central Command"
         elif question.target and _next_word_stem(text, end) == stem(question.target):
             pref *= 1.6  # "which province" -> "Nangarhar province": the text calls it one
@@ -286,6 +328,13 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             fit *= 0.4  # "What is the deadline for ...": a date in a sentence without "deadline"
         if label in ("GPE", "NORP") and _next_word(text, end) in _TITLE_WORDS:
             pref *= 0.5  # "US Secretary of Defence Lloyd J. Austin": the country qualifies a title
+        elif (
+            label == "GPE"
+            and not explicit
+            and _attributive(doc, end)
+            and not _CONTAINER_AFTER.match(text[end:])
+        ):
+            pref *= 0.6  # "US military", "Kabul airport": a modifier of what the sentence is about
         if label in ("GPE", "LOC", "FAC") and (question.target or "").lower() not in _WIDE_PLACES:
             pref *= _specificity(text, start, end)
         if question.kind == "how_many" and cand.lower() == "one":
@@ -317,7 +366,7 @@ def _phrase_spans(question: Question, doc: Any) -> list[tuple[int, int, str]]:
             start = strip_known(text, np.start, np.end, question.weights)
             if len(text[start : np.end].split()) >= 2:
                 out.append((start, np.end, "PHRASE"))
-        elif question.part_of and not np.head == target:
+        elif question.part_of and np.head != target:
             after = re.match(r"\s+of\s+(?:the\s+)?([\w’'-]+(?:\s+[\w’'-]+){0,2})", text[np.end :])
             if after and question.part_of & {stem(w) for w in after.group(1).split()}:
                 out.append((strip_known(text, np.start, np.end, question.weights), np.end, "PART"))
@@ -327,11 +376,17 @@ def _phrase_spans(question: Question, doc: Any) -> list[tuple[int, int, str]]:
         # "veterans of the US Special Forces" and "citizens, card holders and allies" answer whole:
         # neither the organisation nor one member alone
         out = [
-            s
-            for s in out
-            if not any(a <= s[0] and s[1] <= b and (a, b) != (s[0], s[1]) for a, b in groups)
+            s for s in out if not any(a <= s[0] and s[1] <= b and (a, b) != (s[0], s[1]) for a, b in groups)
         ]
     return out
+
+
+def _attributive(doc: Any, end: int) -> bool:
+    """The span is followed directly by a noun it modifies ("US service members")."""
+    for tok in doc:
+        if tok.idx >= end:
+            return tok.pos_ == "NOUN" and tok.idx - end <= 1
+    return False
 
 
 def _next_word(text: str, end: int) -> str:
@@ -342,6 +397,18 @@ def _next_word(text: str, end: int) -> str:
 def _next_word_stem(text: str, end: int) -> str:
     word = _next_word(text, end)
     return stem(word) if word else ""
+
+
+def _named_before_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
+    """ "Fenrir, a 2-year-old Savannah cat": a name in apposition to the asked noun."""
+    out: list[tuple[int, int, str]] = []
+    names = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _NAME_LABELS]
+    names += _capitalised_runs(doc)
+    for start, end in names:
+        m = _APPOSITION.match(doc.text[end:])
+        if m and any(stem(w) == target for w in re.findall(r"[\w’'-]+", m.group(1))):
+            out.append((start, end, "NAMED"))
+    return out
 
 
 def _named_after_target(doc: Any, target: str) -> list[tuple[int, int, str]]:

@@ -19,7 +19,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from newsqa.types import Article, Citation, Hit
-from qa.candidates import NUMBER_RE, trim_span, find_candidates
+from qa.candidates import NUMBER_RE, find_candidates, trim_span
 from qa.nlp import SpacyParser, normalize_text, split_sentences, text_stems, word_stems
 from qa.question import Question
 
@@ -30,8 +30,11 @@ UNTYPED_SUPPORT_FACTOR = 0.25
 NO_SPAN_FACTOR = 0.8
 # A place the text never calls by the asked noun, when another one is ("the Nangarhar province").
 NOT_CALLED_FACTOR = 0.4
+# A candidate the article's headline names, times the share of the question the headline covers.
+TITLE_WEIGHT = 2.0
 # Per name of the question ("Congress") that the answering article never mentions.
 MISSING_NAME_FACTOR = 0.75
+
 
 @dataclass
 class Passage:
@@ -222,6 +225,9 @@ class SpanExtractor:
             for cand in find_candidates(question, doc):
                 prox = proximity(matched, cand.start, cand.end)
                 score = s.score * discount * cand.pref * verbs * (0.55 + 0.45 * prox)
+                if f" {normalize_text(cand.text)} " in f" {normalize_text(s.passage.article.title)} ":
+                    # the headline names it and is about the question: often the story's answer
+                    score *= 1.0 + TITLE_WEIGHT * _title_coverage(question, s.passage.article)
                 found[normalize_text(cand.text)].append((score, s, k, cand.start, cand.end))
                 if cand.explicit:
                     explicit.add(normalize_text(cand.text))
@@ -237,7 +243,7 @@ class SpanExtractor:
         for key in sorted(totals, key=lambda k: len(k.split())):
             toks = set(key.split())
             longer = [o for o in totals if o != key and toks < set(o.split())]
-            if len(longer) == 1:
+            if len(longer) == 1 and totals[key] <= totals[longer[0]]:
                 totals[longer[0]] += 0.5 * totals.pop(key)
             else:
                 for other in longer:
@@ -267,6 +273,12 @@ class SpanExtractor:
             evidence.append(Evidence(s2.passage, start2, end2, sc))
         confidence = _confidence(s.coverage, totals[best_key], len(seen_articles)) * fits[(k, cs)]
         return answer, evidence, confidence
+
+
+def _title_coverage(question: Question, article: Article) -> float:
+    total = sum(question.weights.values()) or 1.0
+    stems = text_stems(article.title)
+    return sum(w for s, w in question.weights.items() if s in stems) / total
 
 
 def _mentioned(name: str, stems: set[str]) -> bool:

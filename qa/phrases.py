@@ -20,16 +20,92 @@ from qa.nlp import STOPWORDS, stem, word_stems, words
 # Nouns for people and groups of people: "who" questions are also answered by such phrases.
 PERSON_NOUNS = frozenset(
     stem(w)
-    for w in (
-        "veterans personnel officials citizens members soldiers troops forces workers residents students "
-        "allies holders families refugees migrants civilians fighters militants officers agents volunteers "
-        "employees staff voters fans players parents children teachers nurses doctors patients people "
-        "persons men women leaders lawmakers protesters demonstrators police investigators prosecutors "
-        "researchers scientists experts diplomats envoys negotiators rebels insurgents survivors victims "
-        "passengers customers consumers users owners buyers sellers shareholders executives managers "
-        "judges jurors senators representatives governors ministers commanders generals sailors marines "
-        "pilots crew firefighters rescuers supporters critics opponents americans afghans immigrants"
-    ).split()
+    for w in [
+        "veterans",
+        "personnel",
+        "officials",
+        "citizens",
+        "members",
+        "soldiers",
+        "troops",
+        "forces",
+        "workers",
+        "residents",
+        "students",
+        "allies",
+        "holders",
+        "families",
+        "refugees",
+        "migrants",
+        "civilians",
+        "fighters",
+        "militants",
+        "officers",
+        "agents",
+        "volunteers",
+        "employees",
+        "staff",
+        "voters",
+        "fans",
+        "players",
+        "parents",
+        "children",
+        "teachers",
+        "nurses",
+        "doctors",
+        "patients",
+        "people",
+        "persons",
+        "men",
+        "women",
+        "leaders",
+        "lawmakers",
+        "protesters",
+        "demonstrators",
+        "police",
+        "investigators",
+        "prosecutors",
+        "researchers",
+        "scientists",
+        "experts",
+        "diplomats",
+        "envoys",
+        "negotiators",
+        "rebels",
+        "insurgents",
+        "survivors",
+        "victims",
+        "passengers",
+        "customers",
+        "consumers",
+        "users",
+        "owners",
+        "buyers",
+        "sellers",
+        "shareholders",
+        "executives",
+        "managers",
+        "judges",
+        "jurors",
+        "senators",
+        "representatives",
+        "governors",
+        "ministers",
+        "commanders",
+        "generals",
+        "sailors",
+        "marines",
+        "pilots",
+        "crew",
+        "firefighters",
+        "rescuers",
+        "supporters",
+        "critics",
+        "opponents",
+        "americans",
+        "afghans",
+        "immigrants",
+    ]
 )
 _NP_POS = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM"})
 _TIME_NOUNS = frozenset({"today", "yesterday", "tonight", "tomorrow", "now"})
@@ -165,12 +241,14 @@ def strip_known(text: str, start: int, end: int, known: set[str] | dict[str, flo
 def role_is_tied(text: str, role: str, of: frozenset[str], cand: tuple[int, int]) -> bool:
     """The candidate stands beside a mention of `role` ("X, spokesperson for Y" / "Y spokesperson X")
     and that mention names at least half of `of` within a few words of the role."""
-    spans = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[A-Za-z0-9][\w.’'-]*", text)]
-    for n, (s, e, w) in enumerate(spans):
+    for m in re.finditer(r"[A-Za-z0-9][\w.’'-]*", text):
+        s, e, w = m.start(), m.end(), m.group()
         if role not in word_stems(w):
             continue
-        window = spans[max(0, n - 6) : n + 8]
-        window_stems = {st for _, _, ww in window for st in word_stems(ww)}
+        # the body named with the role, within its clause: "Taliban spokesman", "spokesperson for the X"
+        before = re.split(r"[,;:“”\"]", text[max(0, s - 40) : s])[-1]
+        after = re.split(r"[,;:“”\"]", text[e : e + 60])[0]
+        window_stems = {st for ww in words(before + " " + w + " " + after) for st in word_stems(ww)}
         if of and 2 * len(of & window_stems) < len(of):
             continue
         cs, ce = cand

@@ -63,7 +63,6 @@ for _labels, _nouns in (
         _TARGET_LABELS[_noun] = _labels
 
 
-
 def target_labels(noun: str) -> frozenset[str]:
     """The entity labels that answer "which <noun>" ("company" -> {"ORG"}); empty when unknown."""
     low = noun.lower()
@@ -230,7 +229,7 @@ class QuestionAnalyzer:
             if nxt_low[:1] in (["old"], ["long"]):
                 return "how_much", frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"}), None
             if nxt_low[:1] in (["tall"], ["far"], ["big"], ["high"], ["large"], ["heavy"]):
-                return "how_much", frozenset({"QUANTITY", "CARDINAL"}), None
+                return "how_much", frozenset({"QUANTITY"}), None  # a measure: "18.83 inches"
             return "how", frozenset(), None
         # which / what (+ "type of", "kind of") X
         rest = nxt
@@ -372,7 +371,9 @@ def _phrase_target(
         return False, False, frozenset()
     tokens = list(doc)  # type: ignore[call-overload]
     low = [t.text.lower() for t in tokens]
-    kind_of = any(low[i + 1 : i + 3] in (["type", "of"], ["kind", "of"], ["sort", "of"]) for i in range(len(low)))
+    kind_of = any(
+        low[i + 1 : i + 3] in (["type", "of"], ["kind", "of"], ["sort", "of"]) for i in range(len(low))
+    )
     if target.lower() in _PARTS:
         idx = next((i for i, t in enumerate(low) if t == target.lower()), None)
         if idx is not None and idx + 1 < len(low) and low[idx + 1] == "of":

@@ -54,6 +54,14 @@ class QueryRewriter:
         prev_q = self.parser.parse(last.question)
         prev_a = self.parser.parse(last.answer) if last.answer else None
         replaced, changed, unresolved = self._resolve_pronouns(question, prev_q, prev_a)
+        if unresolved and not changed and len(turns) > 1:
+            # "Who is his owner?" two turns after the cat was named: look one turn further back
+            earlier = turns[-2]
+            e_q = self.parser.parse(earlier.question)
+            e_a = self.parser.parse(earlier.answer) if earlier.answer else None
+            retry, retry_changed, _ = self._resolve_pronouns(question, e_q, e_a)
+            if retry_changed:
+                replaced, changed, unresolved = retry, True, False
         stripped = _FOLLOW_UP_START.sub("", replaced, count=1)
         if stripped != replaced:
             stripped = stripped[:1].upper() + stripped[1:]
@@ -138,6 +146,7 @@ class QueryRewriter:
                 and tok.i not in ent_tokens
                 and tok.pos_ in ("NOUN", "PROPN", "ADJ")
                 and tok.lower_ not in STOPWORDS
+                and any(ch.isalnum() for ch in tok.text)
             ):
                 run.append(tok.text)
                 continue
@@ -213,14 +222,19 @@ def _asks_object(prev_q: object) -> bool:
     """ "Who did Lloyd J. Austin telephone?": the named person is the subject a later "he" continues."""
     tokens = [t.lower_ for t in prev_q][:2]  # type: ignore[attr-defined]
     has_person = any(e.label_ == "PERSON" for e in prev_q.ents)  # type: ignore[attr-defined]
-    return has_person and tokens[:1] in (["who"], ["whom"]) and tokens[1:2] in (
-        ["did"],
-        ["does"],
-        ["do"],
-        ["will"],
-        ["would"],
-        ["has"],
-        ["had"],
+    return (
+        has_person
+        and tokens[:1] in (["who"], ["whom"])
+        and tokens[1:2]
+        in (
+            ["did"],
+            ["does"],
+            ["do"],
+            ["will"],
+            ["would"],
+            ["has"],
+            ["had"],
+        )
     )
 
 
@@ -233,7 +247,7 @@ def _antecedent(labels: tuple[str, ...], *docs: object | None) -> str | None:
         if doc is None:
             continue
         tokens = [t for t in doc if not t.is_punct]  # type: ignore[attr-defined]
-        if doc is docs[0] and 1 < len(tokens) <= 5 and all(t.text[:1].isupper() for t in tokens):
+        if doc is docs[0] and 1 <= len(tokens) <= 5 and all(t.text[:1].isupper() for t in tokens):
             labels_here = {e.label_ for e in doc.ents}  # type: ignore[attr-defined]
             if "PERSON" in labels and not labels_here - {"PERSON", "ORG", "GPE", "NORP"}:
                 return doc.text.strip()  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 """newsqa.server: the API and the UI in one app, the start-up warning, and server mode.
 
-Server mode (slow): a real `chroma run` and two API processes on it; an article added through
+Server mode: a real `chroma run` and two API processes on it; an article added through
 one is answerable through the other.
 """
 
@@ -180,7 +180,6 @@ def chroma_and_two_apis(tmp_path: Path) -> Iterator[tuple[str, str]]:
             log.close()
 
 
-@pytest.mark.slow
 class TestServerMode:
     def test_article_added_through_one_api_is_answerable_through_the_other(
         self, chroma_and_two_apis: tuple[str, str]

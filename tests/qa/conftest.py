@@ -126,7 +126,7 @@ def make_fake_store(
 
 
 @pytest.fixture(scope="session")
-def spacy_parser():  # noqa: ANN201 - qa.nlp.SpacyParser, imported lazily to keep collection light
+def spacy_parser():
     from qa.nlp import SpacyParser
 
     return SpacyParser.load()
@@ -153,20 +153,24 @@ def seed_store(
 
 
 @pytest.fixture(scope="session")
-def seed_answerer(seed_store: ArticleStore, search_embedder: Embedder, spacy_parser):  # noqa: ANN001, ANN201
+def seed_answerer(seed_store: ArticleStore, search_embedder: Embedder, spacy_parser):
     from qa.search import SearchPipeline
     from qa.service import Answerer
 
-    return Answerer(seed_store, search_embedder, SearchPipeline(seed_store, search_embedder), nlp=spacy_parser)
+    return Answerer(
+        seed_store, search_embedder, SearchPipeline(seed_store, search_embedder), nlp=spacy_parser
+    )
 
 
 @pytest.fixture(scope="session")
-def news_answerer(search_store: ArticleStore, search_embedder: Embedder, spacy_parser):  # noqa: ANN001, ANN201
+def news_answerer(search_store: ArticleStore, search_embedder: Embedder, spacy_parser):
     """An Answerer over the six short news articles of `search_store`."""
     from qa.search import SearchPipeline
     from qa.service import Answerer
 
-    return Answerer(search_store, search_embedder, SearchPipeline(search_store, search_embedder), nlp=spacy_parser)
+    return Answerer(
+        search_store, search_embedder, SearchPipeline(search_store, search_embedder), nlp=spacy_parser
+    )
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,9 @@ class TestQuestionAnalyzer:
         assert q.kind == "how_many" and q.target == "children"
 
     def test_verbs_come_from_the_asking_clause(self, spacy_parser) -> None:
-        q = QuestionAnalyzer(spacy_parser).analyze("According to the officer who spoke, where did the crash occur?")
+        q = QuestionAnalyzer(spacy_parser).analyze(
+            "According to the officer who spoke, where did the crash occur?"
+        )
         assert set(q.verbs) == {"occur"}
 
     def test_appended_context_counts_less(self, spacy_parser) -> None:

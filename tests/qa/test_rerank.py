@@ -13,7 +13,9 @@ from qa.rerank import NewsReranker, RerankWeights, analyze_query, match_passage
 from qa.retrievers import hits_to_nodes
 from qa.timeparse import TimeWindow
 
-QUESTION = "Legendary WNBA basketball player Sue Bird played her final game this week. Which team did she play for?"
+QUESTION = (
+    "Legendary WNBA basketball player Sue Bird played her final game this week. Which team did she play for?"
+)
 
 
 def node(
@@ -101,7 +103,13 @@ class TestNewsReranker:
     def test_lexical_evidence_beats_a_slightly_better_retrieval_score(self) -> None:
         nodes = [
             node("off", "The Storm play in Seattle. Basketball season ends soon.", bm25=10.0, dense=0.55),
-            node("on", "Sue Bird played her final game for the Seattle Storm.", title="Sue Bird", bm25=9.0, dense=0.5),
+            node(
+                "on",
+                "Sue Bird played her final game for the Seattle Storm.",
+                title="Sue Bird",
+                bm25=9.0,
+                dense=0.5,
+            ),
         ]
         out = NewsReranker(top_n=2).postprocess_nodes(nodes, query_str=QUESTION)
         assert [n.node.node_id for n in out] == ["on", "off"]
@@ -161,5 +169,7 @@ class TestNewsReranker:
         out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Sue Bird final game")
         assert [n.node.node_id for n in out] == ["a1", "b1", "a2"]
         unlimited = RerankWeights(per_article_first=0, recency=0.0, article=0.0)
-        out = NewsReranker(weights=unlimited, top_n=3).postprocess_nodes(nodes, query_str="Sue Bird final game")
+        out = NewsReranker(weights=unlimited, top_n=3).postprocess_nodes(
+            nodes, query_str="Sue Bird final game"
+        )
         assert [n.node.node_id for n in out] == ["a1", "a2", "b1"]

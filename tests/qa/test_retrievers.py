@@ -137,7 +137,9 @@ class TestPlumbingWithFakeEmbedder:
         assert nodes and all(n.node.metadata["source"] == "cnn.com" for n in nodes)
         assert len(nodes) <= 2
 
-    def test_empty_lexical_query(self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]]) -> None:
+    def test_empty_lexical_query(
+        self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]]
+    ) -> None:
         store, _ = make_fake_store()
         assert LexicalRetriever(store).retrieve("   ") == []
 
@@ -145,7 +147,9 @@ class TestPlumbingWithFakeEmbedder:
 class TestRealStore:
     """The six articles embedded with all-MiniLM-L6-v2 in a real Chroma store."""
 
-    def test_dense_finds_the_article_by_meaning(self, search_store: ArticleStore, search_embedder: Embedder) -> None:
+    def test_dense_finds_the_article_by_meaning(
+        self, search_store: ArticleStore, search_embedder: Embedder
+    ) -> None:
         nodes = DenseRetriever(search_store, search_embedder, k=3).retrieve("Who is the new British king?")
         assert nodes[0].node.metadata["article_id"] == "queen"
         cosines = [n.node.metadata["scores"]["dense"] for n in nodes]
@@ -162,7 +166,9 @@ class TestRealStore:
         self, search_store: ArticleStore, search_embedder: Embedder, kind: str
     ) -> None:
         retriever = (
-            DenseRetriever(search_store, search_embedder, k=10) if kind == "dense" else LexicalRetriever(search_store)
+            DenseRetriever(search_store, search_embedder, k=10)
+            if kind == "dense"
+            else LexicalRetriever(search_store)
         )
         nodes = retriever.with_filters(Filters(sources=["usatoday.com"])).retrieve("student loan payments")
         assert nodes
@@ -173,7 +179,9 @@ class TestRealStore:
         self, search_store: ArticleStore, search_embedder: Embedder, kind: str
     ) -> None:
         retriever = (
-            DenseRetriever(search_store, search_embedder, k=10) if kind == "dense" else LexicalRetriever(search_store)
+            DenseRetriever(search_store, search_embedder, k=10)
+            if kind == "dense"
+            else LexicalRetriever(search_store)
         )
         window = Filters(published_from="2022-09-01", published_to="2022-09-08")
         nodes = retriever.with_filters(window).retrieve("student loan payment freeze Biden queen storm")
@@ -198,3 +206,39 @@ class TestRealStore:
         hits = nodes_to_hits(nodes)
         assert hits[0].chunk.text in search_store.get_article("bird").text
         assert np.isclose(hits[0].score, hits[0].scores["fusion"])
+
+
+class TestOverfetch:
+    @pytest.mark.parametrize(
+        "filters",
+        [
+            Filters(published_to="2022-09-07"),
+            Filters(sources=["cnn.com"]),
+            Filters(published_from="2022-09-01", published_to="2022-11-30"),
+            Filters(published_from="2030-01-01"),
+        ],
+    )
+    def test_same_hits_as_the_filtered_query(
+        self, search_store: ArticleStore, search_embedder: Embedder, filters: Filters
+    ) -> None:
+        for k in (1, 2, 4):
+            fast = DenseRetriever(search_store, search_embedder, k=k, overfetch=2.0).with_filters(filters)
+            exact = DenseRetriever(search_store, search_embedder, k=k, overfetch=1.0).with_filters(filters)
+            query = "student loan payments and the queen"
+            assert [n.node.node_id for n in fast.retrieve(query)] == [
+                n.node.node_id for n in exact.retrieve(query)
+            ]
+
+    def test_passes_matches_store_semantics(self) -> None:
+        from qa.retrievers import passes
+
+        undated = make_hit("u", 1.0, "dense").chunk
+        undated.published = None
+        assert passes(undated, Filters(published_to="2022-01-01"))
+        assert not passes(undated, Filters(published_from="2022-01-01"))
+        dated = make_hit("d", 1.0, "dense").chunk  # 2022-09-01, s.com
+        assert passes(
+            dated, Filters(published_from="2022-09-01", published_to="2022-09-01", sources=["s.com"])
+        )
+        assert not passes(dated, Filters(published_to="2022-08-31"))
+        assert not passes(dated, Filters(sources=["cnn.com"]))

@@ -37,7 +37,9 @@ class TestQueryRewriter:
 
     def test_he_is_the_answer_when_the_question_named_nobody(self, rewriter: QueryRewriter) -> None:
         history = _history("Who chairs the city's transit board?", "Maria Gomez")
-        assert rewriter.rewrite("When was he appointed?", history).startswith("When was Maria Gomez appointed")
+        assert rewriter.rewrite("When was he appointed?", history).startswith(
+            "When was Maria Gomez appointed"
+        )
 
     def test_its_is_the_organisation_answered(self, rewriter: QueryRewriter) -> None:
         history = _history("Which company recalled the baby formula?", "Abbott")

@@ -68,12 +68,16 @@ class TestModes:
 class TestTime:
     def test_nothing_after_as_of(self, pipelines: dict[str, SearchPipeline]) -> None:
         for mode, pipeline in pipelines.items():
-            result = pipeline.search("Biden student loan payment freeze extended", as_of=date(2022, 9, 10), k=10)
+            result = pipeline.search(
+                "Biden student loan payment freeze extended", as_of=date(2022, 9, 10), k=10
+            )
             assert "loans-new" not in articles(result), mode
             assert "loans-old" in articles(result), mode
             assert result.filters.published_to == "2022-09-11"  # one day of grace
 
-    def test_newer_article_preferred_when_both_are_visible(self, pipelines: dict[str, SearchPipeline]) -> None:
+    def test_newer_article_preferred_when_both_are_visible(
+        self, pipelines: dict[str, SearchPipeline]
+    ) -> None:
         result = pipelines["ours"].search("student loan payment freeze", as_of=AS_OF, k=2)
         assert articles(result)[0] == "loans-new"
 
@@ -90,6 +94,13 @@ class TestTime:
         assert result.time_strength == "boost"
         assert result.filters.published_from is None
         assert articles(result)[0] == "bird"
+
+    def test_explicit_dates_as_boost(self, search_store: ArticleStore, search_embedder: Embedder) -> None:
+        pipeline = SearchPipeline(search_store, search_embedder, explicit_dates="boost")
+        result = pipeline.search("What was extended in December 2021?", as_of=AS_OF, k=6)
+        assert result.time_strength == "boost"
+        assert result.filters.published_from is None
+        assert len(set(articles(result))) > 1
 
     def test_relative_window_boosts_without_filtering(self, pipelines: dict[str, SearchPipeline]) -> None:
         result = pipelines["ours"].search("Who died this week?", as_of=date(2022, 9, 9), k=6)
@@ -113,7 +124,9 @@ class TestTime:
 class TestFilters:
     @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid", "ours"])
     def test_sources(self, pipelines: dict[str, SearchPipeline], mode: str) -> None:
-        result = pipelines[mode].search("student loans", as_of=AS_OF, filters=Filters(sources=["usatoday.com"]))
+        result = pipelines[mode].search(
+            "student loans", as_of=AS_OF, filters=Filters(sources=["usatoday.com"])
+        )
         assert result.hits
         assert {h.chunk.source for h in result.hits} == {"usatoday.com"}
         assert result.filters.sources == ["usatoday.com"]
@@ -148,7 +161,9 @@ class TestConcurrency:
 
 
 class TestFakeEmbedderPlumbing:
-    def test_ours_runs_on_a_fake_store(self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]]) -> None:
+    def test_ours_runs_on_a_fake_store(
+        self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]]
+    ) -> None:
         store, embedder = make_fake_store()
         result = SearchPipeline(store, embedder).search("Jackson water treatment plant", as_of=AS_OF, k=2)
         assert articles(result)[0] == "jackson"

@@ -10,9 +10,9 @@ import pytest
 from index.embedder import FakeEmbedder
 from index.store import ArticleStore
 from newsqa.errors import InvalidInput
+from newsqa.settings import Settings
 from newsqa.types import Filters
 from qa.search import SearchPipeline
-from newsqa.settings import Settings
 from qa.service import Answerer, build_answerer, parse_as_of
 
 AS_OF = "2021-08-28"
@@ -154,7 +154,7 @@ class _CountingEmbedder(FakeEmbedder):
         super().__init__(dim=32)
         self.queries = 0
 
-    def embed_query(self, text: str):  # noqa: ANN201 - the FakeEmbedder's array type
+    def embed_query(self, text: str):
         self.queries += 1
         return super().embed_query(text)
 
@@ -163,7 +163,9 @@ class TestBuildAnswerer:
     def test_shares_the_given_embedder_and_store_and_warms_up(self, tmp_path: Path, spacy_parser) -> None:
         embedder = _CountingEmbedder()
         store = ArticleStore(tmp_path, dim=embedder.dim, model_id=embedder.model_id)
-        answerer = build_answerer(Settings(data_dir=tmp_path), embedder=embedder, store=store, nlp=spacy_parser)
+        answerer = build_answerer(
+            Settings(data_dir=tmp_path), embedder=embedder, store=store, nlp=spacy_parser
+        )
         assert answerer.store is store
         assert answerer.embedder is embedder
         assert answerer.search.store is store
