@@ -77,6 +77,14 @@ class TestQueryRewriter:
             "How many Taliban fighters were killed in the attacks?"
         )
 
+    def test_a_pronoun_the_last_turn_cannot_resolve_looks_one_turn_back(
+        self, rewriter: QueryRewriter
+    ) -> None:
+        history = _history("Which horse won the Kentucky Derby?", "Rich Strike") + _history(
+            "How long was the race?", "1.25 miles"
+        )
+        assert rewriter.rewrite("Who is his trainer?", history).startswith("Who is Rich Strike's trainer")
+
     def test_last_turn_wins(self, rewriter: QueryRewriter) -> None:
         history = _history("Who is the White House Press Secretary?", "Jen Psaki") + _history(
             "Who is the spokesperson for the US Central Command?", "Bill Urban"
