@@ -260,8 +260,10 @@ class QAEvaluator:
                 for o in scored
             ),
             "citation_integrity": (sum(o.citations_exact for o in answered) / checked) if checked else None,
+            # Over answerable questions: for the others the right response is to abstain, which
+            # abstain_precision/recall score; no choice among wrong options can be "right".
             "mc_accuracy": mean_or_none(
-                1.0 if o.choice_correct else 0.0 for o in answered if o.choice_correct is not None
+                1.0 if o.choice_correct else 0.0 for o in scored if o.choice_correct is not None
             ),
             "abstain_precision": precision,
             "abstain_recall": recall,

@@ -453,6 +453,28 @@ def _mentions(doc: Any, target: str) -> bool:
     return any(target in word_stems(tok.text) for tok in doc)
 
 
+_CONTAINED_IN = re.compile(
+    r"^\s*(?:province|state|county|city|district|region|prefecture)\s+of\s+(?:the\s+)?$", re.IGNORECASE
+)
+
+
+def containments(question: Question, text: str, candidates: list[Candidate]) -> list[tuple[str, str]]:
+    """(specific, container) pairs of place candidates: "Nangarhar province of Afghanistan".
+
+    A sentence that names only the container ("a strike in eastern Afghanistan") then supports
+    the more specific place another sentence gives, unless the question asks for the container.
+    """
+    if (question.target or "").lower() in _WIDE_PLACES:
+        return []
+    places = sorted((c for c in candidates if c.label in ("GPE", "LOC", "FAC")), key=lambda c: c.start)
+    return [
+        (normalize_text(a.text), normalize_text(b.text))
+        for a in places
+        for b in places
+        if a.end <= b.start and _CONTAINED_IN.match(text[a.end : b.start])
+    ]
+
+
 def _specificity(text: str, start: int, end: int) -> float:
     """ "Nangarhar province of Afghanistan": the province answers "where", the country contains it."""
     if _CONTAINER_AFTER.match(text[end:]):

@@ -19,7 +19,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from newsqa.types import Article, Citation, Hit
-from qa.candidates import NUMBER_RE, find_candidates, trim_span
+from qa.candidates import NUMBER_RE, containments, find_candidates, trim_span
 from qa.nlp import SpacyParser, normalize_text, split_sentences, text_stems, word_stems
 from qa.question import Question
 
@@ -218,11 +218,14 @@ class SpanExtractor:
         found: dict[str, list[tuple[float, _Sentence, int, int, int]]] = defaultdict(list)
         fits: dict[tuple[int, int], float] = {}
         explicit: set[str] = set()
+        contained: set[tuple[str, str]] = set()
         for k, ((s, _idx, discount), doc) in enumerate(zip(targets, docs, strict=True)):
             matched = matched_positions(question, doc.text)
             stems = s.passage.sentence_stems[s.index] | s.passage.sentence_stems[targets[k][1]]
             verbs = _verb_support(question, stems)
-            for cand in find_candidates(question, doc):
+            candidates = find_candidates(question, doc)
+            contained.update(containments(question, doc.text, candidates))
+            for cand in candidates:
                 prox = proximity(matched, cand.start, cand.end)
                 score = s.score * discount * cand.pref * verbs * (0.55 + 0.45 * prox)
                 if f" {normalize_text(cand.text)} " in f" {normalize_text(s.passage.article.title)} ":
@@ -238,6 +241,10 @@ class SpanExtractor:
         if explicit and question.labels & {"GPE", "LOC"}:
             # "which province": when the text calls one candidate a province, the others are less likely
             totals = {key: v if key in explicit else v * NOT_CALLED_FACTOR for key, v in totals.items()}
+        for specific, container in contained:
+            if specific in totals and container in totals:
+                totals[specific] += totals[container]
+                totals[container] *= NOT_CALLED_FACTOR
         # A short form ("Urban", "the North") is the long form ("Bill Urban", "North Korea") named again:
         # it supports the long form, and gives way to it when only one long form contains it.
         for key in sorted(totals, key=lambda k: len(k.split())):

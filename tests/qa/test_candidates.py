@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.candidates import find_candidates, trim_span
+from qa.candidates import containments, find_candidates, trim_span
 from qa.question import QuestionAnalyzer
 
 
@@ -114,3 +114,15 @@ class TestTrimSpan:
     )
     def test_edges(self, raw: str, clean: str) -> None:
         assert trim_span(raw) == clean
+
+
+class TestContainments:
+    def test_province_of_country_pairs_the_specific_place_with_its_container(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Where did the flood hit?")
+        doc = spacy_parser.parse("The flood hit the Sindh province of Pakistan on Monday.")
+        assert containments(q, doc.text, find_candidates(q, doc)) == [("sindh", "pakistan")]
+
+    def test_no_pair_when_the_container_is_what_is_asked(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Which country did the flood hit?")
+        doc = spacy_parser.parse("The flood hit the Sindh province of Pakistan on Monday.")
+        assert containments(q, doc.text, find_candidates(q, doc)) == []
