@@ -289,7 +289,9 @@ class TestIndexKey:
         assert index_key(b"x", base) == index_key(b"x", base.model_copy(update={"top_k": 3}))
         assert index_key(b"x", base) != index_key(b"y", base)
         assert index_key(b"x", base) != index_key(b"x", base.model_copy(update={"chunk_tokens": 100}))
-        assert index_key(b"x", base) != index_key(b"x", base.model_copy(update={"embedding_backend": "torch"}))
+        assert index_key(b"x", base) != index_key(
+            b"x", base.model_copy(update={"embedding_backend": "torch"})
+        )
 
 
 class FakeIngestor:

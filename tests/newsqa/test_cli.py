@@ -31,7 +31,9 @@ def _json(runner: CliRunner, *args: str) -> object:
 
 
 class TestIngestAndArticles:
-    def test_seed_capture_is_cleaned_and_stored(self, runner: CliRunner, data_dir: Path, seed_path: Path) -> None:
+    def test_seed_capture_is_cleaned_and_stored(
+        self, runner: CliRunner, data_dir: Path, seed_path: Path
+    ) -> None:
         summary = _json(runner, "ingest", str(seed_path), "--data-dir", str(data_dir))
         assert summary["added"] == 1 and summary["failed"] == [] and summary["chunks"] > 0
         article_id = summary["items"][0]["id"]
@@ -54,7 +56,9 @@ class TestIngestAndArticles:
         assert {"id", "title", "source", "url", "published", "chunks"} <= set(rows[0])
         assert rows[0]["chunks"] > 0
 
-    def test_bad_file_fails_alone_with_exit_status(self, runner: CliRunner, data_dir: Path, tmp_path: Path) -> None:
+    def test_bad_file_fails_alone_with_exit_status(
+        self, runner: CliRunner, data_dir: Path, tmp_path: Path
+    ) -> None:
         bad = tmp_path / "empty.txt"
         bad.write_text("")
         good = tmp_path / "note.txt"
@@ -71,7 +75,10 @@ class TestIngestAndArticles:
         assert not answer["abstained"]
         assert answer["citations"]
         rows = _json(runner, "articles", "list", "--data-dir", str(data_dir))
-        texts = {r["id"]: _json(runner, "articles", "show", r["id"], "--data-dir", str(data_dir))["text"] for r in rows}
+        texts = {
+            r["id"]: _json(runner, "articles", "show", r["id"], "--data-dir", str(data_dir))["text"]
+            for r in rows
+        }
         for c in answer["citations"]:
             assert texts[c["article_id"]][c["start"] : c["end"]] == c["quote"]
 
@@ -88,11 +95,17 @@ class TestIngestAndArticles:
 
     def test_delete_removes_every_chunk(self, runner: CliRunner, data_dir: Path) -> None:
         rows = _json(runner, "articles", "list", "--data-dir", str(data_dir))
-        seed = next(r for r in rows if r["title"].startswith("The US military") or "drone" in r["title"].lower())
-        assert _json(runner, "articles", "delete", seed["id"], "--data-dir", str(data_dir)) == {"deleted": seed["id"]}
+        seed = next(
+            r for r in rows if r["title"].startswith("The US military") or "drone" in r["title"].lower()
+        )
+        assert _json(runner, "articles", "delete", seed["id"], "--data-dir", str(data_dir)) == {
+            "deleted": seed["id"]
+        }
         missing = runner.invoke(app, ["articles", "show", seed["id"], "--data-dir", str(data_dir), "--json"])
         assert missing.exit_code == 2
         assert json.loads(missing.stdout)["error"]["code"] == "not_found"
-        answer = _json(runner, "ask", "Where did the drone strike take place?", "--data-dir", str(data_dir), "--debug")
+        answer = _json(
+            runner, "ask", "Where did the drone strike take place?", "--data-dir", str(data_dir), "--debug"
+        )
         assert all(h["article_id"] != seed["id"] for h in answer.get("retrieved", []))
         assert all(c["article_id"] != seed["id"] for c in answer["citations"] + answer["related"])
