@@ -73,6 +73,9 @@ _WH_WORDS = ("who", "whom", "whose", "where", "when", "which", "what", "how", "w
 _WH_RE = re.compile(r"\b(who|whom|whose|where|when|which|what|how|why)\b", re.IGNORECASE)
 
 
+_EVENT_PREDICATE_STEMS = frozenset(stem(w) for w in ("happen", "occur", "take", "place"))
+
+
 @dataclass
 class Question:
     """An analysed question. `weights`: stem -> how much finding it in a sentence counts."""
@@ -161,7 +164,13 @@ class QuestionAnalyzer:
                 w = 1.5
             else:
                 w = 1.0
-            if s == target_stem and kind != "how_many":
+            if s in _EVENT_PREDICATE_STEMS:
+                # "take place" / "happen" / "occur": the predicate of any event, worded freely by the
+                # answer sentence; the event itself ("the drone strike") is what must match.
+                w = 0.75
+                for synonym in _EVENT_PREDICATE_STEMS:
+                    weights.setdefault(synonym, w)
+            elif s == target_stem and kind != "how_many":
                 w = 0.5  # "which team": the answer sentence often names the team without the word
             elif w == 3.0 and not tok.like_num and tok.pos_ != "NUM" and len(s) > 1:
                 names.add(s)

@@ -62,7 +62,10 @@ class TestIngestAndArticles:
         bad = tmp_path / "empty.txt"
         bad.write_text("")
         good = tmp_path / "note.txt"
-        good.write_text("City council approves the new bridge over the Elm river after a long debate. " * 3)
+        good.write_text(  # also a distractor for the next test: "take place" without a strike
+            "The city council approved the new bridge over the Elm river after a long debate. "
+            "The opening parade will take place over Springfield on Saturday, the mayor said."
+        )
         result = runner.invoke(app, ["ingest", str(bad), str(good), "--data-dir", str(data_dir), "--json"])
         assert result.exit_code == 1
         summary = json.loads(result.stdout.strip().splitlines()[-1])
@@ -73,6 +76,8 @@ class TestIngestAndArticles:
     def test_ask_cites_exact_text(self, runner: CliRunner, data_dir: Path) -> None:
         answer = _json(runner, "ask", "Where did the drone strike take place?", "--data-dir", str(data_dir))
         assert not answer["abstained"]
+        assert "Nangarhar" in answer["answer"]
+        assert answer["answer"] in answer["citations"][0]["quote"]
         assert answer["citations"]
         rows = _json(runner, "articles", "list", "--data-dir", str(data_dir))
         texts = {

@@ -79,6 +79,11 @@ class TestQuestionAnalyzer:
         assert q.weights["ohio"] < 3.0 and q.weights["injur"] == 1.5
         assert "ohio" not in q.names
 
+    def test_event_predicates_count_less_than_the_event_and_match_each_other(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Where did the flood take place?")
+        assert q.weights["flood"] > q.weights["take"]
+        assert "occur" in q.weights  # "the flood occurred in ..." supports it as much as "took place"
+
     def test_candidate_in_question_is_excluded(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("Who did Lloyd J. Austin telephone?")
         assert q.contains("Lloyd J. Austin")
