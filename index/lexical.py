@@ -59,6 +59,7 @@ class LexicalIndex:
         self._dirty = True
         self._model: Any = None
         self._chunks: list[Chunk] = []
+        self._position: dict[str, int] = {}
         self._sources = np.zeros(0, dtype=object)
         self._ts = np.zeros(0, dtype=np.int64)
         # Searches may run on server threads while an ingest edits: one build at a time.
@@ -177,6 +178,7 @@ class LexicalIndex:
             sources.extend(c.source for c in entry.chunks)
             ts.extend([entry.published_ts] * len(entry.chunks))
         self._chunks = chunks
+        self._position = {c.id: i for i, c in enumerate(chunks)}
         self._sources = np.array(sources, dtype=object)
         self._ts = np.array(ts, dtype=np.int64)
         self._model = None
@@ -185,6 +187,18 @@ class LexicalIndex:
             model.index(tokens, show_progress=False)
             self._model = model
         self._dirty = False
+
+    def lookup(self, chunk_ids: Iterable[str]) -> list[tuple[Chunk, int] | None]:
+        """(chunk, published_ts) of each id among the current versions, None for any other id."""
+        with self._guard:
+            if self._dirty:
+                self._build()
+            position, chunks, ts = self._position, self._chunks, self._ts
+        out: list[tuple[Chunk, int] | None] = []
+        for cid in chunk_ids:
+            i = position.get(cid)
+            out.append(None if i is None else (chunks[i], int(ts[i])))
+        return out
 
     def search(
         self,

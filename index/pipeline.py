@@ -6,9 +6,10 @@ Usage:
     summary.to_dict()        # {"added": 3, "updated": 0, "unchanged": 1, "duplicates": 1, ...}
 
 Chunks of several articles are embedded together (one call per ~`embed_batch_chunks` chunks,
-sorted by length inside the embedder); each article is then written on its own, so a failure
-or a crash costs at most the articles not yet committed. The `build_*` factories are the only
-place in `index/` that reads `Settings`.
+sorted by length inside the embedder), on a worker thread while the next articles are chunked and
+the previous batch is written. Each article is committed all-or-nothing (its record is written after
+its chunks; see index/store.py), so a failure or a crash costs at most the articles not yet
+committed. The `build_*` factories are the only place in `index/` that reads `Settings`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import logging
 import sys
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 from index.chunker import SentenceChunker, content_version
 from index.embedder import Embedder
 from index.lock import DataDirLock
-from index.store import ArticleStore
+from index.store import ArticleStore, ArticleWrite
 from newsqa.errors import InvalidInput
 from newsqa.types import Article, Chunk, IngestFailure, IngestSummary
 
@@ -59,7 +60,8 @@ class Ingestor:
         deduplicator: Deduplicator,
         fetcher: Fetcher | None = None,
         lock_timeout_s: float = 30.0,
-        embed_batch_chunks: int = 256,
+        embed_batch_chunks: int = 512,
+        overlap_embedding: bool = True,
     ) -> None:
         if embedder.dim != store.dim:
             raise InvalidInput(f"embedder makes {embedder.dim}-d vectors but the store holds {store.dim}-d")
@@ -72,6 +74,7 @@ class Ingestor:
         self.fetcher = fetcher
         self.lock_timeout_s = lock_timeout_s
         self.embed_batch_chunks = embed_batch_chunks
+        self.overlap_embedding = overlap_embedding
         self._dedup_ids: set[str] = set()
 
     def ingest(self, items: Iterable[str], *, progress: bool = False) -> IngestSummary:
@@ -93,10 +96,10 @@ class Ingestor:
             self.store.refresh()  # another process may have written since the store was opened
             self.store.repair()
             self._sync_deduplicator()
-            run = _Run(self, summary, detect_reprints)
-            for entry in _progress(articles, progress):
-                run.take(entry)
-            run.flush()
+            with _Run(self, summary, detect_reprints) as run:
+                for entry in _progress(articles, progress):
+                    run.take(entry)
+                run.drain()
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -110,21 +113,44 @@ class Ingestor:
 
 
 class _Run:
-    """The state of one ingest run: the articles chunked but not yet embedded and written."""
+    """The state of one ingest run: articles chunked but not yet embedded, and one batch embedding.
+
+    With `overlap_embedding`, a batch is embedded on a worker thread while this thread cleans,
+    deduplicates and chunks the next articles and writes the batch before: the model runs in
+    native code without the GIL, so the two cores stay busy with the model instead of idling
+    through the Python parts. Writes stay on this thread, in order, one batch at a time.
+    """
 
     def __init__(self, ingestor: Ingestor, summary: IngestSummary, detect_reprints: bool) -> None:
         self.ing = ingestor
         self.summary = summary
         self.detect_reprints = detect_reprints
         self.pending: dict[str, _Pending] = {}
+        self.in_flight: tuple[list[_Pending], Future[np.ndarray]] | None = None
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsqa-embed")
+            if ingestor.overlap_embedding
+            else None
+        )
+
+    def __enter__(self) -> _Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _queued(self, article_id: str) -> bool:
+        in_flight = self.in_flight[0] if self.in_flight else []
+        return article_id in self.pending or any(p.article.id == article_id for p in in_flight)
 
     def take(self, entry: Article | IngestFailure) -> None:
         if isinstance(entry, IngestFailure):
             self.summary.failed.append(entry)
             self.summary.items.append({"id": None, "title": None, "status": "failed", "item": entry.item})
             return
-        if entry.id in self.pending:  # the same id twice in one run: write the first one first
-            self.flush()
+        if self._queued(entry.id):  # the same id twice in one run: write the first one first
+            self.drain()
         item: dict[str, Any] = {"id": entry.id, "title": entry.title, "status": ""}
         self.summary.items.append(item)
         try:
@@ -162,8 +188,8 @@ class _Run:
             self.flush()
 
     def _link_reprint(self, article: Article, original_id: str, item: dict[str, Any]) -> None:
-        if original_id in self.pending:
-            self.flush()
+        if self._queued(original_id):
+            self.drain()
         reprint = {"id": article.id, "source": article.source, "url": article.url, "title": article.title}
         self.ing.store.add_reprint(original_id, reprint)
         item["status"] = "duplicate"
@@ -171,32 +197,71 @@ class _Run:
         self.summary.duplicates += 1
 
     def flush(self) -> None:
-        """Embed all pending chunks in one call, then commit each article on its own."""
+        """Start embedding the pending articles; write the batch embedded before meanwhile."""
         if not self.pending:
             return
         batch, self.pending = list(self.pending.values()), {}
         texts = [c.text for p in batch for c in p.chunks]
+        if self._pool is None:
+            self._collect(batch, _done(self.ing.embedder.embed_texts, texts))
+            return
+        previous, self.in_flight = (
+            self.in_flight,
+            (batch, self._pool.submit(self.ing.embedder.embed_texts, texts)),
+        )
+        if previous is not None:
+            self._collect(*previous)
+
+    def drain(self) -> None:
+        """Embed and write everything taken so far."""
+        self.flush()
+        if self.in_flight is not None:
+            previous, self.in_flight = self.in_flight, None
+            self._collect(*previous)
+
+    def _collect(self, batch: list[_Pending], embedding: Future[np.ndarray]) -> None:
+        """Commit the articles of an embedded batch in a few store calls."""
         try:
-            vectors = self.ing.embedder.embed_texts(texts)
+            vectors = embedding.result()
         except Exception as exc:
             for p in batch:
                 self._fail(p.article, p.item, exc)
             return
+        writes: list[tuple[_Pending, ArticleWrite]] = []
         offset = 0
         for p in batch:
-            rows = np.asarray(vectors[offset : offset + len(p.chunks)])
+            write = ArticleWrite(
+                p.article, p.chunks, np.asarray(vectors[offset : offset + len(p.chunks)]), p.signature
+            )
             offset += len(p.chunks)
             try:
-                self.ing.store.write_article(p.article, p.chunks, rows, signature=p.signature)
+                self.ing.store.check_write(write)
             except Exception as exc:
                 self._fail(p.article, p.item, exc)
                 continue
-            p.item["status"] = p.status
-            self.summary.chunks += len(p.chunks)
-            if p.status == "added":
-                self.summary.added += 1
-            else:
-                self.summary.updated += 1
+            writes.append((p, write))
+        try:
+            self.ing.store.write_articles([w for _, w in writes])
+        except Exception:  # find the culprit: each article on its own, so the others still land
+            logger.warning("batched write of %d articles failed; writing them one by one", len(writes))
+            for p, write in writes:
+                try:
+                    self.ing.store.write_articles([write])
+                except Exception as exc:
+                    self._fail(p.article, p.item, exc)
+                    continue
+                self._written(p)
+            return
+        for p, _ in writes:
+            self._written(p)
+
+    def _written(self, p: _Pending) -> None:
+        p.item["status"] = p.status
+        self.summary.chunks += len(p.chunks)
+        if p.status == "added":
+            self.summary.added += 1
+        else:
+            self.summary.updated += 1
 
     def _fail(self, article: Article, item: dict[str, Any], exc: Exception) -> None:
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
@@ -205,6 +270,16 @@ class _Run:
         if self.ing.store.has_article(article.id) is None:
             self.ing.deduplicator.remove(article.id)
             self.ing._dedup_ids.discard(article.id)
+
+
+def _done(fn: Any, *args: Any) -> Future[Any]:
+    """`fn(*args)` run here, as a finished Future (so both paths of `_Run.flush` collect alike)."""
+    future: Future[Any] = Future()
+    try:
+        future.set_result(fn(*args))
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
 
 
 def _progress(articles: Iterable[Article | IngestFailure], show: bool) -> Iterable[Article | IngestFailure]:
@@ -219,21 +294,12 @@ def _progress(articles: Iterable[Article | IngestFailure], show: bool) -> Iterab
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    backend, onnx_path = settings.embedding_backend, None
-    if backend == "onnx" and settings.embedding_model:
-        # The bundled int8 ONNX file is the default model's; a custom model needs its own export.
-        exported = Path(settings.embedding_model) / "onnx" / "model.onnx"
-        if exported.is_file():
-            onnx_path = str(exported)
-        else:
-            logger.warning("no onnx/model.onnx in %s: embedding with torch", settings.embedding_model)
-            backend = "torch"
     return Embedder(
         model_path=settings.embedding_model,
-        backend=backend,
-        onnx_path=onnx_path,
+        backend=settings.embedding_backend,
         batch_size=settings.embedding_batch_size,
         cache_dir=settings.data_dir / "cache",
+        export_dir=settings.onnx_export_dir,
     )
 
 

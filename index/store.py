@@ -4,6 +4,7 @@ Usage:
     store = ArticleStore(Path(".newsqa"), dim=384, model_id=embedder.model_id)
     with store.batch():                                  # lexical index persisted once at the end
         store.write_article(article, chunks, embeddings, signature=minhash)
+        store.write_articles([ArticleWrite(a, chunks_a, vectors_a), ...])   # fewer, larger Chroma calls
     hits = store.dense_search(embedder.embed_query("q"), k=10, filters=Filters(sources=["cnn.com"]))
     hits = store.lexical_search("senate vote", k=10)
     store.vector_store                                   # llama-index ChromaVectorStore over the chunks
@@ -22,6 +23,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,19 @@ from newsqa.errors import InvalidInput, NotFound, Unavailable
 from newsqa.types import Article, Chunk, Filters, Hit
 
 logger = logging.getLogger(__name__)
+
+# Dense search over-fetches to apply filters itself; past this many results it asks Chroma to filter.
+_MAX_OVERFETCH = 1000
+
+
+@dataclass
+class ArticleWrite:
+    """One article to store: its chunks, their embeddings (rows in chunk order), its MinHash."""
+
+    article: Article
+    chunks: list[Chunk]
+    embeddings: np.ndarray
+    signature: str = ""
 
 
 class ArticleStore:
@@ -77,6 +92,9 @@ class ArticleStore:
 
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks_col)
         self._meta: dict[str, dict[str, Any]] = {}
+        # Counts changes to _meta; keys the cached per-article filter table.
+        self._meta_changes = 0
+        self._filter_table: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._seen_state: tuple[int, int, int] | None = None
         self._last_sync = 0.0
         self._batch_depth = 0
@@ -137,6 +155,7 @@ class ArticleStore:
                 break
             offset += self._max_batch
         self._meta = meta
+        self._meta_changes += 1
         self._seen_state = state
         self._last_sync = time.monotonic()
 
@@ -242,18 +261,63 @@ class ArticleStore:
         self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, *, signature: str = ""
     ) -> None:
         """Store one article and its chunks all-or-nothing; replaces any older version."""
-        version = content_version(article)
-        embeddings = np.asarray(embeddings, dtype=np.float32)
-        self._check_write(article, version, chunks, embeddings)
-        existing = self._chunk_ids_of(article.id)
-        new_ids = {c.id for c in chunks}
-        leftovers = [cid for cid in existing if cid in new_ids]
+        self.write_articles([ArticleWrite(article, chunks, embeddings, signature)])
+
+    def write_articles(self, writes: list[ArticleWrite]) -> None:
+        """Store several articles, each all-or-nothing, in a few large Chroma calls.
+
+        One `add` per `max_batch` chunks and one `upsert` of all article records (the commit point
+        of every article in the call) cost a third of per-article calls. Check each write first
+        (`check_write`): an invalid one fails the whole call before anything is written.
+        """
+        if not writes:
+            return
+        if len({w.article.id for w in writes}) != len(writes):
+            raise InvalidInput("write_articles: the same article id twice in one call")
+        versions = [content_version(w.article) for w in writes]
+        vectors = [np.asarray(w.embeddings, dtype=np.float32) for w in writes]
+        for w, version, emb in zip(writes, versions, vectors, strict=True):
+            self._check_write(w.article, version, w.chunks, emb)
+        existing = self._chunk_ids_by_article([w.article.id for w in writes])
+        new_ids = {c.id for w in writes for c in w.chunks}
+        leftovers = [cid for ids in existing.values() for cid in ids if cid in new_ids]
         if leftovers:  # an earlier write of this very version died before its commit
             self._delete_chunk_ids(leftovers)
-        nodes = [self._node(article, version, c, e) for c, e in zip(chunks, embeddings, strict=True)]
+        nodes = [
+            self._node(w.article, version, c, e)
+            for w, version, emb in zip(writes, versions, vectors, strict=True)
+            for c, e in zip(w.chunks, emb, strict=True)
+        ]
         for i in range(0, len(nodes), self._max_batch):
             self._vector_store.add(nodes[i : i + self._max_batch])
 
+        records = [
+            self._article_record(w.article, version, w.chunks, emb, w.signature)
+            for w, version, emb in zip(writes, versions, vectors, strict=True)
+        ]
+        # The commit point: from here on readers see the new versions.
+        for i in range(0, len(records), self._max_batch):
+            part = records[i : i + self._max_batch]
+            self._articles_col.upsert(
+                ids=[r[0] for r in part],
+                documents=[r[1] for r in part],
+                embeddings=[r[2] for r in part],
+                metadatas=[r[3] for r in part],
+            )
+        for aid, _, _, meta in records:
+            self._meta[aid] = meta
+        self._meta_changes += 1
+        self._bump_generation()
+        stale = [cid for ids in existing.values() for cid in ids if cid not in new_ids]
+        if stale:
+            self._delete_chunk_ids(stale)
+        for w, version, (_, _, _, meta) in zip(writes, versions, records, strict=True):
+            self._lexical.replace_article(w.article.id, version, w.chunks, int(meta["published_ts"]))
+        self._lexical_changed()
+
+    def _article_record(
+        self, article: Article, version: str, chunks: list[Chunk], embeddings: np.ndarray, signature: str
+    ) -> tuple[str, str, list[float], dict[str, Any]]:
         old_meta = self._meta.get(article.id, {})
         reprints = merge_reprints(reprints_of(old_meta), article.also_reported_by)
         mean = embeddings.mean(axis=0)
@@ -272,17 +336,13 @@ class ArticleStore:
             "chunks": len(chunks),
             "model_id": self.model_id,
         }
-        # The commit point: from here on readers see the new version.
-        self._articles_col.upsert(
-            ids=[article.id], documents=[article.text], embeddings=[mean.tolist()], metadatas=[meta]
+        return article.id, article.text, mean.tolist(), meta
+
+    def check_write(self, write: ArticleWrite) -> None:
+        """Raise `InvalidInput` when `write_articles` would refuse this write."""
+        self._check_write(
+            write.article, content_version(write.article), write.chunks, np.asarray(write.embeddings)
         )
-        self._meta[article.id] = meta
-        self._bump_generation()
-        stale = [cid for cid in existing if cid not in new_ids]
-        if stale:
-            self._delete_chunk_ids(stale)
-        self._lexical.replace_article(article.id, version, chunks, int(meta["published_ts"]))
-        self._lexical_changed()
 
     def _check_write(
         self, article: Article, version: str, chunks: list[Chunk], embeddings: np.ndarray
@@ -331,16 +391,24 @@ class ArticleStore:
         )
 
     def _chunk_ids_of(self, article_id: str) -> list[str]:
-        ids: list[str] = []
-        offset = 0
-        while True:
-            page = self._chunks_col.get(
-                where={"article_id": article_id}, include=[], limit=self._max_batch, offset=offset
-            )
-            ids.extend(page["ids"])
-            if len(page["ids"]) < self._max_batch:
-                return ids
-            offset += self._max_batch
+        return self._chunk_ids_by_article([article_id]).get(article_id, [])
+
+    def _chunk_ids_by_article(self, article_ids: list[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for i in range(0, len(article_ids), 100):
+            part = article_ids[i : i + 100]
+            where = {"article_id": part[0]} if len(part) == 1 else {"article_id": {"$in": part}}
+            offset = 0
+            while True:
+                page = self._chunks_col.get(
+                    where=where, include=["metadatas"], limit=self._max_batch, offset=offset
+                )
+                for cid, m in zip(page["ids"], page["metadatas"], strict=True):
+                    out.setdefault(str((m or {}).get("article_id")), []).append(cid)
+                if len(page["ids"]) < self._max_batch:
+                    break
+                offset += self._max_batch
+        return out
 
     def _delete_chunk_ids(self, ids: list[str]) -> None:
         for i in range(0, len(ids), self._max_batch):
@@ -353,6 +421,7 @@ class ArticleStore:
             self._articles_col.delete(ids=[article_id])
             self._bump_generation()
         self._meta.pop(article_id, None)
+        self._meta_changes += 1
         self._delete_chunk_ids(self._chunk_ids_of(article_id))
         if self._lexical.remove_article(article_id):
             self._lexical_changed()
@@ -371,6 +440,7 @@ class ArticleStore:
         meta["also_reported_by"] = json.dumps(merged)
         self._articles_col.update(ids=[article_id], metadatas=[meta])
         self._meta[article_id] = meta
+        self._meta_changes += 1
         self._bump_generation()
 
     def repair(self) -> int:
@@ -480,31 +550,76 @@ class ArticleStore:
         return out
 
     def dense_search(self, query_embedding: np.ndarray, k: int, filters: Filters | None = None) -> list[Hit]:
-        """Top-k chunks by cosine similarity, filtered inside the Chroma query; orphans dropped."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
+        """Top-k chunks by cosine similarity among those passing `filters`; orphans dropped.
 
+        Chroma is asked for ids and distances only, over-fetched by the share of chunks the filters
+        pass, and the chunks come from the in-memory chunk table of the lexical index (current
+        versions only). Measured on the 18k-chunk dev index: an ids-only query costs ~5 ms, fetching
+        documents and metadata with it 20-70 ms more, and a `where` clause ~200 ms more (Chroma
+        collects every matching id first), so the `where` query is only the fallback for filters
+        too narrow for over-fetching.
+        """
         self._maybe_sync()
         if k <= 0 or not self._meta:
             return []
-        where = filters_where(filters)
         vector = np.asarray(query_embedding, dtype=np.float32).ravel().tolist()
-        n = k
+        active = filters if filters is not None and not filters.is_empty() else None
+        share = self._share_passing(active) if active is not None else 1.0
+        if share <= 0.0:
+            return []
+        n = min(math.ceil(k / share * 1.5) + 10, _MAX_OVERFETCH)
+        hits, exhausted = self._dense_query(vector, n, None, k, active)
+        if len(hits) >= k or exhausted:
+            return hits
+        return self._dense_query(vector, max(k + 10, 2 * k), filters_where(active), k, None)[0]
+
+    def _dense_query(
+        self, vector: list[float], n: int, where: dict[str, Any] | None, k: int, post_filter: Filters | None
+    ) -> tuple[list[Hit], bool]:
+        """(up to k current hits, whether Chroma had no more to give)."""
         while True:
-            result = self._vector_store.query(
-                VectorStoreQuery(query_embedding=vector, similarity_top_k=n), where=where
+            result = self._chunks_col.query(
+                query_embeddings=[vector], n_results=n, where=where, include=["distances"]
             )
+            ids, distances = result["ids"][0], result["distances"][0]
             hits = []
-            for node, similarity in zip(result.nodes, result.similarities or [], strict=True):
-                m = node.metadata
-                current = self._meta.get(m.get("article_id", ""), {}).get("content_hash")
-                if current is None or m.get("version") != current:
+            for found, distance in zip(self._lexical.lookup(ids), distances, strict=True):
+                if found is None:  # an orphan or an older version
                     continue
-                cosine = 1.0 + math.log(similarity) if similarity > 0 else -1.0
-                chunk = chunk_from(node.node_id, node.get_content(), m)
+                chunk, ts = found
+                if post_filter is not None and not _passes(
+                    {"source": chunk.source, "published_ts": ts}, post_filter
+                ):
+                    continue
+                cosine = 1.0 - float(distance)
                 hits.append(Hit(chunk=chunk, score=cosine, scores={"dense": cosine}))
-            if len(hits) >= k or len(result.nodes) < n:
-                return hits[:k]
+            exhausted = len(ids) < n
+            if len(hits) >= k or exhausted or post_filter is not None:
+                return hits[:k], exhausted
             n = n * 2 + 10  # orphans took some of the places: ask for more
+
+    def _share_passing(self, filters: Filters) -> float:
+        """Share of the chunks that pass `filters`, from per-article counts (vectorised: every query)."""
+        if self._filter_table is None or self._filter_table[0] != self._meta_changes:
+            rows = list(self._meta.values())
+            self._filter_table = (
+                self._meta_changes,
+                np.array([int(m.get("chunks", 0) or 0) for m in rows], dtype=np.int64),
+                np.array([int(m.get("published_ts", 0) or 0) for m in rows], dtype=np.int64),
+                np.array([str(m.get("source", "")) for m in rows], dtype=object),
+            )
+        _, counts, ts, sources = self._filter_table
+        total = int(counts.sum())
+        if total == 0:
+            return 0.0
+        mask = np.ones(len(counts), dtype=bool)
+        if filters.sources:
+            mask &= np.isin(sources, list(filters.sources))
+        if filters.published_from:
+            mask &= ts >= checked_ts(filters.published_from)
+        if filters.published_to:
+            mask &= ts <= checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
+        return int(counts[mask].sum()) / total
 
     def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """Top-k chunks by BM25 among those passing `filters`."""
@@ -520,3 +635,13 @@ class ArticleStore:
             Hit(chunk=chunk, score=score, scores={"bm25": score})
             for chunk, score in self._lexical.search(query, k, **kwargs)
         ]
+
+
+def _passes(meta: dict[str, Any], filters: Filters) -> bool:
+    """`filters_where(filters)` evaluated on one chunk's or article's metadata."""
+    if filters.sources and meta.get("source") not in filters.sources:
+        return False
+    ts = int(meta.get("published_ts", 0) or 0)
+    if filters.published_from and ts < checked_ts(filters.published_from):
+        return False
+    return not (filters.published_to and ts > checked_ts(filters.published_to) + SECONDS_PER_DAY - 1)

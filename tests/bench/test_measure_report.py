@@ -71,7 +71,7 @@ def _details() -> dict[str, Any]:
                 "encode_chunks_per_s": 20.0,
                 "ratio_to_encode": 0.95,
             },
-            "onnx": {
+            "onnx-int8": {
                 "articles_in": 5,
                 "chunks": 50,
                 "articles_per_s": 2.0,
@@ -141,7 +141,9 @@ class TestSummarize:
         report = summarize(_meta(), _details())
         assert report["ask_ratio_to_llamaindex"] == 2.0  # 50 / 25
         assert report["scaling_p50_ratio_4x"] == 1.2  # 60 / 50
-        assert report["onnx_ingest_ratio_to_fp32_encode"] == 2.0  # 40 / 20
+        assert report["onnx_int8_ingest_ratio_to_fp32_encode"] == 2.0  # 40 / 20
+        assert report["onnx_int8_ingest_ratio_to_own_encode"] == 0.952
+        assert report["onnx_ingest_ratio_to_fp32_encode"] is None  # not run
         assert report["ingest_ratio_to_encode"] == 0.95
         assert report["http_rps_16"] == 25.0
         assert report["http_errors"] == 3

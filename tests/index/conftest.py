@@ -23,7 +23,13 @@ def real_embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def onnx_embedder() -> Embedder:
+    """The same model as a fused fp32 ONNX Runtime graph (exported once into the user cache)."""
     return Embedder(backend="onnx")
+
+
+@pytest.fixture(scope="session")
+def int8_embedder(onnx_embedder: Embedder) -> Embedder:
+    return Embedder(backend="onnx-int8")
 
 
 @pytest.fixture

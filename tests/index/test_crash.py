@@ -20,8 +20,9 @@ from tests.index.test_pipeline import synthetic_text
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Ingests articles.json into DATA_DIR with FakeEmbedder. With PAUSE_AT=n it prints "PAUSED" and
-# sleeps just before the n-th article record is written, i.e. after that article's chunks.
+# Ingests articles.json into DATA_DIR with FakeEmbedder. With PAUSE_AT=n it prints "PAUSED" with the
+# ids committed so far and the ids of the n-th commit (one upsert of article records), then sleeps
+# just before that commit, i.e. after those articles' chunks were written.
 WORKER = r"""
 import json, sys, time
 from pathlib import Path
@@ -35,15 +36,17 @@ from newsqa.types import Article
 data_dir, articles_path, pause_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 embedder = FakeEmbedder(dim=32)
 store = ArticleStore(data_dir, embedder.dim, model_id=embedder.model_id)
-commits = 0
+commits, committed = 0, []
 original_upsert = store._articles_col.upsert
 def upsert(*args, **kwargs):
     global commits
     commits += 1
     if commits == pause_at:
-        print("PAUSED", flush=True)
+        print("PAUSED", json.dumps({"committed": committed, "pending": kwargs["ids"]}), flush=True)
         time.sleep(120)
-    return original_upsert(*args, **kwargs)
+    result = original_upsert(*args, **kwargs)
+    committed.extend(kwargs["ids"])
+    return result
 store._articles_col.upsert = upsert
 articles = [Article(**a) for a in json.load(open(articles_path))]
 ingestor = Ingestor(store, embedder, SentenceChunker(embedder, 60, 15), Deduplicator(), embed_batch_chunks=8,
@@ -124,14 +127,15 @@ class TestCrashConsistency:
     def test_kill_between_chunks_and_commit(self, tmp_path: Path, corpus: tuple[Path, list[dict]]) -> None:
         path, articles = corpus
         data_dir = tmp_path / "data"
-        worker = _start(data_dir, path, pause_at=5)
-        _wait_for(worker, "PAUSED")
+        worker = _start(data_dir, path, pause_at=3)
+        paused = json.loads(_wait_for(worker, "PAUSED")[len("PAUSED ") :])
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
 
         store = _check_consistent(data_dir)
-        assert set(store.versions()) == {a["id"] for a in articles[:4]}
-        half = articles[4]
+        assert paused["committed"] and paused["pending"]
+        assert set(store.versions()) == set(paused["committed"])
+        half = next(a for a in articles if a["id"] == paused["pending"][0])
         assert store.has_article(half["id"]) is None
         assert half["id"] not in {h.chunk.article_id for h in store.lexical_search(half["text"][:200], k=20)}
         orphans = store.repair()
@@ -140,7 +144,7 @@ class TestCrashConsistency:
         rerun = _start(data_dir, path)
         done = json.loads(_wait_for(rerun, "DONE")[len("DONE ") :])
         rerun.wait(timeout=30)
-        assert (done["added"], done["unchanged"]) == (8, 4)
+        assert (done["added"], done["unchanged"]) == (12 - len(paused["committed"]), len(paused["committed"]))
         final = _check_consistent(data_dir)
         assert set(final.versions()) == {a["id"] for a in articles}
         assert final.lexical_search(half["text"][:200], k=1)[0].chunk.article_id == half["id"]

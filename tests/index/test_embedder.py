@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.embedder import Embedder, FakeEmbedder
+from index.onnx_export import OnnxExporter
 from newsqa.errors import InvalidInput
 
 SENTENCES = [
@@ -45,12 +47,22 @@ class TestEmbedder:
         assert real_embedder.tokenizer is not None
         assert real_embedder.count_tokens_batch([text, "a"]) == [len(offsets), 1]
 
-    def test_onnx_matches_torch(self, real_embedder: Embedder, onnx_embedder: Embedder) -> None:
+    def test_onnx_fp32_matches_torch(self, real_embedder: Embedder, onnx_embedder: Embedder) -> None:
         torch_vectors = real_embedder.embed_texts(SENTENCES)
         onnx_vectors = onnx_embedder.embed_texts(SENTENCES)
         cosines = (torch_vectors * onnx_vectors).sum(axis=1)
-        assert cosines.min() >= 0.99
+        assert cosines.min() >= 0.9999  # the same fp32 weights, fused ops
         assert onnx_embedder.model_id != real_embedder.model_id
+        assert onnx_embedder.batch_size == 8 and real_embedder.batch_size == 32
+
+    def test_onnx_int8_stays_close_to_fp32(self, real_embedder: Embedder, int8_embedder: Embedder) -> None:
+        torch_vectors = real_embedder.embed_texts(SENTENCES)
+        int8_vectors = int8_embedder.embed_texts(SENTENCES)
+        cosines = (torch_vectors * int8_vectors).sum(axis=1)
+        assert 0.97 <= cosines.min() < 0.9999  # quantized: close, not identical
+        assert int8_embedder.model_id.endswith("@onnx-int8")
+        queries = int8_embedder.embed_texts(["Which tennis player had an injury?"])[0]
+        assert int(np.argmax(int8_vectors[:3] @ queries)) == 1
 
     def test_cache_returns_same_vectors_without_recomputing(
         self, tmp_path: Path, onnx_embedder: Embedder
@@ -70,6 +82,36 @@ class TestEmbedder:
             Embedder(backend="tensorflow")  # type: ignore[arg-type]
         with pytest.raises(InvalidInput):
             Embedder(batch_size=0)
+
+
+class TestOnnxExporter:
+    def test_exports_once_and_reuses_the_files(self, tmp_path: Path, onnx_embedder: Embedder) -> None:
+        exporter = OnnxExporter(tmp_path)
+        folder = Path(onnx_embedder.model_path)
+        first = exporter.model_file(folder, "fp32")
+        assert first.is_file() and first.parent.parent == tmp_path
+        stamp = first.stat().st_mtime_ns
+        assert exporter.model_file(folder, "fp32") == first
+        assert first.stat().st_mtime_ns == stamp
+        assert not list(first.parent.glob("tmp*")), "no staging leftovers"
+
+    def test_refuses_models_it_cannot_export(self, tmp_path: Path) -> None:
+        folder = tmp_path / "gpt"
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"model_type": "gpt2"}))
+        with pytest.raises(InvalidInput, match="BERT"):
+            OnnxExporter(tmp_path / "out").model_file(folder, "fp32")
+        (folder / "config.json").write_text(
+            json.dumps({"model_type": "bert", "num_attention_heads": 12, "hidden_size": 384})
+        )
+        with pytest.raises(InvalidInput, match="no weights"):
+            OnnxExporter(tmp_path / "out").model_file(folder, "fp32")
+        (folder / "1_Pooling").mkdir()
+        (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
+        with pytest.raises(InvalidInput, match="mean pooling"):
+            OnnxExporter(tmp_path / "out").model_file(folder, "fp32")
+        with pytest.raises(InvalidInput, match="precision"):
+            OnnxExporter(tmp_path / "out").model_file(folder, "fp16")  # type: ignore[arg-type]
 
 
 class TestFakeEmbedder:

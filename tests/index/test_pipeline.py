@@ -4,9 +4,11 @@ import json
 import random
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +67,64 @@ class TestIngestor:
         chunk_ids = set(ingestor.store._chunks_col.get(include=[])["ids"])
         assert not old_chunks & chunk_ids
         assert ingestor.store.get_article("a1").text == changed.text  # type: ignore[union-attr]
+
+    def test_failed_batched_write_isolates_the_bad_article(
+        self, ingestor: Ingestor, make_test_article: Callable[..., Article], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ingestor.embed_batch_chunks = 10_000  # all five articles in one flush
+        store = ingestor.store
+        original = store.write_articles
+
+        def write_articles(writes: list) -> None:
+            if any(w.article.id == "poison" for w in writes):
+                raise RuntimeError("chroma refused the batch")
+            original(writes)
+
+        monkeypatch.setattr(store, "write_articles", write_articles)
+        articles = [make_test_article(id=f"b{i}", text=synthetic_text(200 + i)) for i in range(4)]
+        articles.insert(2, make_test_article(id="poison", text=synthetic_text(300)))
+        summary = ingestor.ingest_articles(articles)
+        assert summary.added == 4
+        assert [f.item for f in summary.failed] == ["poison"]
+        assert "chroma refused the batch" in summary.failed[0].error
+        assert set(store.versions()) == {f"b{i}" for i in range(4)}
+
+    @pytest.mark.parametrize("overlap", [True, False])
+    def test_overlapped_embedding_keeps_order_and_duplicates_straight(
+        self,
+        fake_store: ArticleStore,
+        fake_embedder: FakeEmbedder,
+        fake_chunker: SentenceChunker,
+        make_test_article: Callable[..., Article],
+        overlap: bool,
+    ) -> None:
+        threads: list[str] = []
+        embed = fake_embedder.embed_texts
+
+        def recording(texts: list[str]) -> Any:
+            threads.append(threading.current_thread().name)
+            return embed(texts)
+
+        fake_embedder.embed_texts = recording  # type: ignore[method-assign]
+        ingestor = Ingestor(
+            fake_store,
+            fake_embedder,
+            fake_chunker,
+            Deduplicator(),
+            embed_batch_chunks=8,
+            overlap_embedding=overlap,
+        )
+        text = synthetic_text(900, sentences=30)
+        articles = [make_test_article(id=f"o{i}", text=synthetic_text(400 + i)) for i in range(6)]
+        articles.insert(2, make_test_article(id="first", text=text, source="cnn.com"))
+        articles.insert(3, make_test_article(id="reprint", text=text + " More.", source="aol.com"))
+        articles.append(make_test_article(id="o1", text=synthetic_text(999)))  # o1 again, changed
+        summary = ingestor.ingest_articles(articles)
+        assert (summary.added, summary.updated, summary.duplicates, summary.failed) == (7, 1, 1, [])
+        assert fake_store.get_article("o1").text == synthetic_text(999)  # type: ignore[union-attr]
+        assert fake_store.get_article("first").also_reported_by[0]["id"] == "reprint"  # type: ignore[union-attr]
+        assert len(threads) >= 3
+        assert all(name.startswith("newsqa-embed") == overlap for name in threads)
 
     def test_reprint_is_linked_not_indexed(
         self, ingestor: Ingestor, make_test_article: Callable[..., Article]

@@ -8,7 +8,7 @@ import pytest
 
 from index.chunker import SentenceChunker
 from index.embedder import FakeEmbedder
-from index.store import ArticleStore, filters_where, published_timestamp
+from index.store import ArticleStore, ArticleWrite, filters_where, published_timestamp
 from newsqa.errors import InvalidInput, NotFound
 from newsqa.types import Article, Filters
 
@@ -95,6 +95,31 @@ class TestArticleStore:
             query, k=10, filters=Filters(published_from="2022-08-01", published_to="2022-08-30")
         )
         assert {h.chunk.article_id for h in august} == {"floods"}
+
+    @pytest.mark.parametrize(
+        "filters",
+        [
+            Filters(published_to="2022-08-30"),  # passed by most chunks: filtered after the query
+            Filters(sources=["cnn.com"]),
+            Filters(sources=["usatoday.com"]),  # passed by few: filtered inside Chroma
+            Filters(published_from="2022-07-01", published_to="2022-07-31"),
+        ],
+    )
+    @pytest.mark.parametrize("max_overfetch", [1000, 1])  # 1: too few results, Chroma filters
+    def test_post_filtering_matches_the_chroma_where_clause(
+        self,
+        filled: ArticleStore,
+        fake_embedder: FakeEmbedder,
+        filters: Filters,
+        max_overfetch: int,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr("index.store._MAX_OVERFETCH", max_overfetch)
+        query = fake_embedder.embed_query("vote pain floods")
+        inside = filled._dense_query(query.tolist(), 10, filters_where(filters), 10, None)[0]
+        got = filled.dense_search(query, k=10, filters=filters)
+        assert [h.chunk.id for h in got] == [h.chunk.id for h in inside]
+        assert got, "each filter matches something"
 
     def test_filters_become_a_where_clause(self) -> None:
         where = filters_where(Filters(sources=["a.com"], published_to="2022-01-01"))
@@ -188,6 +213,35 @@ class TestArticleStore:
         with pytest.raises(InvalidInput, match="no chunks"):
             fake_store.write_article(article, [], np.zeros((0, 32), dtype=np.float32))
         assert fake_store.has_article("a") is None
+
+    def test_write_articles_commits_many_in_few_calls(
+        self,
+        fake_store: ArticleStore,
+        fake_chunker: SentenceChunker,
+        fake_embedder: FakeEmbedder,
+        make_test_article: Callable[..., Article],
+    ) -> None:
+        articles = [make_test_article(id=aid, text=text) for aid, text in [("n", NADAL), ("f", FLOODS)]]
+        writes = []
+        for a in articles:
+            chunks = fake_chunker.chunk(a)
+            writes.append(ArticleWrite(a, chunks, fake_embedder.embed_texts([c.text for c in chunks])))
+        calls: list[int] = []
+        upsert = fake_store._articles_col.upsert
+        fake_store._articles_col.upsert = lambda **kw: calls.append(len(kw["ids"])) or upsert(**kw)
+        fake_store.write_articles(writes)
+        assert calls == [2]  # one commit for both
+        assert set(fake_store.versions()) == {"n", "f"}
+        for w in writes:
+            assert [c.id for c in fake_store.get_chunks(w.article.id)] == [c.id for c in w.chunks]
+        assert fake_store.lexical_search("monsoon Pakistan", k=1)[0].chunk.article_id == "f"
+
+        bad = ArticleWrite(make_test_article(id="s", text=SENATE), writes[0].chunks, writes[0].embeddings)
+        with pytest.raises(InvalidInput, match="does not belong"):
+            fake_store.write_articles([bad])
+        with pytest.raises(InvalidInput, match="twice"):
+            fake_store.write_articles([writes[0], writes[0]])
+        assert set(fake_store.versions()) == {"n", "f"}
 
     def test_vector_store_is_usable_by_llama_index(
         self, filled: ArticleStore, fake_embedder: FakeEmbedder
