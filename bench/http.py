@@ -58,6 +58,8 @@ def server_env(isettings: Settings) -> dict[str, str]:
             "NEWSQA_RETRIEVE_K": str(isettings.retrieve_k),
             "NEWSQA_TOP_K": str(isettings.top_k),
             "NEWSQA_RATE_LIMIT_PER_MINUTE": "0",
+            # Every request must do the work: levels repeat the same questions.
+            "NEWSQA_ANSWER_CACHE_SIZE": "0",
         }
     )
     if isettings.embedding_model:

@@ -55,6 +55,7 @@ class QueryBenchmark:
         from qa.nlp import SpacyParser
         from qa.search import SearchPipeline
 
+        isettings = isettings.model_copy(update={"answer_cache_size": 0})  # time the work, not the cache
         store = build_store(isettings, self.embedder)
         parser = SpacyParser(self.spacy_nlp)
         params = inspect.signature(service.build_answerer).parameters

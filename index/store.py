@@ -179,6 +179,12 @@ class ArticleStore:
         if self.chroma_url and time.monotonic() - self._last_sync >= self.sync_interval_s:
             self.refresh()
 
+    @property
+    def revision(self) -> int:
+        """A number that changes whenever the visible articles may have (own writes, or a sync)."""
+        self._maybe_sync()
+        return self._meta_changes
+
     def versions(self) -> dict[str, str]:
         """article id -> current content version (hash)."""
         return {aid: str(m.get("content_hash", "")) for aid, m in self._meta.items()}

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # Retrieval and answering.
     retrieve_k: int = Field(50, ge=1)
     top_k: int = Field(5, ge=1, le=50)
+    # Answers kept for repeated questions (dropped whenever the articles change); 0 turns it off.
+    answer_cache_size: int = Field(1024, ge=0)
     # Answer confidence below which `ask` abstains; calibrated on the dev set (docs/eval.md).
     abstain_threshold: float | None = None
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsqa.errors import InvalidInput
 from newsqa.types import Answer, Article, Filters, Hit, QueryInfo
+from qa.cache import AnswerCache
 from qa.choices import ChoicePicker
 from qa.extract import (
     CitationBuilder,
@@ -112,6 +113,7 @@ class Answerer:
         llm: LLMClient | None = None,
         nlp: Any = None,
         max_chars: int = 2000,
+        answer_cache_size: int = 1024,
     ) -> None:
         if not 1 <= top_k <= 50:
             raise InvalidInput(f"top_k must be between 1 and 50, got {top_k}")
@@ -140,6 +142,7 @@ class Answerer:
         self.citations = CitationBuilder()
         self.sentences = SentenceIndex()
         self._articles: OrderedDict[str, Article] = OrderedDict()
+        self.answer_cache = AnswerCache(answer_cache_size)
 
     # --- public ------------------------------------------------------------------------------
 
@@ -155,7 +158,54 @@ class Answerer:
         mode: Literal["extractive", "generative"] = "extractive",
         debug: bool = False,
     ) -> Answer:
-        """Answer one question (or follow-up, given `history`) from the indexed articles."""
+        """Answer one question (or follow-up, given `history`) from the indexed articles.
+
+        Extractive answers to a question asked before with the same options, over unchanged
+        articles, come from `answer_cache` (timings then show `cache_lookup` only).
+        """
+        t0 = time.perf_counter()
+        key = None
+        revision = getattr(self.store, "revision", None)
+        if mode == "extractive" and not debug and isinstance(revision, int):
+            key = AnswerCache.key(
+                revision, question, history, parse_as_of(as_of), filters, choices, self._check_top_k(top_k)
+            )
+            cached = self.answer_cache.get(key)
+            if cached is not None:
+                cached.timings_ms = {
+                    "retrieve": 0.0,
+                    "answer": 0.0,
+                    "cache_lookup": _ms(t0),
+                    "total": _ms(t0),
+                }
+                return cached
+        answer = self._ask(
+            question,
+            history=history,
+            as_of=as_of,
+            filters=filters,
+            choices=choices,
+            top_k=top_k,
+            mode=mode,
+            debug=debug,
+        )
+        if key is not None:
+            self.answer_cache.put(key, answer)
+        return answer
+
+    def _ask(
+        self,
+        question: str,
+        *,
+        history: list[dict] | None,
+        as_of: str | date | None,
+        filters: Filters | None,
+        choices: list[str] | None,
+        top_k: int | None,
+        mode: Literal["extractive", "generative"],
+        debug: bool,
+    ) -> Answer:
+
         t0 = time.perf_counter()
         question = self.clean_question(question)
         day = parse_as_of(as_of)
@@ -436,6 +486,7 @@ def build_answerer(
         llm=llm,
         nlp=nlp,
         max_chars=settings.max_question_chars,
+        answer_cache_size=settings.answer_cache_size,
     )
     answerer.warm_up()
     return answerer

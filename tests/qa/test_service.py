@@ -171,3 +171,40 @@ class TestBuildAnswerer:
         assert answerer.search.store is store
         assert embedder.queries == 1  # the warm-up query: the first real question does not pay for it
         assert answerer.ask("Who won?", as_of=AS_OF).answer.startswith("The index is empty")
+
+
+class TestAnswerCache:
+    def test_repeated_question_is_served_from_the_cache_until_the_articles_change(
+        self, make_fake_store, search_articles, spacy_parser
+    ) -> None:
+        store, _ = make_fake_store(search_articles[:3])
+        embedder = _CountingEmbedder()
+        answerer = Answerer(store, embedder, SearchPipeline(store, embedder), nlp=spacy_parser)
+        question = "Who needed a medical timeout?"
+        first = answerer.ask(question, as_of="2022-07-10")
+        again = answerer.ask(question, as_of="2022-07-10")
+        assert embedder.queries == 1
+        assert again.to_dict()["answer"] == first.to_dict()["answer"]
+        assert again.citations == first.citations
+        assert "cache_lookup" in again.timings_ms and "cache_lookup" not in first.timings_ms
+        again.citations.clear()  # callers get copies
+        assert answerer.ask(question, as_of="2022-07-10").citations == first.citations
+
+        answerer.ask(question, as_of="2022-07-11")  # another as-of date: asked anew
+        answerer.ask(question, as_of="2022-07-10", choices=["Nadal", "Kyrgios"])
+        answerer.ask(question, as_of="2022-07-10", debug=True)  # debug output is never cached
+        assert embedder.queries == 4
+
+        assert store.delete_article(search_articles[2].id)  # a write: every cached answer is stale
+        answerer.ask(question, as_of="2022-07-10")
+        assert embedder.queries == 5
+
+    def test_size_zero_turns_it_off(self, make_fake_store, spacy_parser) -> None:
+        store, _ = make_fake_store()
+        embedder = _CountingEmbedder()
+        answerer = Answerer(
+            store, embedder, SearchPipeline(store, embedder), nlp=spacy_parser, answer_cache_size=0
+        )
+        for _ in range(2):
+            answerer.ask("Who needed a medical timeout?", as_of="2022-07-10")
+        assert embedder.queries == 2
