@@ -480,22 +480,30 @@ class ArticleStore:
         return None if meta is None else str(meta.get("content_hash", ""))
 
     def get_article(self, article_id: str) -> Article | None:
-        got = self._articles_col.get(ids=[article_id], include=["documents", "metadatas"])
-        if not got["ids"]:
-            return None
-        m = got["metadatas"][0]
-        return Article(
-            id=article_id,
-            title=m.get("title", ""),
-            text=got["documents"][0] or "",
-            source=m.get("source", ""),
-            url=m.get("url") or None,
-            published=m.get("published") or None,
-            author=m.get("author") or None,
-            ingested_at=m.get("ingested_at") or None,
-            content_hash=m.get("content_hash", ""),
-            also_reported_by=reprints_of(m),
-        )
+        return self.get_articles([article_id]).get(article_id)
+
+    def get_articles(self, article_ids: list[str]) -> dict[str, Article]:
+        """The stored articles among `article_ids`, in one Chroma call per `max_batch` ids."""
+        out: dict[str, Article] = {}
+        wanted = list(dict.fromkeys(article_ids))
+        for i in range(0, len(wanted), self._max_batch):
+            got = self._articles_col.get(
+                ids=wanted[i : i + self._max_batch], include=["documents", "metadatas"]
+            )
+            for aid, doc, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                out[aid] = Article(
+                    id=aid,
+                    title=m.get("title", ""),
+                    text=doc or "",
+                    source=m.get("source", ""),
+                    url=m.get("url") or None,
+                    published=m.get("published") or None,
+                    author=m.get("author") or None,
+                    ingested_at=m.get("ingested_at") or None,
+                    content_hash=m.get("content_hash", ""),
+                    also_reported_by=reprints_of(m),
+                )
+        return out
 
     def list_articles(
         self,

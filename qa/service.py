@@ -49,6 +49,8 @@ CHOICE_THRESHOLD_FACTOR = 0.75
 # Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
 _READ_PASSAGES = 10
 _RETRIEVED_FOR_DEBUG = 20
+# Full article texts kept in memory: passages quote them, and popular stories come back often.
+_ARTICLE_CACHE_SIZE = 512
 _WARM_UP_QUESTION = "Who is the spokesperson for the agency?"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WH_START = re.compile(r"^(who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
@@ -373,6 +375,7 @@ class Answerer:
 
     def _passages(self, hits: list[Hit]) -> list[Passage]:
         """Hits paired with their article; a hit whose chunk no longer matches its article is dropped."""
+        self._prefetch_articles([h.chunk.article_id for h in hits])
         out: list[Passage] = []
         for hit in hits:
             article = self._article(hit.chunk.article_id)
@@ -384,6 +387,16 @@ class Answerer:
             out.append(self.sentences.passage(hit, article, rank=len(out)))
         return out
 
+    def _prefetch_articles(self, article_ids: list[str]) -> None:
+        missing = [aid for aid in dict.fromkeys(article_ids) if aid not in self._articles]
+        get_many = getattr(self.store, "get_articles", None)
+        if not missing or get_many is None:
+            return
+        for aid, article in get_many(missing).items():
+            self._articles[aid] = article
+        while len(self._articles) > _ARTICLE_CACHE_SIZE:
+            self._articles.popitem(last=False)
+
     def _article(self, article_id: str) -> Article | None:
         article = self._articles.get(article_id)
         if article is None:
@@ -391,7 +404,7 @@ class Answerer:
             if article is None:
                 return None
             self._articles[article_id] = article
-            if len(self._articles) > 512:
+            if len(self._articles) > _ARTICLE_CACHE_SIZE:
                 self._articles.popitem(last=False)
         else:
             self._articles.move_to_end(article_id)

@@ -69,6 +69,12 @@ class TestArticleStore:
         assert filled.get_chunk_texts([chunks[0].id]) == {chunks[0].id: chunks[0].text}
         assert filled.signatures() == {"nadal": "sig-nadal", "floods": "sig-floods", "senate": "sig-senate"}
 
+    def test_get_articles_in_one_call(self, filled: ArticleStore) -> None:
+        got = filled.get_articles(["nadal", "missing", "floods", "nadal"])
+        assert set(got) == {"nadal", "floods"}
+        assert got["floods"].text == FLOODS and got["nadal"].source == "cnn.com"
+        assert filled.get_articles([]) == {}
+
     def test_list_stats_and_filters(self, filled: ArticleStore) -> None:
         assert [a["id"] for a in filled.list_articles()] == ["floods", "nadal", "senate"]
         assert [a["id"] for a in filled.list_articles(sources=["cnn.com"])] == ["nadal", "senate"]
