@@ -40,6 +40,7 @@ class BenchConfig:
     http_requests: int = 2000  # total over the concurrency levels, on the scale index
     http_concurrency: tuple[int, ...] = (1, 4, 16)
     backends: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
+    ingest_repeats: int = 1  # ingest and encode-alone alternate this many times; best of each counts
     llamaindex: bool = True
     http: bool = True
     server_start_timeout_s: float = 300.0
@@ -67,6 +68,8 @@ class BenchConfig:
             )
         if self.scale_factor < 1:
             raise InvalidInput(f"scale_factor must be >= 1, got {self.scale_factor}")
+        if self.ingest_repeats < 1:
+            raise InvalidInput(f"ingest_repeats must be >= 1, got {self.ingest_repeats}")
         if self.questions < 1 or self.warmup < 0:
             raise InvalidInput("questions must be >= 1 and warmup >= 0")
         if self.http_requests < len(self.http_concurrency) or any(c < 1 for c in self.http_concurrency):

@@ -123,11 +123,14 @@ def _ingest(
     bench = IngestBenchmark(settings, say)
     primary = settings.embedding_backend
     small_dir = work / f"idx-{len(raw)}"
-    runs = {primary: bench.run(raw, backend=primary, data_dir=small_dir)}
+    repeats = config.ingest_repeats
+    runs = {primary: bench.run(raw, backend=primary, data_dir=small_dir, repeats=repeats)}
     texts = bench.last_texts
     for backend in config.backends:
         if backend != primary:
-            runs[backend] = bench.run(raw, backend=backend, data_dir=work / f"ingest-{backend}")
+            runs[backend] = bench.run(
+                raw, backend=backend, data_dir=work / f"ingest-{backend}", repeats=repeats
+            )
     return {"runs": runs, "small_dir": small_dir, "texts": texts}
 
 
@@ -326,6 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=int, help="Questions timed per index.")
     parser.add_argument("--http-requests", type=int, help="HTTP requests over all concurrency levels.")
     parser.add_argument("--backends", help="Comma-separated: torch,onnx,onnx-int8.")
+    parser.add_argument(
+        "--ingest-repeats", type=int, help="Alternate ingest and encode-alone this many times (best counts)."
+    )
     parser.add_argument("--no-http", action="store_true", help="Skip the HTTP benchmarks.")
     parser.add_argument("--no-llamaindex", action="store_true", help="Skip the llama-index baseline.")
     args = parser.parse_args(argv)
@@ -335,6 +341,7 @@ def main(argv: list[str] | None = None) -> None:
         scale_factor=args.scale_factor,
         questions=args.questions,
         http_requests=args.http_requests,
+        ingest_repeats=args.ingest_repeats,
         backends=tuple(b.strip() for b in args.backends.split(",")) if args.backends else None,
         http=False if args.no_http else None,
         llamaindex=False if args.no_llamaindex else None,

@@ -35,6 +35,11 @@ class TestBenchConfig:
             config.with_overrides(ingest_articles=500, scale_articles=10).check()
         with pytest.raises(InvalidInput):
             config.with_overrides(backends=("onnx",)).check()
+        with pytest.raises(InvalidInput):
+            config.with_overrides(backends=("torch", "onnx-fp16")).check()
+        with pytest.raises(InvalidInput):
+            config.with_overrides(ingest_repeats=0).check()
+        config.with_overrides(backends=("torch", "onnx", "onnx-int8"), ingest_repeats=2).check()
         assert config.with_overrides(http_requests=31).requests_per_level() == 10
 
 
@@ -113,6 +118,7 @@ class TestLoadGenerator:
         env = server_env(Settings(data_dir=tmp_path, top_k=3))
         assert env["NEWSQA_DATA_DIR"] == str(tmp_path)
         assert env["NEWSQA_RATE_LIMIT_PER_MINUTE"] == "0"
+        assert env["NEWSQA_ANSWER_CACHE_SIZE"] == "0"  # every timed request does the work
         assert env["NEWSQA_TOP_K"] == "3"
         assert "NEWSQA_CHROMA_URL" not in env
 
