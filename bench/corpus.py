@@ -43,6 +43,7 @@ class BenchConfig:
     ingest_repeats: int = 1  # ingest and encode-alone alternate this many times; best of each counts
     llamaindex: bool = True
     http: bool = True
+    ingest_only: bool = False  # skip the indexes, query, llama-index and HTTP parts
     server_start_timeout_s: float = 300.0
     notes: list[str] = field(default_factory=list)
 

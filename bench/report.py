@@ -165,6 +165,7 @@ def ingest_table(report: dict[str, Any]) -> str:
         rows.append(
             [
                 backend,
+                r.get("repeats", 1),
                 r.get("batch_size", ""),
                 r["articles_in"],
                 r["chunks"],
@@ -179,6 +180,7 @@ def ingest_table(report: dict[str, Any]) -> str:
     return _table(
         [
             "backend",
+            "rounds (best counts)",
             "batch",
             "articles",
             "chunks",
@@ -276,13 +278,14 @@ def markdown_report(report: dict[str, Any], plot_name: str | None = None) -> str
     parts += [f"- note: {n}" for n in report.get("notes", [])]
     parts += ["", "## Against the targets", "", targets_table(report)]
     parts += ["", "## Ingest throughput vs the embedding model alone", "", ingest_table(report)]
-    parts += [
-        "",
-        "## Warm `ask` latency in process (and llama-index retrieval only)",
-        "",
-        query_table(report),
-    ]
-    parts += ["", "### By stage", "", stage_table(report)]
+    if report["details"].get("query"):
+        parts += [
+            "",
+            "## Warm `ask` latency in process (and llama-index retrieval only)",
+            "",
+            query_table(report),
+        ]
+        parts += ["", "### By stage", "", stage_table(report)]
     if plot_name:
         parts += ["", f"![ask latency by index size]({plot_name})"]
     if report["details"].get("http"):

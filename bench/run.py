@@ -89,9 +89,13 @@ def run_bench(
     )
 
     ingest = _ingest(settings, config, raw[:n_small], work, say)
-    indexes, articles = _build_indexes(settings, config, raw, n_small, corpus, work, ingest, say)
-    query = _query(settings, config, indexes, articles, questions, corpus, work, say)
-    http = _http(settings, config, indexes, questions, work, say) if config.http else {}
+    indexes: dict[str, dict[str, Any]] = {}
+    query: dict[str, Any] = {}
+    http: dict[str, Any] = {}
+    if not config.ingest_only:
+        indexes, articles = _build_indexes(settings, config, raw, n_small, corpus, work, ingest, say)
+        query = _query(settings, config, indexes, articles, questions, corpus, work, say)
+        http = _http(settings, config, indexes, questions, work, say) if config.http else {}
 
     details = {
         "config": {k: v for k, v in config.__dict__.items() if k != "notes"},
@@ -333,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
         "--ingest-repeats", type=int, help="Alternate ingest and encode-alone this many times (best counts)."
     )
     parser.add_argument("--no-http", action="store_true", help="Skip the HTTP benchmarks.")
+    parser.add_argument("--ingest-only", action="store_true", help="Only the ingest benchmark.")
     parser.add_argument("--no-llamaindex", action="store_true", help="Skip the llama-index baseline.")
     args = parser.parse_args(argv)
     config = BenchConfig.preset(args.quick).with_overrides(
@@ -344,6 +349,7 @@ def main(argv: list[str] | None = None) -> None:
         ingest_repeats=args.ingest_repeats,
         backends=tuple(b.strip() for b in args.backends.split(",")) if args.backends else None,
         http=False if args.no_http else None,
+        ingest_only=True if args.ingest_only else None,
         llamaindex=False if args.no_llamaindex else None,
     )
     run_bench(
