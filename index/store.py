@@ -578,12 +578,12 @@ class ArticleStore:
             return []
         vector = np.asarray(query_embedding, dtype=np.float32).ravel().tolist()
         active = filters if filters is not None and not filters.is_empty() else None
-        share = self._share_passing(active) if active is not None else 1.0
-        if share <= 0.0:
+        passing, total = self._chunks_passing(active)
+        if passing == 0:
             return []
-        n = min(math.ceil(k / share * 1.5) + 10, _MAX_OVERFETCH)
+        n = min(math.ceil(k * total / passing * 1.5) + 10, _MAX_OVERFETCH)
         hits, exhausted = self._dense_query(vector, n, None, k, active)
-        if len(hits) >= k or exhausted:
+        if len(hits) >= min(k, passing) or exhausted:
             return hits
         return self._dense_query(vector, max(k + 10, 2 * k), filters_where(active), k, None)[0]
 
@@ -612,8 +612,8 @@ class ArticleStore:
                 return hits[:k], exhausted
             n = n * 2 + 10  # orphans took some of the places: ask for more
 
-    def _share_passing(self, filters: Filters) -> float:
-        """Share of the chunks that pass `filters`, from per-article counts (vectorised: every query)."""
+    def _chunks_passing(self, filters: Filters | None) -> tuple[int, int]:
+        """(chunks that pass `filters`, all chunks), from per-article counts (vectorised: every query)."""
         if self._filter_table is None or self._filter_table[0] != self._meta_changes:
             rows = list(self._meta.values())
             self._filter_table = (
@@ -624,8 +624,8 @@ class ArticleStore:
             )
         _, counts, ts, sources = self._filter_table
         total = int(counts.sum())
-        if total == 0:
-            return 0.0
+        if filters is None or total == 0:
+            return total, total
         mask = np.ones(len(counts), dtype=bool)
         if filters.sources:
             mask &= np.isin(sources, list(filters.sources))
@@ -633,7 +633,7 @@ class ArticleStore:
             mask &= ts >= checked_ts(filters.published_from)
         if filters.published_to:
             mask &= ts <= checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
-        return int(counts[mask].sum()) / total
+        return int(counts[mask].sum()), total
 
     def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """Top-k chunks by BM25 among those passing `filters`."""
