@@ -56,15 +56,19 @@ class OnnxExporter:
         config = _read_bert_config(model_folder)
         target_dir = self.export_dir / fingerprint(model_folder)
         fused = target_dir / "fp32.onnx"
-        if not fused.is_file():
-            logger.info("exporting %s to ONNX (once; cached in %s)", model_folder, target_dir)
-            _export_fused(model_folder, config, fused)
-        if precision == "fp32":
-            return fused
         quantized = target_dir / "int8.onnx"
-        if not quantized.is_file():
-            _quantize(fused, quantized)
-        return quantized
+        try:
+            if not fused.is_file():
+                logger.info("exporting %s to ONNX (once; cached in %s)", model_folder, target_dir)
+                _export_fused(model_folder, config, fused)
+            if precision == "int8" and not quantized.is_file():
+                _quantize(fused, quantized)
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot write the ONNX export to {target_dir} ({exc}): set NEWSQA_ONNX_EXPORT_DIR to a "
+                "writable folder, or use NEWSQA_EMBEDDING_BACKEND=torch"
+            ) from exc
+        return fused if precision == "fp32" else quantized
 
 
 def fingerprint(model_folder: Path) -> str:

@@ -95,6 +95,12 @@ class TestOnnxExporter:
         assert first.stat().st_mtime_ns == stamp
         assert not list(first.parent.glob("tmp*")), "no staging leftovers"
 
+    def test_unwritable_export_dir_says_what_to_do(self, tmp_path: Path, onnx_embedder: Embedder) -> None:
+        blocker = tmp_path / "file"
+        blocker.write_text("not a folder")
+        with pytest.raises(InvalidInput, match="NEWSQA_ONNX_EXPORT_DIR"):
+            OnnxExporter(blocker / "onnx").model_file(Path(onnx_embedder.model_path), "fp32")
+
     def test_refuses_models_it_cannot_export(self, tmp_path: Path) -> None:
         folder = tmp_path / "gpt"
         folder.mkdir()
