@@ -230,19 +230,12 @@ class _Run:
         writes: list[tuple[_Pending, ArticleWrite]] = []
         offset = 0
         for p in batch:
-            write = ArticleWrite(
-                p.article, p.chunks, np.asarray(vectors[offset : offset + len(p.chunks)]), p.signature
-            )
+            rows = np.asarray(vectors[offset : offset + len(p.chunks)])
+            writes.append((p, ArticleWrite(p.article, p.chunks, rows, p.signature)))
             offset += len(p.chunks)
-            try:
-                self.ing.store.check_write(write)
-            except Exception as exc:
-                self._fail(p.article, p.item, exc)
-                continue
-            writes.append((p, write))
         try:
             self.ing.store.write_articles([w for _, w in writes])
-        except Exception:  # find the culprit: each article on its own, so the others still land
+        except Exception:  # an invalid article or a store error: each on its own, so the others land
             logger.warning("batched write of %d articles failed; writing them one by one", len(writes))
             for p, write in writes:
                 try:

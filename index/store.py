@@ -273,8 +273,8 @@ class ArticleStore:
         """Store several articles, each all-or-nothing, in a few large Chroma calls.
 
         One `add` per `max_batch` chunks and one `upsert` of all article records (the commit point
-        of every article in the call) cost a third of per-article calls. Check each write first
-        (`check_write`): an invalid one fails the whole call before anything is written.
+        of every article in the call) cost a third of per-article calls. Every write is checked
+        before anything is written: an invalid one fails the whole call.
         """
         if not writes:
             return
@@ -343,12 +343,6 @@ class ArticleStore:
             "model_id": self.model_id,
         }
         return article.id, article.text, mean.tolist(), meta
-
-    def check_write(self, write: ArticleWrite) -> None:
-        """Raise `InvalidInput` when `write_articles` would refuse this write."""
-        self._check_write(
-            write.article, content_version(write.article), write.chunks, np.asarray(write.embeddings)
-        )
 
     def _check_write(
         self, article: Article, version: str, chunks: list[Chunk], embeddings: np.ndarray

@@ -89,6 +89,26 @@ class TestIngestor:
         assert "chroma refused the batch" in summary.failed[0].error
         assert set(store.versions()) == {f"b{i}" for i in range(4)}
 
+    def test_invalid_article_in_a_batch_fails_alone(
+        self, ingestor: Ingestor, make_test_article: Callable[..., Article], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ingestor.embed_batch_chunks = 10_000
+        articles = [make_test_article(id=f"v{i}", text=synthetic_text(600 + i)) for i in range(3)]
+        chunk = SentenceChunker.chunk
+
+        def chunks_of_another_version(self: SentenceChunker, article: Article) -> list:
+            out = chunk(self, article)
+            if article.id == "v1":  # chunk ids naming a version the article does not have
+                for c in out:
+                    c.id = c.id.replace(c.id.split(":")[1], "00000000")
+            return out
+
+        monkeypatch.setattr(SentenceChunker, "chunk", chunks_of_another_version)
+        summary = ingestor.ingest_articles(articles)
+        assert summary.added == 2 and [f.item for f in summary.failed] == ["v1"]
+        assert "does not belong" in summary.failed[0].error
+        assert set(ingestor.store.versions()) == {"v0", "v2"}
+
     @pytest.mark.parametrize("overlap", [True, False])
     def test_overlapped_embedding_keeps_order_and_duplicates_straight(
         self,
