@@ -91,9 +91,11 @@ def stem_words(words: Sequence[str]) -> list[str]:
     The process-wide cache only grows up to its limit, so a concurrent reader never misses a stem.
     """
     cache = _STEM_CACHE
-    missing = list({w for w in words if w not in cache})
-    if not missing:
+    try:
         return [cache[w] for w in words]
+    except KeyError:
+        pass
+    missing = list({w for w in words if w not in cache})
     fresh = dict(zip(missing, _stemmer().stemWords([_plain(w) for w in missing]), strict=True))
     if len(cache) < _STEM_CACHE_LIMIT:
         cache.update(fresh)
@@ -199,48 +201,71 @@ def match_passage(query: QueryTerms, text: str, title: str) -> PassageMatch:
     total = query.total_weight
     if total <= 0:
         return PassageMatch(0.0, 0.0, 0.0, 0.0, 0.0)
-    items = query.weights.items()
+    weights = query.weights
     body = _passage_terms(text)
     head = _passage_terms(title)
-    coverage = sum(w for s, w in items if s in body.stems or s in head.stems)
-    title_share = sum(w for s, w in items if s in head.stems)
-    best_sentence = max(
-        (sum(w for s, w in items if s in sentence) for sentence in body.sentences), default=0.0
-    )
+    coverage = sum(w for s, w in weights.items() if s in body.stems or s in head.stems)
+    title_share = sum(w for s, w in weights.items() if s in head.stems)
+    best_sentence = body.best_sentence(weights)
+    runs = [run for run in query.entities if len(run) > 1]
+    firsts = {a for run in runs for a in run[:-1]} | {a for a, _ in query.bigrams}
+    pairs = body.pairs_from(firsts) | head.pairs_from(firsts) if firsts else set()
     entities = 0.0
     if query.entities:
-        found = sum(1 for run in query.entities if body.contains(run) or head.contains(run))
+        found = sum(1 for run in query.entities if _has_run(run, body.stems, head.stems, pairs))
         entities = found / len(query.entities)
     bigrams = 0.0
     if query.bigrams:
-        bigrams = len(query.bigrams & (body.pairs | head.pairs)) / len(query.bigrams)
+        bigrams = len(query.bigrams & pairs) / len(query.bigrams)
     return PassageMatch(coverage / total, title_share / total, best_sentence / total, entities, bigrams)
+
+
+def _has_run(
+    run: tuple[str, ...], body: frozenset[str], head: frozenset[str], pairs: set[tuple[str, str]]
+) -> bool:
+    """`run` as consecutive stems (checked pair by pair: exact for names of up to two words)."""
+    if len(run) == 1:
+        return run[0] in body or run[0] in head
+    return all(pair in pairs for pair in zip(run, run[1:], strict=False))
 
 
 @dataclass(frozen=True)
 class _PassageTerms:
-    sentences: tuple[frozenset[str], ...]  # the stems of each sentence
-    stems: frozenset[str]
-    pairs: frozenset[tuple[str, str]]  # adjacent stems, stop words included
+    """A passage's stems in order, each with its sentence number; sets and pairs are derived per query
+    (building every adjacent pair of every passage cost more than the rest of the reranker)."""
 
-    def contains(self, run: tuple[str, ...]) -> bool:
-        """`run` as consecutive stems (checked pair by pair: exact for names of up to two words)."""
-        if len(run) == 1:
-            return run[0] in self.stems
-        return all(pair in self.pairs for pair in zip(run, run[1:], strict=False))
+    flat: tuple[str, ...]
+    sentence_of: tuple[int, ...]
+    stems: frozenset[str]
+
+    def best_sentence(self, weights: dict[str, float]) -> float:
+        """The highest weighted share of distinct question stems found within one sentence."""
+        per_sentence: dict[int, float] = {}
+        seen: set[tuple[int, str]] = set()
+        for s, sentence in zip(self.flat, self.sentence_of, strict=True):
+            w = weights.get(s)
+            if w and (sentence, s) not in seen:
+                seen.add((sentence, s))
+                per_sentence[sentence] = per_sentence.get(sentence, 0.0) + w
+        return max(per_sentence.values(), default=0.0)
+
+    def pairs_from(self, firsts: set[str]) -> set[tuple[str, str]]:
+        """Adjacent stem pairs (stop words included) whose first stem is in `firsts`."""
+        flat = self.flat
+        return {(a, flat[i + 1]) for i, a in enumerate(flat[:-1]) if a in firsts}
 
 
 @lru_cache(maxsize=20_000)
 def _passage_terms(text: str) -> _PassageTerms:
     """Stems of a passage by sentence; cached, since popular passages come back query after query."""
-    words = [tokens(part) for part in _SENTENCE_BREAK.split(text.lower()) if part]
-    flat = stem_words([w for sentence in words for w in sentence])
-    sentences: list[frozenset[str]] = []
-    i = 0
-    for sentence in words:
-        sentences.append(frozenset(flat[i : i + len(sentence)]))
-        i += len(sentence)
-    return _PassageTerms(tuple(sentences), frozenset(flat), frozenset(zip(flat, flat[1:], strict=False)))
+    words: list[str] = []
+    sentence_of: list[int] = []
+    for n, part in enumerate(p for p in _SENTENCE_BREAK.split(text.lower()) if p):
+        found = tokens(part)
+        words.extend(found)
+        sentence_of.extend([n] * len(found))
+    flat = stem_words(words)
+    return _PassageTerms(tuple(flat), tuple(sentence_of), frozenset(flat))
 
 
 @dataclass(frozen=True)
@@ -330,14 +355,16 @@ class NewsReranker(BaseNodePostprocessor):
             s["time"] = time_score
             totals.append(total)
         totals = self._with_article_support(nodes, totals)
+        order = sorted(range(len(nodes)), key=lambda i: -totals[i])
+        articles = [str(nodes[i].node.metadata.get("article_id", nodes[i].node.node_id)) for i in order]
         out: list[NodeWithScore] = []
-        for item, s, total in zip(nodes, scores, totals, strict=True):
-            s["rerank"] = total
-            node = item.node.model_copy()
-            node.metadata = {**item.node.metadata, "scores": s}
-            out.append(NodeWithScore(node=node, score=total))
-        out.sort(key=lambda n: -(n.score or 0.0))
-        return _spread(out, self.weights.per_article_first)[: self.top_n]
+        # Only the kept nodes are copied: pydantic copies of all ~80 candidates cost more than scoring them.
+        for i in _spread(order, articles, self.weights.per_article_first)[: self.top_n]:
+            scores[i]["rerank"] = totals[i]
+            node = nodes[i].node.model_copy()
+            node.metadata = {**nodes[i].node.metadata, "scores": scores[i]}
+            out.append(NodeWithScore(node=node, score=totals[i]))
+        return out
 
     def _time_score(self, published: str | None) -> float:
         """Recency relative to as-of plus the in-window bonus; 0 for an unknown date."""
@@ -376,15 +403,15 @@ class NewsReranker(BaseNodePostprocessor):
         ]
 
 
-def _spread(nodes: list[NodeWithScore], per_article: int) -> list[NodeWithScore]:
-    """Keep the order, but move an article's passages beyond the first `per_article` after the rest."""
+def _spread(items: list[int], articles: list[str], per_article: int) -> list[int]:
+    """Keep the order, but move an article's passages beyond the first `per_article` after the rest
+    (`articles[k]` is the article of `items[k]`)."""
     if per_article <= 0:
-        return nodes
+        return items
     seen: dict[str, int] = defaultdict(int)
-    first: list[NodeWithScore] = []
-    later: list[NodeWithScore] = []
-    for item in nodes:
-        article = str(item.node.metadata.get("article_id", item.node.node_id))
+    first: list[int] = []
+    later: list[int] = []
+    for item, article in zip(items, articles, strict=True):
         (first if seen[article] < per_article else later).append(item)
         seen[article] += 1
     return first + later

@@ -4,6 +4,9 @@ import gzip
 from collections.abc import Callable
 from pathlib import Path
 
+import bm25s
+import pytest
+
 from index.chunker import SentenceChunker
 from index.embedder import FakeEmbedder
 from index.lexical import LexicalIndex, versions_fingerprint
@@ -38,6 +41,42 @@ class TestLexicalIndex:
         assert loaded.load() and loaded.fingerprint == versions_fingerprint({"a": "v1"})
         assert loaded.search("hello", k=1)[0][0].id == "a:v:0"
         assert loaded.remove_article("a") and loaded.search("hello", k=1) == []
+
+    def test_built_model_is_kept_and_reused_only_for_the_same_contents(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = tmp_path / "lex.json.gz"
+        index = LexicalIndex(path)
+        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
+        index.replace_article("b", "v1", [_chunk("b", 0, "The senators voted on the flood relief bill")], 0)
+        index.save()
+        built = index.search("floods senators", k=5)
+        assert (index.model_dir / "fingerprint").read_text() == index.fingerprint
+        assert not [p for p in tmp_path.iterdir() if p.name not in ("lex.json.gz", "lex.json.gz.bm25")]
+
+        def no_indexing(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the kept model should have been loaded")
+
+        with monkeypatch.context() as m:
+            m.setattr(bm25s.BM25, "index", no_indexing)
+            reopened = LexicalIndex(path)
+            assert reopened.load()
+            assert reopened.search("floods senators", k=5) == built
+
+        reopened.remove_article("a")  # other contents: the kept model no longer applies
+        assert [c.article_id for c, _ in reopened.search("floods senators", k=5)] == ["b"]
+        assert (reopened.model_dir / "fingerprint").read_text() == versions_fingerprint({"b": "v1"})
+
+    def test_torn_kept_model_is_rebuilt(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        index = LexicalIndex(path)
+        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
+        index.save()
+        expected = index.search("floods", k=1)
+        for kept in index.model_dir.glob("*.npy"):
+            kept.write_bytes(b"torn")
+        reopened = LexicalIndex(path)
+        assert reopened.load() and reopened.search("floods", k=1) == expected
 
     def test_torn_or_missing_file_is_not_loaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
