@@ -172,19 +172,20 @@ class Embedder(_BaseEmbedder):
             self.dim = int(self._model.get_embedding_dimension())
             self._hf_tokenizer = self._model.tokenizer
         else:
-            import onnxruntime as ort
-
             if onnx_path is None:
                 from index.onnx_export import OnnxExporter
 
                 precision = "int8" if backend == "onnx-int8" else "fp32"
                 onnx_path = str(OnnxExporter(export_dir).model_file(folder, precision))
             self.onnx_path = onnx_path
-            options = ort.SessionOptions()
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            self._session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
-            self._input_names = {i.name for i in self._session.get_inputs()}
-            self.dim = int(self._session.get_outputs()[0].shape[-1])
+            # Two sessions of one graph, differing in how ORT's worker threads wait for work. Spinning
+            # suits back-to-back batches (ingest); between query embeddings it takes a core from
+            # the rest of the query on 2 cores (ask p50 97-120 ms without vs 145-150 ms with).
+            self._query_session = _onnx_session(onnx_path, spinning=False)
+            self._batch_session: Any = None
+            self._batch_session_lock = threading.Lock()
+            self._input_names = {i.name for i in self._query_session.get_inputs()}
+            self.dim = int(self._query_session.get_outputs()[0].shape[-1])
             self._encode_tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
             self._encode_tok.enable_truncation(max_length=max_seq_length)
             pad_id = self._encode_tok.token_to_id("[PAD]") or 0
@@ -224,7 +225,17 @@ class Embedder(_BaseEmbedder):
             return np.asarray(vectors, dtype=np.float32)
         return self._encode_onnx(texts)
 
-    def _encode_onnx(self, texts: list[str]) -> np.ndarray:
+    def embed_query(self, text: str) -> np.ndarray:
+        if self.backend == "torch":
+            return self._encode([text])[0]
+        return self._encode_onnx([text], self._query_session)[0]
+
+    def _encode_onnx(self, texts: list[str], session: Any = None) -> np.ndarray:
+        if session is None:
+            with self._batch_session_lock:
+                if self._batch_session is None:
+                    self._batch_session = _onnx_session(self.onnx_path, spinning=True)
+            session = self._batch_session
         lengths = self.count_tokens_batch(texts)
         order = np.argsort(lengths, kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -236,11 +247,20 @@ class Embedder(_BaseEmbedder):
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = self._session.run(None, feeds)[0]
+            hidden = session.run(None, feeds)[0]
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             out[idx] = _normalise(pooled)
         return out
+
+
+def _onnx_session(path: str, spinning: bool) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
 def _read_max_seq_length(folder: Path) -> int:

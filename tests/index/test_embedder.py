@@ -55,6 +55,14 @@ class TestEmbedder:
         assert onnx_embedder.model_id != real_embedder.model_id
         assert onnx_embedder.batch_size == 8 and real_embedder.batch_size == 32
 
+    def test_onnx_query_session_gives_the_batch_vectors(self, int8_embedder: Embedder) -> None:
+        # Queries run on their own non-spinning session of the same graph.
+        for text in SENTENCES:
+            assert np.allclose(
+                int8_embedder.embed_query(text), int8_embedder.embed_texts([text])[0], atol=1e-6
+            )
+        assert int8_embedder._query_session is not int8_embedder._batch_session
+
     def test_onnx_int8_stays_close_to_fp32(self, real_embedder: Embedder, int8_embedder: Embedder) -> None:
         torch_vectors = real_embedder.embed_texts(SENTENCES)
         int8_vectors = int8_embedder.embed_texts(SENTENCES)
