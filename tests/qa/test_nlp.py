@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,18 @@ class TestTagToPos:
         assert table.pos_of("JJ", "big", False) == ""
         assert table.pos_of("VBZ", "walks", False) == "VERB"
         assert len(table._memo) == 4  # "runs" and "walks" share the ("VBZ", "") entry
+
+
+class TestSpacyLoad:
+    def test_loads_without_importing_torch_and_leaves_torch_importable(self) -> None:
+        code = (
+            "import sys\n"
+            "from qa.nlp import SpacyParser\n"
+            "doc = SpacyParser.load().parse('The Senate met in Washington on Tuesday.')\n"
+            "assert 'torch' not in sys.modules, 'spaCy pulled in torch'\n"
+            "assert [e.label_ for e in doc.ents] == ['ORG', 'GPE', 'DATE'], doc.ents\n"
+            "import torch\n"
+            "assert torch.ones(2).sum().item() == 2.0\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
