@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from qa.nlp import normalize_text, stem, word_stems
+from qa.nlp import doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
 from qa.question import Question
 
@@ -282,7 +282,7 @@ _COUNT_UNITS = frozenset(
 
 def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     """Every acceptable answer span of `doc` for `question`, trimmed, with its preference."""
-    text = doc.text
+    text = doc_text(doc)
     dateline = _DATELINE_RE.match(text)
     skip_before = dateline.end() if dateline else 0
     labels = question.labels
@@ -348,7 +348,7 @@ def _phrase_spans(question: Question, doc: Any) -> list[tuple[int, int, str]]:
     wants_people = question.kind == "who" and question.role is None
     if not (wants_people or question.phrase or question.part_of):
         return []
-    text = doc.text
+    text = doc_text(doc)
     target = stem(question.target) if question.target else None
     out: list[tuple[int, int, str]] = []
     groups: list[tuple[int, int]] = []
@@ -405,7 +405,7 @@ def _named_before_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
     names = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _NAME_LABELS]
     names += _capitalised_runs(doc)
     for start, end in names:
-        m = _APPOSITION.match(doc.text[end:])
+        m = _APPOSITION.match(doc_text(doc)[end:])
         if m and any(stem(w) == target for w in re.findall(r"[\w’'-]+", m.group(1))):
             out.append((start, end, "NAMED"))
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from newsqa.types import Article, Citation, Hit
 from qa.candidates import NUMBER_RE, containments, find_candidates, trim_span
-from qa.nlp import SpacyParser, normalize_text, split_sentences, text_stems, word_stems
+from qa.nlp import SpacyParser, doc_text, normalize_text, split_sentences, text_stems, word_stems
 from qa.question import Question
 
 WORD_SPAN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -220,11 +220,11 @@ class SpanExtractor:
         explicit: set[str] = set()
         contained: set[tuple[str, str]] = set()
         for k, ((s, _idx, discount), doc) in enumerate(zip(targets, docs, strict=True)):
-            matched = matched_positions(question, doc.text)
+            matched = matched_positions(question, doc_text(doc))
             stems = s.passage.sentence_stems[s.index] | s.passage.sentence_stems[targets[k][1]]
             verbs = _verb_support(question, stems)
             candidates = find_candidates(question, doc)
-            contained.update(containments(question, doc.text, candidates))
+            contained.update(containments(question, doc_text(doc), candidates))
             for cand in candidates:
                 prox = proximity(matched, cand.start, cand.end)
                 score = s.score * discount * cand.pref * verbs * (0.55 + 0.45 * prox)

@@ -303,6 +303,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def doc_text(doc: Any) -> str:
+    """`doc.text`, kept in `doc.user_data`: spaCy re-joins every token on each `Doc.text` read."""
+    text = doc.user_data.get("newsqa_text")
+    if text is None:
+        text = doc.user_data["newsqa_text"] = doc.text
+    return str(text)
+
+
 class TagToPos:
     """Sets `token.pos` from the tagger's fine tag the way en_core_web_sm's attribute ruler would.
 
