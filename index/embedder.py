@@ -236,14 +236,19 @@ class Embedder(_BaseEmbedder):
                 if self._batch_session is None:
                     self._batch_session = _onnx_session(self.onnx_path, spinning=True)
             session = self._batch_session
-        lengths = self.count_tokens_batch(texts)
+        # Tokenized once, padded to the longest text; each length-sorted batch is then cut to its own
+        # longest (padding is on the right, so the cut drops only padding).
+        encodings = self._encode_tok.encode_batch(texts)
+        all_ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        all_mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        lengths = all_mask.sum(axis=1)
         order = np.argsort(lengths, kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
             idx = order[i : i + self.batch_size]
-            encodings = self._encode_tok.encode_batch([texts[j] for j in idx])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            width = int(lengths[idx].max())
+            ids = all_ids[idx, :width]
+            mask = all_mask[idx, :width]
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
