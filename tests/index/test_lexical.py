@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,6 +78,46 @@ class TestLexicalIndex:
             kept.write_bytes(b"torn")
         reopened = LexicalIndex(path)
         assert reopened.load() and reopened.search("floods", k=1) == expected
+
+    def test_reads_the_string_token_format_and_rewrites_it(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        index = LexicalIndex(path)
+        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
+        index.replace_article("b", "v1", [_chunk("b", 0, "The senators voted on the flood relief bill")], 0)
+        expected = index.search("floods senators", k=5)
+        chunks = {aid: [c.to_dict() for c in e.chunks] for aid, e in index._articles.items()}
+        old = {  # format 1, as written before token ids
+            "format": 1,
+            "fingerprint": index.fingerprint,
+            "articles": {
+                aid: {"version": "v1", "published_ts": 0, "chunks": chunks[aid], "tokens": tokens}
+                for aid, tokens in (
+                    ("a", [["flood", "pakistan", "displac", "million"]]),
+                    ("b", [["senat", "vote", "flood", "relief", "bill"]]),
+                )
+            },
+        }
+        path.write_bytes(gzip.compress(json.dumps(old).encode()))
+        converted = LexicalIndex(path)
+        assert converted.load() and converted.search("floods senators", k=5) == expected
+        assert json.loads(gzip.decompress(path.read_bytes()))["format"] == 2
+        reread = LexicalIndex(path)
+        assert reread.load() and reread.search("floods senators", k=5) == expected
+
+    def test_tokens_not_matching_chunks_or_vocabulary_are_not_loaded(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        index = LexicalIndex(path)
+        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
+        index.save()
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        for broken in ({"lengths": [99]}, {"ids": ""}):
+            bad = json.loads(json.dumps(data))
+            bad["articles"]["a"]["tokens"].update(broken)
+            path.write_bytes(gzip.compress(json.dumps(bad).encode()))
+            assert LexicalIndex(path).load() is False
+        data["vocab"] = data["vocab"][:1]  # ids beyond the vocabulary
+        path.write_bytes(gzip.compress(json.dumps(data).encode()))
+        assert LexicalIndex(path).load() is False
 
     def test_torn_or_missing_file_is_not_loaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
