@@ -9,8 +9,8 @@ Usage:
     lexical.search("senate vote", k=10, sources=["cnn.com"], ts_from=0, ts_to=None)
 
 Each chunk keeps its stemmed tokens (as int32 ids into one vocabulary: as Python strings they were
-most of a large index's memory, ~600 MB at 98k chunks), so adding or removing an article
-re-indexes without re-tokenising the corpus. Edits mark the index dirty; the BM25 model is rebuilt on the next
+most of a large index's memory, ~600 MB at 98k chunks), so adding or removing an article re-indexes
+without re-tokenising the corpus. Edits mark the index dirty; the BM25 model is rebuilt on the next
 search, so a batch of edits costs one rebuild. A built model is kept beside the file
 (`<file>.bm25/`, stamped with the same fingerprint): a restart loads it instead of re-indexing
 (3.6 s for 24k chunks here, 30 ms to load).
