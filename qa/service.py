@@ -17,6 +17,7 @@ import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -96,6 +97,20 @@ _ENGLISH_MARKERS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class AskRequest:
+    """One question and its options, as `Answerer.ask` / `ask_stream` received them."""
+
+    question: str
+    history: list[dict] | None = None
+    as_of: str | date | None = None
+    filters: Filters | None = None
+    choices: list[str] | None = None
+    top_k: int | None = None
+    mode: Literal["extractive", "generative"] = "extractive"
+    debug: bool = False
+
+
 class Answerer:
     """Answers questions over an `ArticleStore` with exact citations, or abstains.
 
@@ -165,12 +180,21 @@ class Answerer:
         Extractive answers to a question asked before with the same options, over unchanged
         articles, come from `answer_cache` (timings then show `cache_lookup` only).
         """
+        return self._answer(AskRequest(question, history, as_of, filters, choices, top_k, mode, debug))
+
+    def _answer(self, request: AskRequest) -> Answer:
         t0 = time.perf_counter()
         key = None
         revision = getattr(self.store, "revision", None)
-        if mode == "extractive" and not debug and isinstance(revision, int):
+        if request.mode == "extractive" and not request.debug and isinstance(revision, int):
             key = AnswerCache.key(
-                revision, question, history, parse_as_of(as_of), filters, choices, self._check_top_k(top_k)
+                revision,
+                request.question,
+                request.history,
+                parse_as_of(request.as_of),
+                request.filters,
+                request.choices,
+                self._check_top_k(request.top_k),
             )
             cached = self.answer_cache.get(key)
             if cached is not None:
@@ -181,37 +205,19 @@ class Answerer:
                     "total": _ms(t0),
                 }
                 return cached
-        answer = self._ask(
-            question,
-            history=history,
-            as_of=as_of,
-            filters=filters,
-            choices=choices,
-            top_k=top_k,
-            mode=mode,
-            debug=debug,
-        )
+        answer = self._ask(request)
         if key is not None:
             self.answer_cache.put(key, answer)
         return answer
 
-    def _ask(
-        self,
-        question: str,
-        *,
-        history: list[dict] | None,
-        as_of: str | date | None,
-        filters: Filters | None,
-        choices: list[str] | None,
-        top_k: int | None,
-        mode: Literal["extractive", "generative"],
-        debug: bool,
-    ) -> Answer:
+    def _ask(self, request: AskRequest) -> Answer:
+        history, filters, choices = request.history, request.filters, request.choices
+        mode, debug = request.mode, request.debug
 
         t0 = time.perf_counter()
-        question = self.clean_question(question)
-        day = parse_as_of(as_of)
-        k = self._check_top_k(top_k)
+        question = self.clean_question(request.question)
+        day = parse_as_of(request.as_of)
+        k = self._check_top_k(request.top_k)
         if mode not in ("extractive", "generative"):
             raise InvalidInput(f"mode must be 'extractive' or 'generative', got {mode!r}")
         if choices is not None:
@@ -279,27 +285,11 @@ class Answerer:
         Generative mode streams the model's tokens as they come; the final answer event holds only
         the sentences that survived the support check and is the one to keep.
         """
+        request = AskRequest(question, history, as_of, filters, choices, top_k, mode, debug)
         if mode == "generative" and self.llm is not None:
-            yield from self._stream_generative(
-                question,
-                history=history,
-                as_of=as_of,
-                filters=filters,
-                choices=choices,
-                top_k=top_k,
-                debug=debug,
-            )
+            yield from self._stream_generative(request)
             return
-        answer = self.ask(
-            question,
-            history=history,
-            as_of=as_of,
-            filters=filters,
-            choices=choices,
-            top_k=top_k,
-            mode="extractive",
-            debug=debug,
-        )
+        answer = self._answer(replace(request, mode="extractive"))
         for piece in re.findall(r"\S+\s*", answer.answer):
             yield {"event": "token", "data": piece}
         yield {"event": "answer", "data": answer.to_dict()}
@@ -335,18 +325,18 @@ class Answerer:
             raise InvalidInput(f"top_k must be an integer between 1 and 50, got {top_k!r}")
         return top_k
 
-    def _stream_generative(self, question: str, **kwargs: Any) -> Iterator[dict]:
+    def _stream_generative(self, request: AskRequest) -> Iterator[dict]:
         from qa.generate import GenerativeAnswerer
 
         t0 = time.perf_counter()
-        question = self.clean_question(question)
-        day = parse_as_of(kwargs.get("as_of"))
-        k = self._check_top_k(kwargs.get("top_k"))
-        history = kwargs.get("history")
+        question = self.clean_question(request.question)
+        day = parse_as_of(request.as_of)
+        k = self._check_top_k(request.top_k)
+        history = request.history
         rewritten = self.rewriter.rewrite(question, history) if history else question
         t1 = time.perf_counter()
         result = self.search.search(
-            rewritten, as_of=day, filters=kwargs.get("filters"), k=max(_RETRIEVED_FOR_DEBUG, k)
+            rewritten, as_of=day, filters=request.filters, k=max(_RETRIEVED_FOR_DEBUG, k)
         )
         retrieve_ms = _ms(t1)
         passages = self._passages(list(result.hits)[: max(_READ_PASSAGES, k)])
@@ -359,7 +349,7 @@ class Answerer:
                 else:
                     extraction = value
         if extraction is None:
-            answer = self.ask(question, mode="extractive", **kwargs)
+            answer = self._answer(replace(request, mode="extractive"))
         else:
             query = QueryInfo(rewritten, day.isoformat(), result.filters.to_dict() if result.filters else {})
             answer = self._to_answer(extraction, passages, query, k, False)
@@ -368,7 +358,7 @@ class Answerer:
                 {"retrieve": retrieve_ms},
                 t0,
                 list(result.hits),
-                bool(kwargs.get("debug")),
+                request.debug,
                 extraction.confidence,
             )
         yield {"event": "answer", "data": answer.to_dict()}
