@@ -241,10 +241,13 @@ class LexicalIndex:
         """The persisted BM25 model when it was built from exactly this fingerprint, else None."""
         import bm25s
 
+        stamp = self.model_dir / _MODEL_STAMP
         try:
-            if (self.model_dir / _MODEL_STAMP).read_text(encoding="utf-8") != fingerprint:
+            if stamp.read_text(encoding="utf-8") != fingerprint:
                 return None
-            return bm25s.BM25.load(str(self.model_dir))
+            model = bm25s.BM25.load(str(self.model_dir))
+            # Another process may have swapped in a model of other contents while we read this one.
+            return model if stamp.read_text(encoding="utf-8") == fingerprint else None
         except Exception:  # missing, torn or from another bm25s version: rebuild
             return None
 
