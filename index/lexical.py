@@ -313,6 +313,31 @@ class LexicalIndex:
             out.append(None if i is None else (chunks[i], int(ts[i])))
         return out
 
+    def chunk_ids(
+        self,
+        *,
+        sources: Iterable[str] | None = None,
+        ts_from: int | None = None,
+        ts_to: int | None = None,
+    ) -> list[str]:
+        """Ids of the current chunks passing the filters, in table order."""
+        with self._guard:
+            if self._dirty:
+                self._build()
+            mask = self._mask(sources, ts_from, ts_to)
+            chunks = self._chunks
+        return [chunks[i].id for i in np.flatnonzero(mask)]
+
+    def _mask(self, sources: Iterable[str] | None, ts_from: int | None, ts_to: int | None) -> np.ndarray:
+        mask = np.ones(len(self._chunks), dtype=bool)
+        if sources:
+            mask &= np.isin(self._sources, list(sources))
+        if ts_from is not None:
+            mask &= self._ts >= ts_from
+        if ts_to is not None:
+            mask &= self._ts <= ts_to
+        return mask
+
     def search(
         self,
         query: str,
@@ -330,14 +355,8 @@ class LexicalIndex:
             if self._model is None or k <= 0 or not query_tokens:
                 return []
             scores = self._model.get_scores(query_tokens)
-            chunks, chunk_sources, chunk_ts = self._chunks, self._sources, self._ts
-        mask = np.ones(len(chunks), dtype=bool)
-        if sources:
-            mask &= np.isin(chunk_sources, list(sources))
-        if ts_from is not None:
-            mask &= chunk_ts >= ts_from
-        if ts_to is not None:
-            mask &= chunk_ts <= ts_to
+            chunks = self._chunks
+            mask = self._mask(sources, ts_from, ts_to)
         scores = np.where(mask & (scores > 0), scores, 0.0)
         k = min(k, int((scores > 0).sum()))
         if k == 0:

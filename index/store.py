@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 # Dense search over-fetches to apply filters itself; past this many results it asks Chroma to filter.
 _MAX_OVERFETCH = 1000
+# Beyond this many passing chunks a `where` clause is the cheaper way to filter a dense search.
+_MAX_ID_FILTER = 200_000
 
 
 @dataclass
@@ -579,15 +581,34 @@ class ArticleStore:
         hits, exhausted = self._dense_query(vector, n, None, k, active)
         if len(hits) >= min(k, passing) or exhausted:
             return hits
+        if n < _MAX_OVERFETCH:  # the nearest chunks were mostly filtered out (often: newer than as-of)
+            hits, exhausted = self._dense_query(vector, _MAX_OVERFETCH, None, k, active)
+            if len(hits) >= min(k, passing) or exhausted:
+                return hits
+        # Search only the passing chunks, named by id (at 98k chunks: 25 ms for 3,000 ids, 54 ms for
+        # 40,000, where a `where` clause costs ~650 ms); `where` stays for very many ids or an id
+        # Chroma no longer has (a delete by another process not yet synced).
+        allowed = self._lexical.chunk_ids(**_lexical_filters(active))
+        if allowed and len(allowed) <= _MAX_ID_FILTER:
+            try:
+                return self._dense_query(vector, k, None, k, None, ids=allowed)[0]
+            except Exception as exc:  # chromadb raises InternalError for an unknown id
+                logger.info("dense search by ids failed (%s); using a where clause", exc)
         return self._dense_query(vector, max(k + 10, 2 * k), filters_where(active), k, None)[0]
 
     def _dense_query(
-        self, vector: list[float], n: int, where: dict[str, Any] | None, k: int, post_filter: Filters | None
+        self,
+        vector: list[float],
+        n: int,
+        where: dict[str, Any] | None,
+        k: int,
+        post_filter: Filters | None,
+        ids: list[str] | None = None,
     ) -> tuple[list[Hit], bool]:
         """(up to k current hits, whether Chroma had no more to give)."""
         while True:
             result = self._chunks_col.query(
-                query_embeddings=[vector], n_results=n, where=where, include=["distances"]
+                query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
             )
             ids, distances = result["ids"][0], result["distances"][0]
             hits = []
@@ -632,17 +653,22 @@ class ArticleStore:
     def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """Top-k chunks by BM25 among those passing `filters`."""
         self._maybe_sync()
-        kwargs: dict[str, Any] = {}
-        if filters is not None and not filters.is_empty():
-            kwargs["sources"] = filters.sources or None
-            if filters.published_from:
-                kwargs["ts_from"] = checked_ts(filters.published_from)
-            if filters.published_to:
-                kwargs["ts_to"] = checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
         return [
             Hit(chunk=chunk, score=score, scores={"bm25": score})
-            for chunk, score in self._lexical.search(query, k, **kwargs)
+            for chunk, score in self._lexical.search(query, k, **_lexical_filters(filters))
         ]
+
+
+def _lexical_filters(filters: Filters | None) -> dict[str, Any]:
+    """`filters` as the lexical index's keyword arguments (sources, ts_from, ts_to)."""
+    kwargs: dict[str, Any] = {}
+    if filters is not None and not filters.is_empty():
+        kwargs["sources"] = filters.sources or None
+        if filters.published_from:
+            kwargs["ts_from"] = checked_ts(filters.published_from)
+        if filters.published_to:
+            kwargs["ts_to"] = checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
+    return kwargs
 
 
 def _passes(meta: dict[str, Any], filters: Filters) -> bool:

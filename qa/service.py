@@ -12,6 +12,7 @@ answer span / pick a choice / generate -> cite exact quotes -> abstain when supp
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 import unicodedata
@@ -492,6 +493,10 @@ def build_answerer(
         answer_cache_size=settings.answer_cache_size,
     )
     answerer.warm_up()
+    # Everything loaded so far (the lexical index's chunk table: ~400k objects at 98k chunks) lives
+    # as long as the process; out of the collector's sight, full collections stop pausing queries
+    # for 0.4-0.5 s (at 98k chunks: p99 987 -> 793 ms, longest pause 547 -> 111 ms).
+    gc.freeze()
     return answerer
 
 

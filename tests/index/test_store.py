@@ -111,21 +111,42 @@ class TestArticleStore:
             Filters(published_from="2022-07-01", published_to="2022-07-31"),
         ],
     )
-    @pytest.mark.parametrize("max_overfetch", [1000, 1])  # 1: too few results, Chroma filters
+    @pytest.mark.parametrize(
+        ("max_overfetch", "max_id_filter"),
+        [
+            (1000, 50_000),  # post-filtered over-fetch
+            (1, 50_000),  # too few results: Chroma searches the passing chunks by id
+            (1, 0),  # too many passing ids: a where clause
+        ],
+    )
     def test_post_filtering_matches_the_chroma_where_clause(
         self,
         filled: ArticleStore,
         fake_embedder: FakeEmbedder,
         filters: Filters,
         max_overfetch: int,
+        max_id_filter: int,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         monkeypatch.setattr("index.store._MAX_OVERFETCH", max_overfetch)
+        monkeypatch.setattr("index.store._MAX_ID_FILTER", max_id_filter)
         query = fake_embedder.embed_query("vote pain floods")
         inside = filled._dense_query(query.tolist(), 10, filters_where(filters), 10, None)[0]
         got = filled.dense_search(query, k=10, filters=filters)
         assert [h.chunk.id for h in got] == [h.chunk.id for h in inside]
         assert got, "each filter matches something"
+
+    def test_id_filtered_search_falls_back_when_chroma_lacks_an_id(
+        self, filled: ArticleStore, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("index.store._MAX_OVERFETCH", 1)
+        filters = Filters(sources=["usatoday.com"])
+        real = filled._lexical.chunk_ids
+        monkeypatch.setattr(filled._lexical, "chunk_ids", lambda **kw: [*real(**kw), "deleted-elsewhere:v:0"])
+        query = fake_embedder.embed_query("vote pain floods")
+        inside = filled._dense_query(query.tolist(), 10, filters_where(filters), 10, None)[0]
+        got = filled.dense_search(query, k=10, filters=filters)
+        assert got and [h.chunk.id for h in got] == [h.chunk.id for h in inside]
 
     def test_filters_become_a_where_clause(self) -> None:
         where = filters_where(Filters(sources=["a.com"], published_to="2022-01-01"))
