@@ -67,6 +67,21 @@ def _pack(tokens: list[np.ndarray]) -> dict[str, Any]:
     }
 
 
+def _token_ids(tokens: list[list[str]], vocab: dict[str, int], words: list[str]) -> list[np.ndarray]:
+    """Each chunk's tokens as int32 ids; new words are appended to `words` and `vocab`."""
+    out = []
+    for chunk_tokens in tokens:
+        ids = []
+        for word in chunk_tokens:
+            i = vocab.get(word)
+            if i is None:
+                i = vocab[word] = len(words)
+                words.append(word)
+            ids.append(i)
+        out.append(np.array(ids, dtype=np.int32))
+    return out
+
+
 def _unpack(packed: dict[str, Any]) -> list[np.ndarray]:
     flat = np.frombuffer(base64.b64decode(packed["ids"]), dtype="<i4").astype(np.int32)
     bounds = np.cumsum([0, *packed["lengths"]])
@@ -123,23 +138,9 @@ class LexicalIndex:
     def replace_article(self, article_id: str, version: str, chunks: list[Chunk], published_ts: int) -> None:
         tokens = self.tokenize([c.text for c in chunks])
         with self._guard:
-            ids = self._to_ids(tokens)
+            ids = _token_ids(tokens, self._vocab, self._words)
             self._articles[article_id] = _ArticleEntry(version, published_ts, list(chunks), ids)
             self._dirty = True
-
-    def _to_ids(self, tokens: list[list[str]]) -> list[np.ndarray]:
-        vocab, words = self._vocab, self._words
-        out = []
-        for chunk_tokens in tokens:
-            ids = []
-            for word in chunk_tokens:
-                i = vocab.get(word)
-                if i is None:
-                    i = vocab[word] = len(words)
-                    words.append(word)
-                ids.append(i)
-            out.append(np.array(ids, dtype=np.int32))
-        return out
 
     def remove_article(self, article_id: str) -> bool:
         with self._guard:
@@ -186,12 +187,13 @@ class LexicalIndex:
     def _read_articles(self, data: dict[str, Any]) -> tuple[dict[str, _ArticleEntry], list[str]]:
         articles: dict[str, _ArticleEntry] = {}
         if data["format"] == 1:  # tokens as strings: give them ids
-            converter = LexicalIndex(self.path)
+            vocab: dict[str, int] = {}
+            words: list[str] = []
             for aid, entry in data["articles"].items():
                 chunks = [Chunk(**c) for c in entry["chunks"]]
-                tokens = converter._to_ids(entry["tokens"])
+                tokens = _token_ids(entry["tokens"], vocab, words)
                 articles[aid] = _ArticleEntry(entry["version"], int(entry["published_ts"]), chunks, tokens)
-            return articles, converter._words
+            return articles, words
         words = list(data["vocab"])
         for aid, entry in data["articles"].items():
             chunks = [Chunk(**c) for c in entry["chunks"]]

@@ -610,9 +610,9 @@ class ArticleStore:
             result = self._chunks_col.query(
                 query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
             )
-            ids, distances = result["ids"][0], result["distances"][0]
+            found_ids, distances = result["ids"][0], result["distances"][0]
             hits = []
-            for found, distance in zip(self._lexical.lookup(ids), distances, strict=True):
+            for found, distance in zip(self._lexical.lookup(found_ids), distances, strict=True):
                 if found is None:  # an orphan or an older version
                     continue
                 chunk, ts = found
@@ -622,7 +622,7 @@ class ArticleStore:
                     continue
                 cosine = 1.0 - float(distance)
                 hits.append(Hit(chunk=chunk, score=cosine, scores={"dense": cosine}))
-            exhausted = len(ids) < n
+            exhausted = len(found_ids) < n
             if len(hits) >= k or exhausted or post_filter is not None:
                 return hits[:k], exhausted
             n = n * 2 + 10  # orphans took some of the places: ask for more

@@ -19,6 +19,20 @@ def _chunk(aid: str, n: int, text: str, source: str = "a.com") -> Chunk:
     return Chunk(id=f"{aid}:v:{n}", article_id=aid, n=n, text=text, start=0, end=len(text), source=source)
 
 
+FLOODS = "Floods in Pakistan displaced millions"
+SENATORS = "The senators voted on the flood relief bill"
+
+
+def _index(path: Path, *texts: str, save: bool = True) -> LexicalIndex:
+    """An index of one single-chunk article per text ("a", "b", ...), saved unless asked not to."""
+    index = LexicalIndex(path)
+    for aid, text in zip("abcdefgh", texts, strict=False):
+        index.replace_article(aid, "v1", [_chunk(aid, 0, text)], 0)
+    if save:
+        index.save()
+    return index
+
+
 class TestLexicalIndex:
     def test_bm25_ranking_filters_and_stemming(self, tmp_path: Path) -> None:
         index = LexicalIndex(tmp_path / "lex.json.gz")
@@ -47,10 +61,7 @@ class TestLexicalIndex:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         path = tmp_path / "lex.json.gz"
-        index = LexicalIndex(path)
-        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
-        index.replace_article("b", "v1", [_chunk("b", 0, "The senators voted on the flood relief bill")], 0)
-        index.save()
+        index = _index(path, FLOODS, SENATORS)
         built = index.search("floods senators", k=5)
         assert (index.model_dir / "fingerprint").read_text() == index.fingerprint
         assert not [p for p in tmp_path.iterdir() if p.name not in ("lex.json.gz", "lex.json.gz.bm25")]
@@ -70,9 +81,7 @@ class TestLexicalIndex:
 
     def test_torn_kept_model_is_rebuilt(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
-        index = LexicalIndex(path)
-        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
-        index.save()
+        index = _index(path, FLOODS)
         expected = index.search("floods", k=1)
         for kept in index.model_dir.glob("*.npy"):
             kept.write_bytes(b"torn")
@@ -81,9 +90,7 @@ class TestLexicalIndex:
 
     def test_reads_the_string_token_format_and_rewrites_it(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
-        index = LexicalIndex(path)
-        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
-        index.replace_article("b", "v1", [_chunk("b", 0, "The senators voted on the flood relief bill")], 0)
+        index = _index(path, FLOODS, SENATORS, save=False)
         expected = index.search("floods senators", k=5)
         chunks = {aid: [c.to_dict() for c in e.chunks] for aid, e in index._articles.items()}
         old = {  # format 1, as written before token ids
@@ -106,9 +113,7 @@ class TestLexicalIndex:
 
     def test_tokens_not_matching_chunks_or_vocabulary_are_not_loaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
-        index = LexicalIndex(path)
-        index.replace_article("a", "v1", [_chunk("a", 0, "Floods in Pakistan displaced millions")], 0)
-        index.save()
+        _index(path, FLOODS)
         data = json.loads(gzip.decompress(path.read_bytes()))
         for broken in ({"lengths": [99]}, {"ids": ""}):
             bad = json.loads(json.dumps(data))
