@@ -18,10 +18,14 @@ import base64
 import binascii
 import re
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from newsqa.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _WORDS = re.compile(r"\w+")
 _SEED = 1  # fixed: signatures must compare equal across processes and restarts
@@ -41,8 +45,17 @@ class Deduplicator:
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle = shingle
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._lsh_index: Any = None
         self._sigs: dict[str, MinHash] = {}
+
+    @property
+    def _lsh(self) -> Any:
+        # datasketch imports scipy (~1 s): only processes that ingest pay for it, not the server's start.
+        if self._lsh_index is None:
+            from datasketch import MinHashLSH
+
+            self._lsh_index = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        return self._lsh_index
 
     def shingles(self, text: str) -> set[str]:
         """Word n-grams of the lowercased text with punctuation stripped."""
@@ -52,6 +65,8 @@ class Deduplicator:
         return {" ".join(words[i : i + self.shingle]) for i in range(len(words) - self.shingle + 1)}
 
     def signature(self, text: str) -> str:
+        from datasketch import MinHash
+
         minhash = MinHash(num_perm=self.num_perm, seed=_SEED, scheme=_SCHEME)
         minhash.update_batch([s.encode("utf-8") for s in sorted(self.shingles(text))])
         return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode("ascii")
@@ -99,4 +114,6 @@ class Deduplicator:
         if len(raw) != 4 * self.num_perm:
             raise InvalidInput(f"signature has {len(raw) // 4} hash values, expected {self.num_perm}")
         values = np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+        from datasketch import MinHash
+
         return MinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)

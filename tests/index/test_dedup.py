@@ -47,6 +47,16 @@ class TestSignature:
         other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert other.stdout.strip() == dedup.signature(text)
 
+    def test_datasketch_is_imported_only_when_used(self) -> None:
+        # It pulls in scipy (~1 s); the server builds a Deduplicator at start and must not pay for it.
+        code = (
+            "import sys; from index.dedup import Deduplicator; d = Deduplicator(); "
+            "print('datasketch' in sys.modules); d.add('a', d.signature('some words here')); "
+            "print('datasketch' in sys.modules, 'a' in d)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.split() == ["False", "True", "True"]
+
     def test_case_and_punctuation_do_not_matter(self, dedup: Deduplicator) -> None:
         a = "The Mayor said: the bridge, finally, reopens on Monday!"
         b = "the mayor said the bridge finally reopens on monday"
