@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
