@@ -70,6 +70,8 @@ def server_env(isettings: Settings) -> dict[str, str]:
         env["NEWSQA_ONNX_EXPORT_DIR"] = str(isettings.onnx_export_dir)
     if isettings.abstain_threshold is not None:
         env["NEWSQA_ABSTAIN_THRESHOLD"] = str(isettings.abstain_threshold)
+    if isettings.min_retrieval_score is not None:
+        env["NEWSQA_MIN_RETRIEVAL_SCORE"] = str(isettings.min_retrieval_score)
     return env
 
 

@@ -70,6 +70,7 @@ class QueryBenchmark:
             SearchPipeline(store, self.embedder, mode="ours", candidates=isettings.retrieve_k),
             top_k=isettings.top_k,
             abstain_threshold=isettings.abstain_threshold,
+            min_retrieval_score=isettings.min_retrieval_score,
             max_chars=isettings.max_question_chars,
             nlp=parser,
         )

@@ -77,6 +77,7 @@ def build_config(
             retrieve_k=settings.retrieve_k,
             top_k=settings.top_k,
             abstain_threshold=settings.abstain_threshold,
+            min_retrieval_score=settings.min_retrieval_score,
         )
         return EvalConfig(name, build_answerer(settings, retrieval=name), answers=True, description=described)
     if name == "llamaindex":

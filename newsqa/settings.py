@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     answer_cache_size: int = Field(1024, ge=0)
     # Answer confidence below which `ask` abstains; calibrated on the dev set (docs/eval.md).
     abstain_threshold: float | None = None
+    # Reranker score the best passage needs, or `ask` abstains (articles not about the question).
+    min_retrieval_score: float | None = None
 
     # Optional OpenAI-compatible LLM for generative mode.
     llm_url: str | None = None

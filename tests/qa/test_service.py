@@ -11,9 +11,9 @@ from index.embedder import FakeEmbedder
 from index.store import ArticleStore
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
-from newsqa.types import Filters
+from newsqa.types import Chunk, Filters, Hit
 from qa.search import SearchPipeline
-from qa.service import Answerer, build_answerer, parse_as_of
+from qa.service import Answerer, _retrieval_support, build_answerer, parse_as_of
 
 AS_OF = "2021-08-28"
 
@@ -138,6 +138,46 @@ class TestAnswerShape:
                 nlp=seed_answerer.parser,
             )
             assert answerer.ask(question, as_of=AS_OF).abstained is abstains
+
+    def test_weak_best_passage_decides_abstention(self, seed_answerer: Answerer) -> None:
+        question = "Who is the spokesman for US Central Command?"
+        answer = seed_answerer.ask(question, as_of=AS_OF, debug=True)
+        assert not answer.abstained and answer.retrieved
+        support = _retrieval_support(answer.retrieved, timed=False)
+        assert support is not None
+        for minimum, abstains in ((support - 0.01, False), (support + 0.01, True)):
+            answerer = Answerer(
+                seed_answerer.store,
+                seed_answerer.embedder,
+                seed_answerer.search,
+                min_retrieval_score=minimum,
+                nlp=seed_answerer.parser,
+            )
+            result = answerer.ask(question, as_of=AS_OF)
+            assert result.abstained is abstains
+            assert bool(result.citations) is not abstains
+            assert bool(result.related) or not abstains  # an abstention shows the closest passages
+
+
+def _hit(rerank: float | None, time_credit: float) -> Hit:
+    scores = {"time": time_credit} | ({} if rerank is None else {"rerank": rerank})
+    return Hit(Chunk("c", "a", 0, "text", 0, 4), rerank or 0.0, scores)
+
+
+class TestRetrievalSupport:
+    def test_timed_question_keeps_the_reranker_score(self) -> None:
+        assert _retrieval_support([_hit(3.0, 0.1), _hit(2.0, 1.0)], timed=True) == 3.0
+
+    def test_untimed_question_counts_time_relative_to_the_freshest_hit(self) -> None:
+        # Everything retrieved is old (asked long after the articles): the best hit is the freshest.
+        assert _retrieval_support([_hit(2.01, 0.01), _hit(1.5, 0.005)], timed=False) == pytest.approx(3.0)
+        # A fresher passage exists: the best one keeps its relative credit, but at least half.
+        assert _retrieval_support([_hit(3.0, 0.8), _hit(2.0, 1.0)], timed=False) == pytest.approx(3.0)
+        assert _retrieval_support([_hit(2.0, 0.0), _hit(1.9, 1.0)], timed=False) == pytest.approx(2.5)
+
+    def test_no_dates_no_penalty_and_other_modes_unchecked(self) -> None:
+        assert _retrieval_support([_hit(2.0, 0.0)], timed=False) == pytest.approx(3.0)
+        assert _retrieval_support([_hit(None, 0.0)], timed=False) is None
 
 
 class TestStream:
