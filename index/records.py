@@ -52,12 +52,20 @@ def checked_ts(iso: str) -> int:
     return ts
 
 
-def make_client(data_dir: Path, chroma_url: str | None) -> Any:
+def make_client(data_dir: Path, chroma_url: str | None, *, fresh: bool = False) -> Any:
+    """A Chroma client: HTTP for `chroma_url`, else embedded in `data_dir/chroma`.
+
+    Embedded clients of one path share a cached Chroma system per process, and that system caches
+    each collection's vector index as it first read it. `fresh=True` opens a new system, so vectors
+    written since by another process are read from disk; clients opened before keep the old one.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     settings = ChromaSettings(anonymized_telemetry=False)
     try:
+        if fresh and not chroma_url:
+            _forget_embedded_system(data_dir / "chroma")
         if chroma_url:
             parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
             if not parsed.hostname:
@@ -72,6 +80,16 @@ def make_client(data_dir: Path, chroma_url: str | None) -> Any:
     except Exception as exc:
         where = chroma_url or str(data_dir / "chroma")
         raise Unavailable(f"cannot connect to Chroma at {where}: {exc}") from exc
+
+
+def _forget_embedded_system(path: Path) -> None:
+    # chromadb 1.5 keys the shared system by persist directory (SharedSystemClient). Dropping the
+    # entry without stopping the system leaves clients that hold it working.
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for key in (str(path), str(path.resolve())):
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
 def chunk_from(chunk_id: str, text: str | None, m: dict[str, Any]) -> Chunk:

@@ -85,14 +85,7 @@ class ArticleStore:
         self.collection = collection
         self.model_id = model_id
         self.sync_interval_s = sync_interval_s
-        self._client = make_client(self.data_dir, chroma_url)
-        self._max_batch = int(self._client.get_max_batch_size())
-        self._chunks_col = self._open_collection(f"{collection}_chunks")
-        self._articles_col = self._open_collection(f"{collection}_articles")
-
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        self._vector_store = ChromaVectorStore(chroma_collection=self._chunks_col)
+        self._connect(fresh=False)
         self._meta: dict[str, dict[str, Any]] = {}
         # Counts changes to _meta; keys the cached per-article filter table.
         self._meta_changes = 0
@@ -107,6 +100,23 @@ class ArticleStore:
         self._sync_lexical(save=True)
 
     # -- opening ------------------------------------------------------------------------------
+
+    def _connect(self, fresh: bool) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self._client = make_client(self.data_dir, self.chroma_url, fresh=fresh)
+        self._max_batch = int(self._client.get_max_batch_size())
+        self._chunks_col = self._open_collection(f"{self.collection}_chunks")
+        self._articles_col = self._open_collection(f"{self.collection}_articles")
+        self._vector_store = ChromaVectorStore(chroma_collection=self._chunks_col)
+
+    def _reconnect_if_embedded(self) -> bool:
+        """Embedded Chroma caches a collection's vector index per process as first read: after
+        another process wrote, reopen to read what is on disk now (server mode needs nothing)."""
+        if self.chroma_url:
+            return False
+        self._connect(fresh=True)
+        return True
 
     def _open_collection(self, name: str) -> Any:
         wanted = {"model_id": self.model_id, "dim": self.dim, "generation": 0}
@@ -172,6 +182,8 @@ class ArticleStore:
         self._last_sync = time.monotonic()
         if not force and state == self._seen_state:
             return False
+        if self._seen_state is not None and self._reconnect_if_embedded():  # another process wrote
+            state = self._state()
         before = versions_fingerprint(self.versions())
         self._reload_meta()
         self._sync_lexical(save=self._batch_depth == 0)
@@ -607,9 +619,18 @@ class ArticleStore:
     ) -> tuple[list[Hit], bool]:
         """(up to k current hits, whether Chroma had no more to give)."""
         while True:
-            result = self._chunks_col.query(
-                query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
-            )
+            try:
+                result = self._chunks_col.query(
+                    query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
+                )
+            except Exception as exc:
+                # The index was first read here before another process wrote its first vectors
+                # (chromadb 1.5: "Error creating hnsw segment reader: Nothing found on disk").
+                if "segment reader" not in str(exc) or not self._reconnect_if_embedded():
+                    raise
+                result = self._chunks_col.query(
+                    query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
+                )
             found_ids, distances = result["ids"][0], result["distances"][0]
             hits = []
             for found, distance in zip(self._lexical.lookup(found_ids), distances, strict=True):

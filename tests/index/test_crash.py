@@ -167,23 +167,28 @@ class TestCrashConsistency:
         assert set(_check_consistent(data_dir).versions()) == {a["id"] for a in articles}
 
 
-class TestChromaKnownIssue:
-    @pytest.mark.xfail(
-        strict=True,
-        reason="chromadb 1.5.9: collections created by one process, first written by another, are "
-        "unreadable to a third (hnsw 'Nothing found on disk'; chroma-core/chroma#4212); found 2026-11-30",
-    )
-    def test_store_opened_empty_then_ingested_elsewhere(
+class TestStoreOpenedBeforeAnotherProcessWrote:
+    """chromadb 1.5 caches a collection's vector index per process as first read: opened empty here,
+    written by another process, it raised "Error creating hnsw segment reader: Nothing found on disk"
+    on every dense search in this process until the store reconnects."""
+
+    def test_open_store_and_new_store_search_what_another_process_wrote(
         self, tmp_path: Path, corpus: tuple[Path, list[dict]]
     ) -> None:
         path, articles = corpus
         data_dir = tmp_path / "data"
         embedder = FakeEmbedder(dim=32)
-        ArticleStore(data_dir, embedder.dim, model_id=embedder.model_id)  # creates the collections
+        early = ArticleStore(data_dir, embedder.dim, model_id=embedder.model_id)
+        assert early.dense_search(embedder.embed_query("anything"), k=3) == []
         worker = _start(data_dir, path)
         _wait_for(worker, "DONE")
         worker.wait(timeout=30)
+
         assert set(_check_consistent(data_dir).versions()) == {a["id"] for a in articles}
+        assert early.refresh()
+        chunk = early.get_chunks("c03")[1]
+        found = early.dense_search(embedder.embed_query(chunk.text), k=1)
+        assert [h.chunk.id for h in found] == [chunk.id]
 
 
 class TestConcurrentIngest:
