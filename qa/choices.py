@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from qa.extract import WORD_SPAN_RE, Evidence, Extraction, Passage, matched_positions, proximity
-from qa.nlp import STOPWORDS, normalize_text, stem, words
+from qa.nlp import STOPWORDS, normalize_text, phrase_stem, stem, words
 from qa.question import Question
 
 
@@ -79,7 +79,12 @@ class ChoicePicker:
 
     @staticmethod
     def _choice_terms(question: Question, choices: list[str]) -> list[_ChoiceTerms]:
-        stem_sets = [[stem(w) for w in words(c) if w.lower() not in STOPWORDS] for c in choices]
+        stem_sets = [
+            [alias]
+            if (alias := phrase_stem(c))
+            else [stem(w) for w in words(c) if w.lower() not in STOPWORDS]
+            for c in choices
+        ]
         out: list[_ChoiceTerms] = []
         for c, stems in enumerate(stem_sets):
             others = set().union(*(set(s) for k, s in enumerate(stem_sets) if k != c))

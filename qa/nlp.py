@@ -244,6 +244,18 @@ _SYNONYMS = {
 }
 
 
+# Multi-word names that articles mostly write another way, folded onto that way's stem (which
+# _SYNONYMS already joins with its other forms: "UK", "British" -> "britain"). Not "United States":
+# its stem "us" is also the pronoun, and "American" is in most US news sentences (dev: it turned a
+# right "North Korea" into "United States").
+_PHRASE_SYNONYMS = {"united kingdom": "britain", "great britain": "britain"}
+
+
+def phrase_stem(text: str) -> str | None:
+    """The one stem a multi-word name stands for ("United Kingdom" -> "britain"), or None."""
+    return _PHRASE_SYNONYMS.get(" ".join(w.lower() for w in words(text)))
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     word = word.lower().replace("’", "'")

@@ -182,6 +182,15 @@ class TestChoices:
         )
         assert answer.answer == "Turkey"
 
+    def test_choice_named_otherwise_in_the_article(self, news_answerer) -> None:
+        answer = news_answerer.ask(
+            "The longest-reigning monarch of which country died at Balmoral Castle?",
+            as_of="2022-09-10",
+            choices=["Norway", "United Kingdom", "Denmark"],
+        )
+        assert answer.answer == "United Kingdom"
+        assert "Britain's" in answer.citations[0].quote
+
     def test_no_supported_choice_abstains(self, seed_answerer) -> None:
         answer = seed_answerer.ask(
             "Which team won the World Cup?", as_of=AS_OF, choices=["Brazil", "Argentina", "Germany"]

@@ -76,3 +76,12 @@ class TestSpacyLoad:
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
+
+
+class TestPhraseStem:
+    def test_names_written_another_way(self) -> None:
+        from qa.nlp import phrase_stem, stem
+
+        assert phrase_stem("United Kingdom") == phrase_stem("great  Britain") == stem("UK") == stem("British")
+        assert phrase_stem("United States") is None  # "us" is also the pronoun
+        assert phrase_stem("Kingdom") is None
