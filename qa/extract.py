@@ -119,12 +119,17 @@ def sentence_scores(question: Question, passages: list[Passage]) -> list[_Senten
         title_cov = sum(w for s, w in question.weights.items() if s in title_stems) / total
         for i, stems in enumerate(p.sentence_stems):
             cov = sum(w for s, w in question.weights.items() if s in stems) / total
-            if cov <= 0:
+            if cov <= 0 or _is_question(p.article.text, *p.sentences[i]):
                 continue
             score = cov * (0.75 + 0.25 * prior) + 0.1 * title_cov
             out.append(_Sentence(passage=p, index=i, score=score, coverage=cov))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _is_question(text: str, start: int, end: int) -> bool:
+    """A sentence that asks (news quizzes repeat the very question, with every choice) answers nothing."""
+    return text[start:end].rstrip(" \t\n\"'”’)]").endswith("?")
 
 
 def _dedupe(sentences: list[_Sentence]) -> list[_Sentence]:

@@ -6,7 +6,7 @@ import pytest
 
 from eval.metrics import contains_answer, exact_match
 from newsqa.types import Article, Chunk, Hit
-from qa.extract import CitationBuilder, Evidence, SentenceIndex
+from qa.extract import CitationBuilder, Evidence, SentenceIndex, sentence_scores
 from qa.nlp import split_sentences
 from qa.question import QuestionAnalyzer
 
@@ -213,6 +213,21 @@ class TestAbstention:
         assert answer.abstained
         assert answer.answer.startswith(("The indexed articles don't say", "Not found"))
         assert answer.citations == []
+
+
+class TestSentenceScores:
+    def test_a_question_in_the_article_is_never_a_candidate(self, spacy_parser) -> None:
+        # News quizzes repeat the very question: it covers every question word and answers nothing.
+        text = (
+            "Which airport was the worst for delays this summer? "
+            "Chicago Midway was the worst airport for summer delays, the report found."
+        )
+        article = Article("quiz", "Quiz", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze(
+            "Which airport was the worst for delays this summer?"
+        )
+        ranked = sentence_scores(question, [_passage(article, text, 0)])
+        assert [text[s.start : s.end] for s in ranked] == [text[text.index("Chicago") :]]
 
 
 def _passage(article: Article, chunk_text: str, rank: int):
