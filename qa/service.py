@@ -526,17 +526,24 @@ def build_answerer(
 
 def _retrieval_support(hits: list[Hit], *, timed: bool) -> float | None:
     """The reranker score of the best passage; None when the retrieval mode has no reranker (its
-    scores are on another scale). When the question names no time, the best passage's time credit is
-    taken relative to the freshest passage retrieved ("now" is the newest news the index has on it:
-    asking today about last year's articles is no reason to abstain), and at least half of it (an
-    older article can answer a question about a lasting fact)."""
-    score = hits[0].scores.get("rerank")
-    if score is None or timed:
+    scores are on another scale). Its time credit is adjusted for this check only: an undated
+    article gets the full credit (no evidence for or against the time asked about); when the
+    question names no time, a dated one counts relative to the freshest passage retrieved ("now" is
+    the newest news the index has on it: asking today about last year's articles is no reason to
+    abstain), and at least half (an older article can answer a question about a lasting fact)."""
+    best = hits[0]
+    score = best.scores.get("rerank")
+    if score is None:
+        return None
+    weights = DEFAULT_WEIGHTS
+    time_credit = best.scores.get("time", 0.0)
+    if not best.chunk.published:
+        return score - time_credit + weights.recency + (weights.window if timed else 0.0)
+    if timed:
         return score
-    time_credit = hits[0].scores.get("time", 0.0)
     freshest = max(h.scores.get("time", 0.0) for h in hits)
     relative = time_credit / freshest if freshest > 0 else 1.0
-    return score - time_credit + DEFAULT_WEIGHTS.recency * min(max(relative, _UNTIMED_MIN_RECENCY), 1.0)
+    return score - time_credit + weights.recency * min(max(relative, _UNTIMED_MIN_RECENCY), 1.0)
 
 
 def parse_as_of(value: str | date | None) -> date:

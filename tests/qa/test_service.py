@@ -85,6 +85,29 @@ class TestAbstentions:
         assert answer.related[0].quote == text[answer.related[0].start : answer.related[0].end]
 
 
+class TestUndatedArticles:
+    def test_raw_capture_without_a_date_still_answers_today(
+        self, tmp_path: Path, search_embedder, spacy_parser
+    ) -> None:
+        # The demo corpus: the seed page capture has no date line, the other articles are dated.
+        from index.pipeline import build_ingestor
+
+        settings = Settings(data_dir=tmp_path)
+        store = ArticleStore(tmp_path, dim=search_embedder.dim, model_id=search_embedder.model_id)
+        demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+        dated = tmp_path / "dated.jsonl"
+        dated.write_text("".join((demo / "articles.jsonl").read_text().splitlines(keepends=True)[:8]))
+        summary = build_ingestor(settings, search_embedder, store).ingest(
+            [str(demo / "dawn-us-drone-strike-nangarhar.txt"), str(dated)]
+        )
+        assert summary.added >= 8
+        answerer = Answerer(store, search_embedder, SearchPipeline(store, search_embedder), nlp=spacy_parser)
+        answer = answerer.ask("In which Afghan province did the unmanned airstrike take place?", debug=True)
+        assert answer.retrieved and answer.retrieved[0].chunk.published is None
+        assert not answer.abstained
+        assert answer.answer == "Nangarhar"
+
+
 class TestAnswerShape:
     def test_to_dict_shape(self, seed_answerer: Answerer) -> None:
         out = seed_answerer.ask("Who is the spokesman for US Central Command?", as_of=AS_OF).to_dict()
@@ -159,9 +182,9 @@ class TestAnswerShape:
             assert bool(result.related) or not abstains  # an abstention shows the closest passages
 
 
-def _hit(rerank: float | None, time_credit: float) -> Hit:
+def _hit(rerank: float | None, time_credit: float, published: str | None = "2022-07-01") -> Hit:
     scores = {"time": time_credit} | ({} if rerank is None else {"rerank": rerank})
-    return Hit(Chunk("c", "a", 0, "text", 0, 4), rerank or 0.0, scores)
+    return Hit(Chunk("c", "a", 0, "text", 0, 4, published=published), rerank or 0.0, scores)
 
 
 class TestRetrievalSupport:
@@ -178,6 +201,12 @@ class TestRetrievalSupport:
     def test_no_dates_no_penalty_and_other_modes_unchecked(self) -> None:
         assert _retrieval_support([_hit(2.0, 0.0)], timed=False) == pytest.approx(3.0)
         assert _retrieval_support([_hit(None, 0.0)], timed=False) is None
+
+    def test_undated_best_passage_gets_the_full_time_credit(self) -> None:
+        # A raw page capture without a date line: no evidence for or against the time asked about.
+        hits = [_hit(2.0, 0.0, published=None), _hit(1.9, 1.0)]
+        assert _retrieval_support(hits, timed=False) == pytest.approx(3.0)
+        assert _retrieval_support(hits, timed=True) == pytest.approx(3.5)
 
 
 class TestStream:
