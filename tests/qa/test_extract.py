@@ -6,7 +6,14 @@ import pytest
 
 from eval.metrics import contains_answer, exact_match
 from newsqa.types import Article, Chunk, Hit
-from qa.extract import CitationBuilder, Evidence, SentenceIndex, sentence_scores
+from qa.extract import (
+    CitationBuilder,
+    Evidence,
+    SentenceIndex,
+    SpanExtractor,
+    _cloze_context,
+    sentence_scores,
+)
 from qa.nlp import split_sentences
 from qa.question import QuestionAnalyzer
 
@@ -228,6 +235,51 @@ class TestSentenceScores:
         )
         ranked = sentence_scores(question, [_passage(article, text, 0)])
         assert [text[s.start : s.end] for s in ranked] == [text[text.index("Chicago") :]]
+
+
+class TestClozeQuestions:
+    @pytest.mark.parametrize(
+        ("question", "context"),
+        [
+            ("This week Elon Musk denied an alleged affair with who?", ["affair", "with"]),
+            ("He was known as:", ["known", "as"]),
+            ("Guinness named him the tallest cat. He measures:", ["measur"]),
+            ("This luxury fashion house drew backlash for its ad campaign:", None),  # asks the subject
+            ("Who won the final?", None),
+            ("Which team won the 2022 Stanley Cup?", None),
+        ],
+    )
+    def test_context_before_the_blank(self, question: str, context: list[str] | None) -> None:
+        assert _cloze_context(question) == context
+
+    @pytest.mark.parametrize(
+        ("question", "text", "answer"),
+        [
+            (
+                "This week the world's richest man, Elon Musk, denied that he had an alleged affair with who?",
+                "Elon Musk has denied having an affair with Nicole Shanahan, the wife of Google's co-founder.",
+                "Nicole Shanahan",
+            ),
+            (
+                "After 26 years alone, the last man of the Tanaru territory died. He was known as:",
+                'Known as the "Man of the Hole," he had lived alone in the Tanaru territory for 26 years.',
+                "Man of the Hole",
+            ),
+            (
+                "Fenrir, a Savannah cat, is the tallest living domestic cat. He measures:",
+                "The Savannah cat Fenrir measures 18.83 inches on Jan. 19, according to Guinness.",
+                "18.83 inches",
+            ),
+        ],
+    )
+    def test_answer_is_what_follows_the_context(
+        self, spacy_parser, question: str, text: str, answer: str
+    ) -> None:
+        article = Article("a", "News", text, source="x.com")
+        analysed = QuestionAnalyzer(spacy_parser).analyze(question)
+        result = SpanExtractor(spacy_parser).extract(analysed, [_passage(article, text, 0)])
+        assert result.answer == answer
+        assert result.span and answer in text[result.support[0].start : result.support[0].end]
 
 
 def _passage(article: Article, chunk_text: str, rank: int):
