@@ -619,18 +619,9 @@ class ArticleStore:
     ) -> tuple[list[Hit], bool]:
         """(up to k current hits, whether Chroma had no more to give)."""
         while True:
-            try:
-                result = self._chunks_col.query(
-                    query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
-                )
-            except Exception as exc:
-                # The index was first read here before another process wrote its first vectors
-                # (chromadb 1.5: "Error creating hnsw segment reader: Nothing found on disk").
-                if "segment reader" not in str(exc) or not self._reconnect_if_embedded():
-                    raise
-                result = self._chunks_col.query(
-                    query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
-                )
+            result = self._query_chunks(
+                query_embeddings=[vector], n_results=n, where=where, ids=ids, include=["distances"]
+            )
             found_ids, distances = result["ids"][0], result["distances"][0]
             hits = []
             for found, distance in zip(self._lexical.lookup(found_ids), distances, strict=True):
@@ -647,6 +638,16 @@ class ArticleStore:
             if len(hits) >= k or exhausted or post_filter is not None:
                 return hits[:k], exhausted
             n = n * 2 + 10  # orphans took some of the places: ask for more
+
+    def _query_chunks(self, **query: Any) -> Any:
+        try:
+            return self._chunks_col.query(**query)
+        except Exception as exc:
+            # The index was first read here before another process wrote its first vectors
+            # (chromadb 1.5: "Error creating hnsw segment reader: Nothing found on disk").
+            if "segment reader" not in str(exc) or not self._reconnect_if_embedded():
+                raise
+            return self._chunks_col.query(**query)
 
     def _chunks_passing(self, filters: Filters | None) -> tuple[int, int]:
         """(chunks that pass `filters`, all chunks), from per-article counts (vectorised: every query)."""

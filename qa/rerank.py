@@ -39,6 +39,7 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import ConfigDict, Field
 
+from newsqa.types import Hit
 from qa.timeparse import TimeWindow
 
 # bm25s' English list plus question words and the boilerplate of news quizzes.
@@ -302,6 +303,36 @@ class RerankWeights:
 
 
 DEFAULT_WEIGHTS = RerankWeights()
+
+
+# The least recency credit `retrieval_support` gives a dated passage for a question naming no time.
+_UNTIMED_MIN_RECENCY = 0.5
+
+
+def retrieval_support(
+    hits: list[Hit], *, timed: bool, weights: RerankWeights = DEFAULT_WEIGHTS
+) -> float | None:
+    """How well the best reranked passage is about the question: its reranker score, with the time
+    credit adjusted (an `Answerer` abstains below a threshold). None when `hits` carry no reranker score
+    (other retrieval modes score on other scales).
+
+    An undated article gets the full time credit (no evidence for or against the time asked about).
+    When the question names no time, a dated one counts relative to the freshest passage retrieved
+    ("now" is the newest news the index has on it: asking today about last year's articles is no
+    reason to abstain), and at least half (an older article can answer a question about a lasting fact).
+    """
+    best = hits[0]
+    score = best.scores.get("rerank")
+    if score is None:
+        return None
+    time_credit = best.scores.get("time", 0.0)
+    if not best.chunk.published:
+        return score - time_credit + weights.recency + (weights.window if timed else 0.0)
+    if timed:
+        return score
+    freshest = max(h.scores.get("time", 0.0) for h in hits)
+    relative = time_credit / freshest if freshest > 0 else 1.0
+    return score - time_credit + weights.recency * min(max(relative, _UNTIMED_MIN_RECENCY), 1.0)
 
 
 class NewsReranker(BaseNodePostprocessor):

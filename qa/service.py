@@ -37,7 +37,7 @@ from qa.extract import (
 )
 from qa.nlp import SpacyParser
 from qa.question import QuestionAnalyzer
-from qa.rerank import DEFAULT_WEIGHTS
+from qa.rerank import retrieval_support
 from qa.rewrite import QueryRewriter
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 # confidence whether one sentence answers it (AUC 0.85).
 DEFAULT_ABSTAIN_THRESHOLD = 0.20
 DEFAULT_MIN_RETRIEVAL_SCORE = 2.7
-_UNTIMED_MIN_RECENCY = 0.5
 # With choices the question already names the candidates: weaker support suffices to pick one.
 CHOICE_THRESHOLD_FACTOR = 0.75
 # Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
@@ -278,7 +277,7 @@ class Answerer:
                 extraction = Extraction("", [], 0.0, closest=closest)
         if extraction is None:
             extraction = self.extractor.extract(analysed, passages)
-        support = _retrieval_support(hits, timed=bool(result.time_window))
+        support = retrieval_support(hits, timed=bool(result.time_window))
         answer = self._to_answer(extraction, passages, query, k, choices is not None, support)
         timings["answer"] = _ms(t2)
         return self._finish(answer, timings, t0, hits, debug, extraction.confidence)
@@ -367,7 +366,7 @@ class Answerer:
             answer = self._answer(replace(request, mode="extractive"))
         else:
             query = QueryInfo(rewritten, day.isoformat(), result.filters.to_dict() if result.filters else {})
-            support = _retrieval_support(list(result.hits), timed=bool(result.time_window))
+            support = retrieval_support(list(result.hits), timed=bool(result.time_window))
             answer = self._to_answer(extraction, passages, query, k, False, support)
             answer = self._finish(
                 answer,
@@ -522,28 +521,6 @@ def build_answerer(
     # for 0.4-0.5 s (at 98k chunks: p99 987 -> 793 ms, longest pause 547 -> 111 ms).
     gc.freeze()
     return answerer
-
-
-def _retrieval_support(hits: list[Hit], *, timed: bool) -> float | None:
-    """The reranker score of the best passage; None when the retrieval mode has no reranker (its
-    scores are on another scale). Its time credit is adjusted for this check only: an undated
-    article gets the full credit (no evidence for or against the time asked about); when the
-    question names no time, a dated one counts relative to the freshest passage retrieved ("now" is
-    the newest news the index has on it: asking today about last year's articles is no reason to
-    abstain), and at least half (an older article can answer a question about a lasting fact)."""
-    best = hits[0]
-    score = best.scores.get("rerank")
-    if score is None:
-        return None
-    weights = DEFAULT_WEIGHTS
-    time_credit = best.scores.get("time", 0.0)
-    if not best.chunk.published:
-        return score - time_credit + weights.recency + (weights.window if timed else 0.0)
-    if timed:
-        return score
-    freshest = max(h.scores.get("time", 0.0) for h in hits)
-    relative = time_credit / freshest if freshest > 0 else 1.0
-    return score - time_credit + weights.recency * min(max(relative, _UNTIMED_MIN_RECENCY), 1.0)
 
 
 def parse_as_of(value: str | date | None) -> date:

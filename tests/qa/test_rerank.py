@@ -9,7 +9,7 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore
 
 from newsqa.types import Chunk, Hit
-from qa.rerank import NewsReranker, RerankWeights, analyze_query, match_passage
+from qa.rerank import NewsReranker, RerankWeights, analyze_query, match_passage, retrieval_support
 from qa.retrievers import hits_to_nodes
 from qa.timeparse import TimeWindow
 
@@ -173,3 +173,30 @@ class TestNewsReranker:
             nodes, query_str="Sue Bird final game"
         )
         assert [n.node.node_id for n in out] == ["a1", "a2", "b1"]
+
+
+def _hit(rerank: float | None, time_credit: float, published: str | None = "2022-07-01") -> Hit:
+    scores = {"time": time_credit} | ({} if rerank is None else {"rerank": rerank})
+    return Hit(Chunk("c", "a", 0, "text", 0, 4, published=published), rerank or 0.0, scores)
+
+
+class TestRetrievalSupport:
+    def test_timed_question_keeps_the_reranker_score(self) -> None:
+        assert retrieval_support([_hit(3.0, 0.1), _hit(2.0, 1.0)], timed=True) == 3.0
+
+    def test_untimed_question_counts_time_relative_to_the_freshest_hit(self) -> None:
+        # Everything retrieved is old (asked long after the articles): the best hit is the freshest.
+        assert retrieval_support([_hit(2.01, 0.01), _hit(1.5, 0.005)], timed=False) == pytest.approx(3.0)
+        # A fresher passage exists: the best one keeps its relative credit, but at least half.
+        assert retrieval_support([_hit(3.0, 0.8), _hit(2.0, 1.0)], timed=False) == pytest.approx(3.0)
+        assert retrieval_support([_hit(2.0, 0.0), _hit(1.9, 1.0)], timed=False) == pytest.approx(2.5)
+
+    def test_no_dates_no_penalty_and_other_modes_unchecked(self) -> None:
+        assert retrieval_support([_hit(2.0, 0.0)], timed=False) == pytest.approx(3.0)
+        assert retrieval_support([_hit(None, 0.0)], timed=False) is None
+
+    def test_undated_best_passage_gets_the_full_time_credit(self) -> None:
+        # A raw page capture without a date line: no evidence for or against the time asked about.
+        hits = [_hit(2.0, 0.0, published=None), _hit(1.9, 1.0)]
+        assert retrieval_support(hits, timed=False) == pytest.approx(3.0)
+        assert retrieval_support(hits, timed=True) == pytest.approx(3.5)

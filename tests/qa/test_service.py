@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,9 +12,10 @@ from index.embedder import FakeEmbedder
 from index.store import ArticleStore
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
-from newsqa.types import Chunk, Filters, Hit
+from newsqa.types import Filters
+from qa.rerank import retrieval_support
 from qa.search import SearchPipeline
-from qa.service import Answerer, _retrieval_support, build_answerer, parse_as_of
+from qa.service import Answerer, build_answerer, parse_as_of
 
 AS_OF = "2021-08-28"
 
@@ -153,60 +155,25 @@ class TestAnswerShape:
         confidence = seed_answerer.ask(question, as_of=AS_OF, debug=True).confidence
         assert confidence is not None and 0.0 < confidence < 1.0
         for threshold, abstains in ((confidence - 0.01, False), (min(1.0, confidence + 0.01), True)):
-            answerer = Answerer(
-                seed_answerer.store,
-                seed_answerer.embedder,
-                seed_answerer.search,
-                abstain_threshold=threshold,
-                nlp=seed_answerer.parser,
-            )
+            answerer = _same_services(seed_answerer, abstain_threshold=threshold)
             assert answerer.ask(question, as_of=AS_OF).abstained is abstains
 
     def test_weak_best_passage_decides_abstention(self, seed_answerer: Answerer) -> None:
         question = "Who is the spokesman for US Central Command?"
         answer = seed_answerer.ask(question, as_of=AS_OF, debug=True)
         assert not answer.abstained and answer.retrieved
-        support = _retrieval_support(answer.retrieved, timed=False)
+        support = retrieval_support(answer.retrieved, timed=False)
         assert support is not None
         for minimum, abstains in ((support - 0.01, False), (support + 0.01, True)):
-            answerer = Answerer(
-                seed_answerer.store,
-                seed_answerer.embedder,
-                seed_answerer.search,
-                min_retrieval_score=minimum,
-                nlp=seed_answerer.parser,
-            )
-            result = answerer.ask(question, as_of=AS_OF)
+            result = _same_services(seed_answerer, min_retrieval_score=minimum).ask(question, as_of=AS_OF)
             assert result.abstained is abstains
             assert bool(result.citations) is not abstains
             assert bool(result.related) or not abstains  # an abstention shows the closest passages
 
 
-def _hit(rerank: float | None, time_credit: float, published: str | None = "2022-07-01") -> Hit:
-    scores = {"time": time_credit} | ({} if rerank is None else {"rerank": rerank})
-    return Hit(Chunk("c", "a", 0, "text", 0, 4, published=published), rerank or 0.0, scores)
-
-
-class TestRetrievalSupport:
-    def test_timed_question_keeps_the_reranker_score(self) -> None:
-        assert _retrieval_support([_hit(3.0, 0.1), _hit(2.0, 1.0)], timed=True) == 3.0
-
-    def test_untimed_question_counts_time_relative_to_the_freshest_hit(self) -> None:
-        # Everything retrieved is old (asked long after the articles): the best hit is the freshest.
-        assert _retrieval_support([_hit(2.01, 0.01), _hit(1.5, 0.005)], timed=False) == pytest.approx(3.0)
-        # A fresher passage exists: the best one keeps its relative credit, but at least half.
-        assert _retrieval_support([_hit(3.0, 0.8), _hit(2.0, 1.0)], timed=False) == pytest.approx(3.0)
-        assert _retrieval_support([_hit(2.0, 0.0), _hit(1.9, 1.0)], timed=False) == pytest.approx(2.5)
-
-    def test_no_dates_no_penalty_and_other_modes_unchecked(self) -> None:
-        assert _retrieval_support([_hit(2.0, 0.0)], timed=False) == pytest.approx(3.0)
-        assert _retrieval_support([_hit(None, 0.0)], timed=False) is None
-
-    def test_undated_best_passage_gets_the_full_time_credit(self) -> None:
-        # A raw page capture without a date line: no evidence for or against the time asked about.
-        hits = [_hit(2.0, 0.0, published=None), _hit(1.9, 1.0)]
-        assert _retrieval_support(hits, timed=False) == pytest.approx(3.0)
-        assert _retrieval_support(hits, timed=True) == pytest.approx(3.5)
+def _same_services(answerer: Answerer, **options: Any) -> Answerer:
+    """Another Answerer over the same store, embedder, search and spaCy, with other thresholds."""
+    return Answerer(answerer.store, answerer.embedder, answerer.search, nlp=answerer.parser, **options)
 
 
 class TestStream:
