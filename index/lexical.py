@@ -14,6 +14,10 @@ without re-tokenising the corpus. Edits mark the index dirty; the BM25 model is 
 search, so a batch of edits costs one rebuild. A built model is kept beside the file
 (`<file>.bm25/`, stamped with the same fingerprint): a restart loads it instead of re-indexing
 (3.6 s for 24k chunks here, 30 ms to load).
+
+It also keeps each chunk's `PassageTerms` (stems with stop words, by sentence; ids into a second
+vocabulary), computed here at ingest so that the reranker does not re-tokenise its candidates at
+every query: `lexical.passage_terms(["a1:0"])`.
 """
 
 from __future__ import annotations
@@ -34,12 +38,18 @@ from typing import Any
 
 import numpy as np
 
+from index.terms import PassageTerms, passage_terms
 from newsqa.types import Chunk
 
-_FORMAT = 2  # 1: tokens as strings; read and converted
+_FORMAT = 3  # 1: tokens as strings; 2: no passage terms. Both read and converted.
 _MODEL_STAMP = "fingerprint"
 
 logger = logging.getLogger(__name__)
+
+
+def _check_ids(article_id: str, ids: list[np.ndarray], chunks: list[Chunk], vocab_size: int) -> None:
+    if len(ids) != len(chunks) or any(len(t) and int(t.max()) >= vocab_size for t in ids):
+        raise ValueError(f"article {article_id}: ids do not match its chunks or the vocabulary")
 
 
 def versions_fingerprint(versions: Mapping[str, str]) -> str:
@@ -56,6 +66,8 @@ class _ArticleEntry:
     published_ts: int
     chunks: list[Chunk]
     tokens: list[np.ndarray]  # per chunk: int32 ids into the index's vocabulary
+    terms: list[np.ndarray]  # per chunk: `PassageTerms.flat` as int32 ids into the term vocabulary
+    sentence_lengths: list[np.ndarray]  # per chunk: how many of its terms each sentence has
 
 
 def _pack(tokens: list[np.ndarray]) -> dict[str, Any]:
@@ -82,6 +94,18 @@ def _token_ids(tokens: list[list[str]], vocab: dict[str, int], words: list[str])
     return out
 
 
+def _term_ids(
+    computed: list[PassageTerms], vocab: dict[str, int], words: list[str]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each chunk's terms as (term ids, terms per sentence); new terms extend the vocabulary."""
+    ids = _token_ids([list(t.flat) for t in computed], vocab, words)
+    lengths = [np.bincount(t.sentence_of).astype(np.int32) if t.flat else _EMPTY for t in computed]
+    return ids, lengths
+
+
+_EMPTY = np.zeros(0, dtype=np.int32)
+
+
 def _unpack(packed: dict[str, Any]) -> list[np.ndarray]:
     flat = np.frombuffer(base64.b64decode(packed["ids"]), dtype="<i4").astype(np.int32)
     bounds = np.cumsum([0, *packed["lengths"]])
@@ -99,11 +123,14 @@ class LexicalIndex:
         # Only grows (a word of a removed article keeps its id); saved with the index.
         self._words: list[str] = []
         self._vocab: dict[str, int] = {}
+        self._term_words: list[str] = []
+        self._term_vocab: dict[str, int] = {}
         self._stemmer: Any = None
         self._dirty = True
         self._model: Any = None
         self._chunks: list[Chunk] = []
         self._position: dict[str, int] = {}
+        self._terms: list[tuple[np.ndarray, np.ndarray]] = []  # by position, like `_chunks`
         self._sources = np.zeros(0, dtype=object)
         self._ts = np.zeros(0, dtype=np.int64)
         # Searches may run on server threads while an ingest edits: one build at a time.
@@ -137,9 +164,13 @@ class LexicalIndex:
 
     def replace_article(self, article_id: str, version: str, chunks: list[Chunk], published_ts: int) -> None:
         tokens = self.tokenize([c.text for c in chunks])
+        computed = [passage_terms(c.text) for c in chunks]
         with self._guard:
             ids = _token_ids(tokens, self._vocab, self._words)
-            self._articles[article_id] = _ArticleEntry(version, published_ts, list(chunks), ids)
+            terms, lengths = _term_ids(computed, self._term_vocab, self._term_words)
+            self._articles[article_id] = _ArticleEntry(
+                version, published_ts, list(chunks), ids, terms, lengths
+            )
             self._dirty = True
 
     def remove_article(self, article_id: str) -> bool:
@@ -151,6 +182,7 @@ class LexicalIndex:
     def clear(self) -> None:
         self._articles.clear()
         self._words, self._vocab = [], {}
+        self._term_words, self._term_vocab = [], {}
         self._dirty = True
 
     def article_ids(self) -> set[str]:
@@ -165,10 +197,11 @@ class LexicalIndex:
                 data = json.load(fh)
         except (OSError, ValueError, EOFError):
             return False
-        if data.get("format") not in (1, _FORMAT):
+        if data.get("format") not in (1, 2, _FORMAT):
             return False
+        term_words: list[str] = []
         try:
-            articles, words = self._read_articles(data)
+            articles, words = self._read_articles(data, term_words)
         except (KeyError, TypeError, ValueError):
             return False
         if versions_fingerprint({a: e.version for a, e in articles.items()}) != data.get("fingerprint"):
@@ -176,6 +209,7 @@ class LexicalIndex:
         with self._guard:
             self._articles = articles
             self._words, self._vocab = words, {w: i for i, w in enumerate(words)}
+            self._term_words, self._term_vocab = term_words, {w: i for i, w in enumerate(term_words)}
             self._dirty = True
         if data["format"] != _FORMAT:
             try:
@@ -184,23 +218,33 @@ class LexicalIndex:
                 logger.warning("lexical index: cannot rewrite %s in the current format: %s", self.path, exc)
         return True
 
-    def _read_articles(self, data: dict[str, Any]) -> tuple[dict[str, _ArticleEntry], list[str]]:
+    def _read_articles(
+        self, data: dict[str, Any], term_words: list[str]
+    ) -> tuple[dict[str, _ArticleEntry], list[str]]:
+        """The articles and the BM25 vocabulary; the term vocabulary is read (or built) into `term_words`."""
         articles: dict[str, _ArticleEntry] = {}
-        if data["format"] == 1:  # tokens as strings: give them ids
-            vocab: dict[str, int] = {}
-            words: list[str] = []
-            for aid, entry in data["articles"].items():
-                chunks = [Chunk(**c) for c in entry["chunks"]]
-                tokens = _token_ids(entry["tokens"], vocab, words)
-                articles[aid] = _ArticleEntry(entry["version"], int(entry["published_ts"]), chunks, tokens)
-            return articles, words
-        words = list(data["vocab"])
+        has_terms = data["format"] >= 3
+        term_words.extend(data["term_vocab"] if has_terms else [])
+        term_vocab = {w: i for i, w in enumerate(term_words)}
+        vocab: dict[str, int] = {}
+        words = [] if data["format"] == 1 else list(data["vocab"])
         for aid, entry in data["articles"].items():
             chunks = [Chunk(**c) for c in entry["chunks"]]
-            tokens = _unpack(entry["tokens"])
-            if len(tokens) != len(chunks) or any(len(t) and int(t.max()) >= len(words) for t in tokens):
-                raise ValueError(f"article {aid}: tokens do not match its chunks or the vocabulary")
-            articles[aid] = _ArticleEntry(entry["version"], int(entry["published_ts"]), chunks, tokens)
+            if data["format"] == 1:  # tokens as strings: give them ids
+                tokens = _token_ids(entry["tokens"], vocab, words)
+            else:
+                tokens = _unpack(entry["tokens"])
+                _check_ids(aid, tokens, chunks, len(words))
+            if has_terms:
+                terms, lengths = _unpack(entry["terms"]), _unpack(entry["sentence_lengths"])
+                _check_ids(aid, terms, chunks, len(term_words))
+                if any(int(n.sum()) != len(t) for t, n in zip(terms, lengths, strict=False)):
+                    raise ValueError(f"article {aid}: sentence lengths do not add up to its terms")
+            else:  # format 1 or 2: computed now, stored when the file is rewritten
+                computed = [passage_terms(c.text) for c in chunks]
+                terms, lengths = _term_ids(computed, term_vocab, term_words)
+            published_ts = int(entry["published_ts"])
+            articles[aid] = _ArticleEntry(entry["version"], published_ts, chunks, tokens, terms, lengths)
         return articles, words
 
     def save(self) -> None:
@@ -222,12 +266,15 @@ class LexicalIndex:
             "format": _FORMAT,
             "fingerprint": self.fingerprint,
             "vocab": list(self._words),
+            "term_vocab": list(self._term_words),
             "articles": {
                 aid: {
                     "version": e.version,
                     "published_ts": e.published_ts,
                     "chunks": [c.to_dict() for c in e.chunks],
                     "tokens": _pack(e.tokens),
+                    "terms": _pack(e.terms),
+                    "sentence_lengths": _pack(e.sentence_lengths),
                 }
                 for aid, e in self._articles.items()
             },
@@ -280,16 +327,19 @@ class LexicalIndex:
 
         chunks: list[Chunk] = []
         tokens: list[np.ndarray] = []
+        terms: list[tuple[np.ndarray, np.ndarray]] = []
         sources: list[str] = []
         ts: list[int] = []
         for aid in sorted(self._articles):
             entry = self._articles[aid]
             chunks.extend(entry.chunks)
             tokens.extend(entry.tokens)
+            terms.extend(zip(entry.terms, entry.sentence_lengths, strict=True))
             sources.extend(c.source for c in entry.chunks)
             ts.extend([entry.published_ts] * len(entry.chunks))
         self._chunks = chunks
         self._position = {c.id: i for i, c in enumerate(chunks)}
+        self._terms = terms
         self._sources = np.array(sources, dtype=object)
         self._ts = np.array(ts, dtype=np.int64)
         self._model = None
@@ -313,6 +363,25 @@ class LexicalIndex:
         for cid in chunk_ids:
             i = position.get(cid)
             out.append(None if i is None else (chunks[i], int(ts[i])))
+        return out
+
+    def passage_terms(self, chunk_ids: Iterable[str]) -> list[PassageTerms | None]:
+        """The `PassageTerms` of each id among the current chunks (None for any other id), from the
+        ids stored at ingest: ~9x cheaper than `passage_terms(text)`."""
+        with self._guard:
+            if self._dirty:
+                self._build()
+            position, stored, words = self._position, self._terms, self._term_words
+        out: list[PassageTerms | None] = []
+        for cid in chunk_ids:
+            i = position.get(cid)
+            if i is None:
+                out.append(None)
+                continue
+            ids, lengths = stored[i]
+            flat = tuple(map(words.__getitem__, ids.tolist()))
+            sentence_of = tuple(np.repeat(np.arange(len(lengths)), lengths).tolist())
+            out.append(PassageTerms(flat, sentence_of, frozenset(flat)))
         return out
 
     def chunk_ids(

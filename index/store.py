@@ -21,7 +21,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,7 @@ from index.records import (
     published_timestamp,
     reprints_of,
 )
+from index.terms import PassageTerms
 from newsqa.errors import InvalidInput, NotFound, Unavailable
 from newsqa.types import Article, Chunk, Filters, Hit
 
@@ -671,6 +672,10 @@ class ArticleStore:
         if filters.published_to:
             mask &= ts <= checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
         return int(counts[mask].sum()), total
+
+    def passage_terms(self, chunk_ids: Sequence[str]) -> list[PassageTerms | None]:
+        """Each chunk's `PassageTerms` as computed at ingest; None for an id not among the current chunks."""
+        return self._lexical.passage_terms(chunk_ids)
 
     def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """Top-k chunks by BM25 among those passing `filters`."""

@@ -27,18 +27,17 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-import Stemmer
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import ConfigDict, Field
 
+from index.terms import PassageTerms, passage_terms, stem, tokens
 from newsqa.types import Hit
 from qa.timeparse import TimeWindow
 
@@ -51,7 +50,6 @@ _STOPWORDS = frozenset(
     following according week weeks recently recent latest today yesterday tonight name named called
     known one ones these those last get got true false describes""".split()  # noqa: SIM905 - a word list reads better as text
 )
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.&-][A-Za-z0-9]+)*")
 # A run of capitalised words, allowing short joiners ("Bank of America", "Lord of the Rings").
 _CAPITALISED_RUN = re.compile(
     r"(?:[A-Z][\w'’.&-]*|\d[\d,.]*)(?:\s+(?:(?:of|the|de|and|for|van|von|la|le|du|da)\s+)*(?:[A-Z][\w'’.&-]*))*"
@@ -67,52 +65,6 @@ _CALENDAR_WORDS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june
     july august september october november december""".split()  # noqa: SIM905 - a word list reads better as text
 )
-
-# PyStemmer objects are not thread-safe: one per thread. Stems are cached process-wide (bounded).
-_local = threading.local()
-_STEM_CACHE: dict[str, str] = {}
-_STEM_CACHE_LIMIT = 500_000
-
-
-def _stemmer() -> Stemmer.Stemmer:
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("english")
-    return stemmer
-
-
-def _plain(word: str) -> str:
-    word = word.replace("’", "'")
-    return word[:-2] if word.endswith("'s") else word
-
-
-def stem_words(words: Sequence[str]) -> list[str]:
-    """Porter-2 stems of lower-case `words` (possessive 's dropped); one stemmer call per batch.
-
-    The process-wide cache only grows up to its limit, so a concurrent reader never misses a stem.
-    """
-    cache = _STEM_CACHE
-    try:
-        return [cache[w] for w in words]
-    except KeyError:
-        pass
-    missing = list({w for w in words if w not in cache})
-    fresh = dict(zip(missing, _stemmer().stemWords([_plain(w) for w in missing]), strict=True))
-    if len(cache) < _STEM_CACHE_LIMIT:
-        cache.update(fresh)
-    return [fresh[w] if w in fresh else cache[w] for w in words]
-
-
-def stem(word: str) -> str:
-    return stem_words([word.lower()])[0]
-
-
-def tokens(text: str) -> list[str]:
-    return _WORD.findall(text)
-
-
-def stems_of(text: str) -> list[str]:
-    return stem_words(tokens(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -183,9 +135,6 @@ def _entity_runs(question: str) -> list[tuple[str, ...]]:
     return runs
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
-
-
 @dataclass(frozen=True)
 class PassageMatch:
     """How well one passage (and its article title) matches a question; every field is in [0, 1]."""
@@ -197,13 +146,16 @@ class PassageMatch:
     bigrams: float  # share of the question's adjacent word pairs found adjacent
 
 
-def match_passage(query: QueryTerms, text: str, title: str) -> PassageMatch:
-    """Lexical evidence that `text` answers `query`; pure and cheap (passage stems are cached)."""
+def match_passage(
+    query: QueryTerms, text: str, title: str, terms: PassageTerms | None = None
+) -> PassageMatch:
+    """Lexical evidence that `text` answers `query`; pure and cheap. `terms`: the passage's stems when
+    the store kept them (`passage_terms(text)`), else they are computed (and cached)."""
     total = query.total_weight
     if total <= 0:
         return PassageMatch(0.0, 0.0, 0.0, 0.0, 0.0)
     weights = query.weights
-    body = _passage_terms(text)
+    body = terms if terms is not None else _passage_terms(text)
     head = _passage_terms(title)
     coverage = sum(w for s, w in weights.items() if s in body.stems or s in head.stems)
     title_share = sum(w for s, w in weights.items() if s in head.stems)
@@ -230,43 +182,10 @@ def _has_run(
     return all(pair in pairs for pair in zip(run, run[1:], strict=False))
 
 
-@dataclass(frozen=True)
-class _PassageTerms:
-    """A passage's stems in order, each with its sentence number; sets and pairs are derived per query
-    (building every adjacent pair of every passage cost more than the rest of the reranker)."""
-
-    flat: tuple[str, ...]
-    sentence_of: tuple[int, ...]
-    stems: frozenset[str]
-
-    def best_sentence(self, weights: dict[str, float]) -> float:
-        """The highest weighted share of distinct question stems found within one sentence."""
-        per_sentence: dict[int, float] = {}
-        seen: set[tuple[int, str]] = set()
-        for s, sentence in zip(self.flat, self.sentence_of, strict=True):
-            w = weights.get(s)
-            if w and (sentence, s) not in seen:
-                seen.add((sentence, s))
-                per_sentence[sentence] = per_sentence.get(sentence, 0.0) + w
-        return max(per_sentence.values(), default=0.0)
-
-    def pairs_from(self, firsts: set[str]) -> set[tuple[str, str]]:
-        """Adjacent stem pairs (stop words included) whose first stem is in `firsts`."""
-        flat = self.flat
-        return {(a, flat[i + 1]) for i, a in enumerate(flat[:-1]) if a in firsts}
-
-
 @lru_cache(maxsize=20_000)
-def _passage_terms(text: str) -> _PassageTerms:
-    """Stems of a passage by sentence; cached, since popular passages come back query after query."""
-    words: list[str] = []
-    sentence_of: list[int] = []
-    for n, part in enumerate(p for p in _SENTENCE_BREAK.split(text.lower()) if p):
-        found = tokens(part)
-        words.extend(found)
-        sentence_of.extend([n] * len(found))
-    flat = stem_words(words)
-    return _PassageTerms(tuple(flat), tuple(sentence_of), frozenset(flat))
+def _passage_terms(text: str) -> PassageTerms:
+    """`passage_terms`, cached: titles, and passages of stores that keep no terms, come back often."""
+    return passage_terms(text)
 
 
 @dataclass(frozen=True)
@@ -348,6 +267,12 @@ class NewsReranker(BaseNodePostprocessor):
     window: TimeWindow | None = Field(default=None, description="The window the question names, if any.")
     top_n: int = Field(default=10, ge=1)
     weights: RerankWeights = Field(default=DEFAULT_WEIGHTS)
+    passage_terms: Callable[[list[str]], Sequence[PassageTerms | None]] | None = Field(
+        default=None,
+        exclude=True,
+        description="Terms of passages by node id, as a store keeps them (`ArticleStore.passage_terms`); "
+        "a passage without is tokenised here.",
+    )
 
     @classmethod
     def class_name(cls) -> str:
@@ -368,10 +293,12 @@ class NewsReranker(BaseNodePostprocessor):
         best_dense = max(dense_known, default=0.0)
         # A lexical-only candidate was not among the nearest chunks: its cosine is at most the lowest seen.
         floor_dense = min(dense_known, default=0.0)
+        stored = self.passage_terms([n.node.node_id for n in nodes]) if self.passage_terms else None
         totals: list[float] = []
-        for item, s in zip(nodes, scores, strict=True):
+        for k, (item, s) in enumerate(zip(nodes, scores, strict=True)):
             meta = item.node.metadata
-            match = match_passage(query, item.node.get_content(), str(meta.get("title", "")))
+            terms = stored[k] if stored is not None else None
+            match = match_passage(query, item.node.get_content(), str(meta.get("title", "")), terms)
             time_score = self._time_score(meta.get("published") or None)
             total = (
                 w.bm25 * (s.get("bm25", 0.0) / best_bm25 if best_bm25 > 0 else 0.0)

@@ -190,7 +190,13 @@ class SearchPipeline:
         )
         timings["fusion"] += _ms(start)
         start = time.perf_counter()
-        reranker = NewsReranker(as_of=today, window=window, top_n=k, weights=self.weights)
+        reranker = NewsReranker(
+            as_of=today,
+            window=window,
+            top_n=k,
+            weights=self.weights,
+            passage_terms=self.store.passage_terms,
+        )
         nodes = reranker.postprocess_nodes(fused, query_bundle=QueryBundle(query))
         timings["rerank"] += _ms(start)
         applied = window is not None and window.strength == "filter" and filtered

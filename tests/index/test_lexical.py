@@ -12,6 +12,7 @@ from index.chunker import SentenceChunker
 from index.embedder import FakeEmbedder
 from index.lexical import LexicalIndex, versions_fingerprint
 from index.store import ArticleStore
+from index.terms import passage_terms
 from newsqa.types import Article, Chunk, Filters
 
 
@@ -21,6 +22,7 @@ def _chunk(aid: str, n: int, text: str, source: str = "a.com") -> Chunk:
 
 FLOODS = "Floods in Pakistan displaced millions"
 SENATORS = "The senators voted on the flood relief bill"
+TWO_SENTENCES = "Floods in Pakistan displaced millions. Senators voted on relief."
 
 
 def _index(path: Path, *texts: str, save: bool = True) -> LexicalIndex:
@@ -107,9 +109,38 @@ class TestLexicalIndex:
         path.write_bytes(gzip.compress(json.dumps(old).encode()))
         converted = LexicalIndex(path)
         assert converted.load() and converted.search("floods senators", k=5) == expected
-        assert json.loads(gzip.decompress(path.read_bytes()))["format"] == 2
+        assert json.loads(gzip.decompress(path.read_bytes()))["format"] == 3
         reread = LexicalIndex(path)
         assert reread.load() and reread.search("floods senators", k=5) == expected
+        assert reread.passage_terms(["a:v:0"]) == [passage_terms(FLOODS)]
+
+    def test_passage_terms_are_kept_saved_and_reloaded(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        texts = [TWO_SENTENCES, SENATORS, ""]
+        index = _index(path, *texts)
+        ids = ["a:v:0", "b:v:0", "c:v:0", "a:v:9"]
+        expected = [*(passage_terms(t) for t in texts), None]
+        assert index.passage_terms(ids) == expected
+        assert expected[0].sentence_of[-1] == 1  # the second sentence survives the round trip
+        reopened = LexicalIndex(path)
+        assert reopened.load() and reopened.passage_terms(ids) == expected
+        index.remove_article("a")
+        assert index.passage_terms(["a:v:0"]) == [None]
+
+    def test_reads_the_format_without_passage_terms_and_rewrites_it(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        index = _index(path, TWO_SENTENCES, SENATORS)
+        expected = index.search("floods senators", k=5)
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        data["format"] = 2
+        del data["term_vocab"]
+        for entry in data["articles"].values():
+            del entry["terms"], entry["sentence_lengths"]
+        path.write_bytes(gzip.compress(json.dumps(data).encode()))
+        converted = LexicalIndex(path)
+        assert converted.load() and converted.search("floods senators", k=5) == expected
+        assert converted.passage_terms(["a:v:0"]) == [passage_terms(TWO_SENTENCES)]
+        assert json.loads(gzip.decompress(path.read_bytes()))["format"] == 3
 
     def test_tokens_not_matching_chunks_or_vocabulary_are_not_loaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
@@ -121,6 +152,19 @@ class TestLexicalIndex:
             path.write_bytes(gzip.compress(json.dumps(bad).encode()))
             assert LexicalIndex(path).load() is False
         data["vocab"] = data["vocab"][:1]  # ids beyond the vocabulary
+        path.write_bytes(gzip.compress(json.dumps(data).encode()))
+        assert LexicalIndex(path).load() is False
+
+    def test_terms_not_matching_their_sentences_or_vocabulary_are_not_loaded(self, tmp_path: Path) -> None:
+        path = tmp_path / "lex.json.gz"
+        _index(path, TWO_SENTENCES)
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        assert LexicalIndex(path).load() is True
+        bad = json.loads(json.dumps(data))
+        bad["articles"]["a"]["sentence_lengths"] = {"ids": "", "lengths": [0]}  # no sentences for the terms
+        path.write_bytes(gzip.compress(json.dumps(bad).encode()))
+        assert LexicalIndex(path).load() is False
+        data["term_vocab"] = data["term_vocab"][:1]  # term ids beyond the vocabulary
         path.write_bytes(gzip.compress(json.dumps(data).encode()))
         assert LexicalIndex(path).load() is False
 

@@ -8,6 +8,7 @@ import pytest
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore
 
+from index.terms import PassageTerms, passage_terms
 from newsqa.types import Chunk, Hit
 from qa.rerank import NewsReranker, RerankWeights, analyze_query, match_passage, retrieval_support
 from qa.retrievers import hits_to_nodes
@@ -115,6 +116,30 @@ class TestNewsReranker:
         assert [n.node.node_id for n in out] == ["on", "off"]
         assert out[0].node.metadata["scores"]["rerank"] == out[0].score
         assert out[0].node.metadata["scores"]["bm25"] == 9.0  # earlier stages kept
+
+    def test_stored_passage_terms_are_used_by_node_id(self) -> None:
+        nodes = [
+            node("off", "The Storm play in Seattle. Basketball season ends soon.", bm25=10.0, dense=0.55),
+            node("on", "Sue Bird played her final game for the Seattle Storm.", bm25=9.0, dense=0.5),
+        ]
+        asked: list[list[str]] = []
+
+        def stored(ids: list[str]) -> list[PassageTerms | None]:
+            asked.append(list(ids))
+            return [
+                passage_terms(n.node.get_content()) if i == "on" else None
+                for i, n in zip(ids, nodes, strict=True)
+            ]
+
+        def scores(reranker: NewsReranker) -> dict[str, float | None]:
+            return {n.node.node_id: n.score for n in reranker.postprocess_nodes(nodes, query_str=QUESTION)}
+
+        # The same terms as the text's give the same scores; a store's terms are what is matched.
+        assert scores(NewsReranker(top_n=2, passage_terms=stored)) == scores(NewsReranker(top_n=2))
+        assert asked == [["off", "on"]]
+        swapped = passage_terms(nodes[0].node.get_content())
+        with_swapped = scores(NewsReranker(top_n=2, passage_terms=lambda ids: [None, swapped]))
+        assert with_swapped["on"] < scores(NewsReranker(top_n=2))["on"]
 
     def test_recency_relative_to_as_of(self) -> None:
         text = "Student loan payments are paused."
