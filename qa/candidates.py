@@ -128,6 +128,7 @@ _LABEL_PREFERENCE = {
     "FAC": 0.8,
     "GROUP": 0.8,
     "NAMED": 1.1,
+    "QUOTED": 1.2,  # quoted in the text: what titles and coined terms look like in news
     "PHRASE": 0.8,  # "news service Politico": named right after the asked noun  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
 }
 
@@ -290,6 +291,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     if "PERSON" in labels:
         taken = [(a, b) for a, b, _ in spans]
         spans += [(a, b, "NAME") for a, b in _capitalised_runs(doc) if not _overlaps(a, b, taken)]
+    if "QUOTED" in labels:
+        spans += _quoted_spans(text, titles_only=bool(labels - {"QUOTED"}))
     spans += _phrase_spans(question, doc)
     if question.target and (labels or question.phrase):
         spans += _named_after_target(doc, stem(question.target))
@@ -364,7 +367,9 @@ def _phrase_spans(question: Question, doc: Any) -> list[tuple[int, int, str]]:
             groups.append((np.start, np.end))
         elif question.phrase and np.head == target:
             start = strip_known(text, np.start, np.end, question.weights)
-            if len(text[start : np.end].split()) >= 2:
+            # "which band" is not answered by "hard rock band": only "what kind of band" is
+            named = question.kind_of or _NAMING_WORD.search(text[start : np.end])
+            if len(text[start : np.end].split()) >= 2 and named:
                 out.append((start, np.end, "PHRASE"))
         elif question.part_of and np.head != target:
             after = re.match(r"\s+of\s+(?:the\s+)?([\w’'-]+(?:\s+[\w’'-]+){0,2})", text[np.end :])
@@ -379,6 +384,27 @@ def _phrase_spans(question: Question, doc: Any) -> list[tuple[int, int, str]]:
             s for s in out if not any(a <= s[0] and s[1] <= b and (a, b) != (s[0], s[1]) for a, b in groups)
         ]
     return out
+
+
+_QUOTED = re.compile(r"[“\"]([^“”\"]{1,60}?)[,.]?[”\"]")
+_QUOTED_MAX_WORDS = 6
+
+
+def _quoted_spans(text: str, titles_only: bool) -> list[tuple[int, int, str]]:
+    """Short runs in quotation marks: how news names a show or book ("Succession", capitalised:
+    `titles_only`) or a coined term ("goblin mode"); a quoted remark is longer."""
+    out = []
+    for m in _QUOTED.finditer(text):
+        quoted = m.group(1)
+        if len(quoted.split()) <= _QUOTED_MAX_WORDS and (
+            quoted[0].isupper() or quoted[0].isdigit() or not titles_only
+        ):
+            out.append((m.start(1), m.end(1), "QUOTED"))
+    return out
+
+
+# A capitalised word (not a determiner) or a number: the phrase names one X, not a kind of X.
+_NAMING_WORD = re.compile(r"\b(?!(?:The|A|An|This|That|These|Those|Its|Their|His|Her|Our)\b)[A-Z0-9]")
 
 
 def _attributive(doc: Any, end: int) -> bool:

@@ -51,9 +51,11 @@ for _labels, _nouns in (
     (frozenset({"PERCENT"}), "percentage percent rate share"),
     (frozenset({"MONEY", "CARDINAL"}), "price amount cost sum fine salary fee"),
     (
-        frozenset({"WORK_OF_ART", "ORG", "PRODUCT"}),
-        "movie film book song album show series novel play musical documentary painting",
+        # QUOTED: a title in quotation marks, which spaCy's NER often misses ("Succession")
+        frozenset({"WORK_OF_ART", "ORG", "PRODUCT", "QUOTED"}),
+        "movie film book song album show series novel play musical documentary painting sitcom memoir",
     ),
+    (frozenset({"QUOTED"}), "term word phrase slogan motto catchphrase hashtag"),
     (frozenset({"LAW"}), "law act bill legislation"),
     (frozenset({"EVENT"}), "event tournament festival storm hurricane war battle championship"),
     (frozenset({"PRODUCT", "ORG"}), "product car vehicle drug vaccine device phone model browser"),

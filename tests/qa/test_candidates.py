@@ -14,6 +14,10 @@ def _best(parser, question: str, sentence: str) -> str | None:
     return max(cands, key=lambda c: c.pref).text if cands else None
 
 
+def _candidates(parser, question: str, sentence: str) -> list:
+    return find_candidates(QuestionAnalyzer(parser).analyze(question), parser.parse(sentence))
+
+
 class TestFindCandidates:
     def test_who_is_answered_by_a_group_when_no_name_fits(self, spacy_parser) -> None:
         sentence = "Volunteers from the Red Cross handed out blankets to the flood victims."
@@ -47,6 +51,41 @@ class TestFindCandidates:
     def test_kind_of_question_without_such_phrase_has_no_candidate(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("What type of engine powers the new jet?")
         assert find_candidates(q, spacy_parser.parse("The new jet flew for the first time on Monday.")) == []
+
+    def test_which_question_is_not_answered_by_a_kind_of_the_noun(self, spacy_parser) -> None:
+        sentence = (
+            "The pop punk band announced on Tuesday that it will reunite with the Pixies band for a tour."
+        )
+        texts = {c.text for c in _candidates(spacy_parser, "Which band announced a tour?", sentence)}
+        assert "pop punk band" not in texts  # describes a band, names none
+        assert "Pixies band" in texts  # a capitalised modifier names one
+        kinds = {c.text for c in _candidates(spacy_parser, "What kind of band announced a tour?", sentence)}
+        assert "pop punk band" in kinds
+
+    @pytest.mark.parametrize(
+        ("question", "sentence", "gold"),
+        [
+            (
+                "Which show won the award for best drama series?",
+                'HBO\'s "Succession" won the award for best drama series on Monday.',
+                "Succession",
+            ),
+            (
+                "Which slang term was chosen as the word of the year?",
+                "The dictionary chose “goblin mode” as the word of the year, it said.",
+                "goblin mode",
+            ),
+        ],
+    )
+    def test_titles_and_coined_terms_in_quotation_marks(
+        self, spacy_parser, question: str, sentence: str, gold: str
+    ) -> None:
+        assert _best(spacy_parser, question, sentence) == gold
+
+    def test_a_quoted_remark_is_no_title(self, spacy_parser) -> None:
+        sentence = '"We are thrilled to win this award tonight with the whole cast," Jones said.'
+        texts = {c.text for c in _candidates(spacy_parser, "Which show won the award?", sentence)}
+        assert not any(t.startswith("We are thrilled") for t in texts)
 
     def test_count_bound_to_the_asked_noun_wins(self, spacy_parser) -> None:
         best = _best(
