@@ -99,11 +99,8 @@ def _term_ids(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Each chunk's terms as (term ids, terms per sentence); new terms extend the vocabulary."""
     ids = _token_ids([list(t.flat) for t in computed], vocab, words)
-    lengths = [np.bincount(t.sentence_of).astype(np.int32) if t.flat else _EMPTY for t in computed]
+    lengths = [np.bincount(np.array(t.sentence_of, dtype=np.int64)).astype(np.int32) for t in computed]
     return ids, lengths
-
-
-_EMPTY = np.zeros(0, dtype=np.int32)
 
 
 def _unpack(packed: dict[str, Any]) -> list[np.ndarray]:

@@ -121,7 +121,7 @@ class TestLexicalIndex:
         ids = ["a:v:0", "b:v:0", "c:v:0", "a:v:9"]
         expected = [*(passage_terms(t) for t in texts), None]
         assert index.passage_terms(ids) == expected
-        assert expected[0].sentence_of[-1] == 1  # the second sentence survives the round trip
+        assert expected[0].sentence_of[-1] == 1  # two sentences, whose numbers the round trip must keep
         reopened = LexicalIndex(path)
         assert reopened.load() and reopened.passage_terms(ids) == expected
         index.remove_article("a")

@@ -8,35 +8,23 @@ from qa.candidates import containments, find_candidates, trim_span
 from qa.question import QuestionAnalyzer
 
 
-def _best(parser, question: str, sentence: str) -> str | None:
-    q = QuestionAnalyzer(parser).analyze(question)
-    cands = find_candidates(q, parser.parse(sentence))
-    return max(cands, key=lambda c: c.pref).text if cands else None
-
-
 def _candidates(parser, question: str, sentence: str) -> list:
     return find_candidates(QuestionAnalyzer(parser).analyze(question), parser.parse(sentence))
 
 
+def _best(parser, question: str, sentence: str) -> str | None:
+    cands = _candidates(parser, question, sentence)
+    return max(cands, key=lambda c: c.pref).text if cands else None
+
+
 class TestFindCandidates:
     def test_who_is_answered_by_a_group_when_no_name_fits(self, spacy_parser) -> None:
+        question = "Who handed out blankets to the flood victims?"
         sentence = "Volunteers from the Red Cross handed out blankets to the flood victims."
-        texts = [
-            c.text
-            for c in find_candidates(
-                QuestionAnalyzer(spacy_parser).analyze("Who handed out blankets to the flood victims?"),
-                spacy_parser.parse(sentence),
-            )
-        ]
+        texts = [c.text for c in _candidates(spacy_parser, question, sentence)]
         assert "Volunteers from the Red Cross" not in texts  # "from" is not "of"
         sentence = "Veterans of the Royal Navy handed out blankets to the flood victims."
-        texts = [
-            c.text
-            for c in find_candidates(
-                QuestionAnalyzer(spacy_parser).analyze("Who handed out blankets to the flood victims?"),
-                spacy_parser.parse(sentence),
-            )
-        ]
+        texts = [c.text for c in _candidates(spacy_parser, question, sentence)]
         assert "Veterans of the Royal Navy" in texts
         assert "Royal Navy" not in texts  # the organisation alone is not who did it
 
