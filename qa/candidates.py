@@ -205,6 +205,8 @@ def _acceptable(question: Question, text: str, label: str = "") -> bool:
         return False  # "which state" -> not "US"
     if question.kind == "how_many" and label == "MONEY" and target not in _MONEY_NOUNS:
         return False  # "how many days": not "£115,000"
+    if question.kind == "how_many" and label == "PERCENT" and target and target not in _PERCENT_NOUNS:
+        return False  # "how many years": not "1.25%"
     return not (question.kind == "how_many" and not NUMBER_RE.search(text))
 
 
@@ -247,6 +249,7 @@ _COUNTRY_NAMES = frozenset(
     {"us", "u s", "usa", "united states", "america", "uk", "britain", "united kingdom"}
 )
 _MONEY_NOUNS = frozenset({"dollars", "pounds", "euros", "yuan", "yen", "rupees", "money", "cash"})
+_PERCENT_NOUNS = frozenset({"percent", "percentage", "points", "%"})
 _WIDE_PLACES = frozenset({"country", "nation", "state", "continent", "region"})
 _PART_MODIFIER = re.compile(
     r"^(?:north|south|east|west|central|upper|lower|inner|outer|northern|southern|eastern|western|"
@@ -340,6 +343,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             pref *= 0.6  # "US military", "Kabul airport": a modifier of what the sentence is about
         if label in ("GPE", "LOC", "FAC") and (question.target or "").lower() not in _WIDE_PLACES:
             pref *= _specificity(text, start, end)
+        if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
+            pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
         if question.kind == "how_many" and cand.lower() == "one":
             pref *= 0.5  # "one of the ...": rarely the count asked for
         out.append(Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit))

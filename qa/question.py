@@ -21,6 +21,12 @@ _GPE = frozenset({"GPE", "LOC"})
 _DATE = frozenset({"DATE", "TIME"})
 _COUNT = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _AMOUNT = frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"})
+# "How many days/years ...": spaCy labels the counts asked for ("45 days", "27 years") DATE or TIME.
+_TIME_UNITS = frozenset(
+    f"{unit}{plural}"
+    for unit in ("second", "minute", "hour", "day", "week", "month", "year", "decade")
+    for plural in ("", "s")
+) | {"century", "centuries"}
 
 # Head noun of "which/what X" -> entity labels an answer of that kind carries.
 _TARGET_LABELS: dict[str, frozenset[str]] = {}
@@ -234,7 +240,7 @@ class QuestionAnalyzer:
                 if nxt_low[1:2] == ["of"] and nxt_low[3:4] in (["were"], ["are"], ["was"], ["is"]):
                     after = list(tokens[i + 5 : i + 10])  # "how many of them were US service members"
                 target = _noun_after(after)
-                return "how_many", _COUNT, target
+                return "how_many", _COUNT | _DATE if (target or "").lower() in _TIME_UNITS else _COUNT, target
             if nxt_low[:1] == ["much"]:
                 return "how_much", _AMOUNT, None
             if nxt_low[:1] in (["old"], ["long"]):

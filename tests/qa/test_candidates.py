@@ -124,6 +124,25 @@ class TestFindCandidates:
         )
         assert best == "Semafor"
 
+    def test_a_count_of_days_or_years_is_a_candidate_and_a_share_is_not(self, spacy_parser) -> None:
+        question = "The Bank of England raised its interest rate to the highest level in how many years?"
+        sentence = "The Bank of England raised its key rate to 2.25%, the highest level in 14 years."
+        texts = [c.text for c in _candidates(spacy_parser, question, sentence)]
+        assert "14 years" in texts  # spaCy labels it DATE
+        assert "2.25%" not in texts
+        assert (
+            _best(spacy_parser, "Truss resigned after how many days?", "Truss quit after 45 days.")
+            == "45 days"
+        )
+
+    def test_how_much_prefers_an_amount_to_a_bare_count(self, spacy_parser) -> None:
+        best = _best(
+            spacy_parser,
+            "Borrowers could apply for up to how much debt forgiveness?",
+            "As many as 43 million borrowers could apply for up to $20,000 in debt forgiveness.",
+        )
+        assert best == "up to $20,000"  # spaCy keeps "up to" in the MONEY entity
+
     def test_role_question_needs_the_role_beside_the_name(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("Who is the spokesman of the Free Syrian Army?")
         doc = spacy_parser.parse(
