@@ -108,6 +108,8 @@ class Question:
     copular: bool = False  # "What is the deadline for ...": the asked noun must be in the answer sentence
     # "Which part of the airport ...": stems of the whole the asked part belongs to.
     part_of: frozenset[str] = frozenset()
+    # "which national park": stems of the words that qualify the asked noun ("nation").
+    target_qualifiers: frozenset[str] = frozenset()
 
     @property
     def typed(self) -> bool:
@@ -127,14 +129,27 @@ class Question:
     def overlap_share(self, candidate: str) -> float:
         """The share of the candidate's content words that the question already has.
 
-        The asked noun itself does not count: "which command" is answered by "US Central Command".
+        The asked noun and its qualifiers do not count: "which command" is answered by "US Central
+        Command", "which national park" by "Yosemite National Park".
         """
         target = stem(self.target) if self.target else None
         stems = [stem(w) for w in normalize_text(candidate).split() if w not in STOPWORDS]
-        stems = [s for s in stems if s != target]
+        stems = [s for s in stems if s != target and s not in self.target_qualifiers]
         if not stems:
             return 0.0 if target else 1.0
         return sum(1 for s in stems if s in self.weights) / len(stems)
+
+
+def _qualifiers(question: str, target: str | None) -> frozenset[str]:
+    """Stems of the (up to three) lower-case words between "which"/"what" and the asked noun."""
+    if not target:
+        return frozenset()
+    m = re.search(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{1,3}}?){re.escape(target)}\b", question, re.I)
+    if not m:
+        return frozenset()
+    # Lower-case words only: a name in the question ("Nobel Peace Prize-winning") still rules out a
+    # candidate that repeats it.
+    return frozenset(stem(w) for w in m.group(1).split() if w.islower() and w not in STOPWORDS) - {""}
 
 
 class QuestionAnalyzer:
@@ -209,6 +224,7 @@ class QuestionAnalyzer:
             phrase=phrase,
             kind_of=kind_of,
             part_of=part_of,
+            target_qualifiers=_qualifiers(question, target),
         )
 
     @staticmethod

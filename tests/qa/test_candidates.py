@@ -135,6 +135,14 @@ class TestFindCandidates:
             == "45 days"
         )
 
+    def test_a_name_may_repeat_the_asked_noun_and_its_qualifier(self, spacy_parser) -> None:
+        question = "The fire threatened the Mariposa Grove, located in which national park?"
+        sentence = "The fire burned near Yosemite National Park in California."
+        assert _best(spacy_parser, question, sentence) == "Yosemite National Park"
+        question = "Which Nobel Peace Prize-winning former leader died this week?"
+        sentence = "The 1990 Nobel Peace Prize went to Mikhail Gorbachev, who died on Tuesday."
+        assert "1990 Nobel Peace Prize" not in [c.text for c in _candidates(spacy_parser, question, sentence)]
+
     def test_how_much_prefers_an_amount_to_a_bare_count(self, spacy_parser) -> None:
         best = _best(
             spacy_parser,
