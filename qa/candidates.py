@@ -249,6 +249,8 @@ _COUNTRY_NAMES = frozenset(
     {"us", "u s", "usa", "united states", "america", "uk", "britain", "united kingdom"}
 )
 _MONEY_NOUNS = frozenset({"dollars", "pounds", "euros", "yuan", "yen", "rupees", "money", "cash"})
+_AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]old\b", re.IGNORECASE)
+_AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
 _PERCENT_NOUNS = frozenset({"percent", "percentage", "points", "%"})
 _WIDE_PLACES = frozenset({"country", "nation", "state", "continent", "region"})
 _PART_MODIFIER = re.compile(
@@ -343,6 +345,13 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             pref *= 0.6  # "US military", "Kabul airport": a modifier of what the sentence is about
         if label in ("GPE", "LOC", "FAC") and (question.target or "").lower() not in _WIDE_PLACES:
             pref *= _specificity(text, start, end)
+        if question.asks_age:
+            years_old = _AGE_AFTER.match(text, start)
+            if years_old:  # "21-year-old" answers with its number
+                end = start + len(years_old.group(1))
+                cand = text[start:end]
+            stated = years_old or _AGE_BEFORE.search(text, max(0, start - 12), start)
+            pref *= 1.5 if stated else 0.5  # "the 21-year-old chihuahua", "aged 91"; not "four cats"
         if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
             pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
         if question.kind == "how_many" and cand.lower() == "one":

@@ -110,6 +110,7 @@ class Question:
     part_of: frozenset[str] = frozenset()
     # "which national park": stems of the words that qualify the asked noun ("nation").
     target_qualifiers: frozenset[str] = frozenset()
+    asks_age: bool = False  # "How old is he?": a number of years old answers
 
     @property
     def typed(self) -> bool:
@@ -134,7 +135,8 @@ class Question:
         """
         target = stem(self.target) if self.target else None
         stems = [stem(w) for w in normalize_text(candidate).split() if w not in STOPWORDS]
-        stems = [s for s in stems if s != target and s not in self.target_qualifiers]
+        asked = self.target_qualifiers | {target} | ({"old"} if self.asks_age else set())  # "21 years old"
+        stems = [s for s in stems if s not in asked]
         if not stems:
             return 0.0 if target else 1.0
         return sum(1 for s in stems if s in self.weights) / len(stems)
@@ -225,6 +227,7 @@ class QuestionAnalyzer:
             kind_of=kind_of,
             part_of=part_of,
             target_qualifiers=_qualifiers(question, target),
+            asks_age=kind == "how_much" and re.search(r"\bhow\s+old\b", question, re.I) is not None,
         )
 
     @staticmethod

@@ -143,6 +143,12 @@ class TestFindCandidates:
         sentence = "The 1990 Nobel Peace Prize went to Mikhail Gorbachev, who died on Tuesday."
         assert "1990 Nobel Peace Prize" not in [c.text for c in _candidates(spacy_parser, question, sentence)]
 
+    def test_how_old_is_answered_by_an_age(self, spacy_parser) -> None:
+        question = "The chihuahua regained his title of the world's oldest living dog. How old is he?"
+        assert _best(spacy_parser, question, "The 21-year-old chihuahua regained the title.") == "21"
+        best = _best(spacy_parser, question, "Four of his cats won records; the dog, aged 21, won too.")
+        assert best == "21"
+
     def test_how_much_prefers_an_amount_to_a_bare_count(self, spacy_parser) -> None:
         best = _best(
             spacy_parser,
