@@ -160,6 +160,25 @@ def _capitalised_runs(doc: Any) -> list[tuple[int, int]]:
     return runs
 
 
+_AND = re.compile(r",?\s+(?:and|&)\s+")
+_COMMA = re.compile(r",\s*")
+
+
+def _coordinated(text: str, spans: list[tuple[int, int, str]], count: int) -> list[tuple[int, int, str]]:
+    """ "Sweden and Finland", "Russia, China and Iran": `count` names of one label joined by commas and
+    a last "and", as one span labelled e.g. "GPE+"."""
+    ordered = sorted(spans)
+    out: list[tuple[int, int, str]] = []
+    for i in range(len(ordered) - count + 1):
+        group = ordered[i : i + count]
+        if len({label for _, _, label in group}) != 1:
+            continue
+        gaps = [text[end:start] for (_, end, _), (start, _, _) in zip(group, group[1:], strict=False)]
+        if _AND.fullmatch(gaps[-1]) and all(_COMMA.fullmatch(g) for g in gaps[:-1]):
+            out.append((group[0][0], group[-1][1], group[0][2] + "+"))
+    return out
+
+
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < y and x < b for x, y in spans)
 
@@ -293,6 +312,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     skip_before = dateline.end() if dateline else 0
     labels = question.labels
     spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels]
+    if question.answer_count > 1:
+        spans += _coordinated(text, spans, question.answer_count)
     if "PERSON" in labels:
         taken = [(a, b) for a, b, _ in spans]
         spans += [(a, b, "NAME") for a, b in _capitalised_runs(doc) if not _overlaps(a, b, taken)]
@@ -352,6 +373,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
                 cand = text[start:end]
             stated = years_old or _AGE_BEFORE.search(text, max(0, start - 12), start)
             pref *= 1.5 if stated else 0.5  # "the 21-year-old chihuahua", "aged 91"; not "four cats"
+        if question.answer_count > 1:
+            pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
         if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
             pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
         if question.kind == "how_many" and cand.lower() == "one":

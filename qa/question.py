@@ -111,6 +111,7 @@ class Question:
     # "which national park": stems of the words that qualify the asked noun ("nation").
     target_qualifiers: frozenset[str] = frozenset()
     asks_age: bool = False  # "How old is he?": a number of years old answers
+    answer_count: int = 1  # "Which two countries ...": two names answer together
 
     @property
     def typed(self) -> bool:
@@ -140,6 +141,14 @@ class Question:
         if not stems:
             return 0.0 if target else 1.0
         return sum(1 for s in stems if s in self.weights) / len(stems)
+
+
+_COUNT_WORDS = {"two": 2, "three": 3, "both": 2}
+
+
+def _answer_count(question: str) -> int:
+    m = re.search(r"\b(?:which|what)\s+(two|three)\b", question, re.I)
+    return _COUNT_WORDS[m.group(1).lower()] if m else 1
 
 
 def _qualifiers(question: str, target: str | None) -> frozenset[str]:
@@ -228,6 +237,7 @@ class QuestionAnalyzer:
             part_of=part_of,
             target_qualifiers=_qualifiers(question, target),
             asks_age=kind == "how_much" and re.search(r"\bhow\s+old\b", question, re.I) is not None,
+            answer_count=_answer_count(question) if kind in ("which", "what") else 1,
         )
 
     @staticmethod
@@ -284,10 +294,12 @@ class QuestionAnalyzer:
         target = _noun_after(rest)
         if target is None:
             return wh, frozenset(), None
-        labels = _TARGET_LABELS.get(target.lower())
-        if labels is None:
-            labels = _TARGET_LABELS.get(target.lower().rstrip("s"), frozenset())
-        return wh, labels, target
+        lowered = target.lower()
+        for singular in (lowered, re.sub(r"ies$", "y", lowered), lowered.rstrip("s")):  # "countries"
+            labels = _TARGET_LABELS.get(singular)
+            if labels is not None:
+                return wh, labels, target
+        return wh, frozenset(), target
 
 
 def _noun_after(tokens: list[object]) -> str | None:

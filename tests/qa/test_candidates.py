@@ -149,6 +149,15 @@ class TestFindCandidates:
         best = _best(spacy_parser, question, "Four of his cats won records; the dog, aged 21, won too.")
         assert best == "21"
 
+    def test_which_two_is_answered_by_two_names_together(self, spacy_parser) -> None:
+        question = "Which two countries did NATO formally invite to join its alliance this week?"
+        best = _best(spacy_parser, question, "NATO formally invited Finland and Sweden to join on Wednesday.")
+        assert best == "Finland and Sweden"
+        question = "Which three countries signed the deal?"
+        assert (
+            _best(spacy_parser, question, "Russia, China and Iran signed a deal.") == "Russia, China and Iran"
+        )
+
     def test_how_much_prefers_an_amount_to_a_bare_count(self, spacy_parser) -> None:
         best = _best(
             spacy_parser,
