@@ -136,14 +136,16 @@ class Question:
         """
         target = stem(self.target) if self.target else None
         stems = [stem(w) for w in normalize_text(candidate).split() if w not in STOPWORDS]
-        asked = self.target_qualifiers | {target} | ({"old"} if self.asks_age else set())  # "21 years old"
+        asked = set(self.target_qualifiers) | ({target} if target else set())
+        if self.asks_age:
+            asked.add("old")  # "21 years old" answers "how old"
         stems = [s for s in stems if s not in asked]
         if not stems:
             return 0.0 if target else 1.0
         return sum(1 for s in stems if s in self.weights) / len(stems)
 
 
-_COUNT_WORDS = {"two": 2, "three": 3, "both": 2}
+_COUNT_WORDS = {"two": 2, "three": 3}
 
 
 def _answer_count(question: str) -> int:
