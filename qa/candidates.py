@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from qa.gazetteer import COUNTRIES
 from qa.nlp import doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
 from qa.question import Question
@@ -270,6 +271,7 @@ _COUNTRY_NAMES = frozenset(
 _MONEY_NOUNS = frozenset({"dollars", "pounds", "euros", "yuan", "yen", "rupees", "money", "cash"})
 _AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]old\b", re.IGNORECASE)
 _AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
+_COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
 _PERCENT_NOUNS = frozenset({"percent", "percentage", "points", "%"})
 _WIDE_PLACES = frozenset({"country", "nation", "state", "continent", "region"})
 _PART_MODIFIER = re.compile(
@@ -373,6 +375,9 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
                 cand = text[start:end]
             stated = years_old or _AGE_BEFORE.search(text, max(0, start - 12), start)
             pref *= 1.5 if stated else 0.5  # "the 21-year-old chihuahua", "aged 91"; not "four cats"
+        if (question.target or "").lower() in _COUNTRY_NOUNS and label.rstrip("+") in ("GPE", "LOC", "NAME"):
+            named = [normalize_text(part) for part in re.split(r",\s*|\s+(?:and|&)\s+", cand)]
+            pref *= 1.3 if all(n in COUNTRIES for n in named) else 0.6  # "which country": not "Bali"
         if question.answer_count > 1:
             pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
         if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:

@@ -158,6 +158,11 @@ class TestFindCandidates:
             _best(spacy_parser, question, "Russia, China and Iran signed a deal.") == "Russia, China and Iran"
         )
 
+    def test_which_country_is_answered_by_a_country(self, spacy_parser) -> None:
+        question = "Which country was shaken by a 7.0-magnitude earthquake this week?"
+        sentence = "The earthquake shook Bali before it hit Indonesia's main island, Java."
+        assert _best(spacy_parser, question, sentence) == "Indonesia"
+
     def test_how_much_prefers_an_amount_to_a_bare_count(self, spacy_parser) -> None:
         best = _best(
             spacy_parser,
