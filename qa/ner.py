@@ -104,8 +104,9 @@ class GreedyEntityRecognizer:
         space = np.zeros(n, dtype=bool)  # no entity starts on whitespace
         offset = 0
         for doc in docs:
-            continues[offset : offset + len(doc) - 1] = doc.to_array("SENT_START")[1:] != 1
-            space[offset : offset + len(doc)] = [tok.is_space for tok in doc]
+            starts, spaces = doc.to_array(["SENT_START", "IS_SPACE"]).T
+            continues[offset : offset + len(doc) - 1] = starts[1:] != 1
+            space[offset : offset + len(doc)] = spaces != 0
             offset += len(doc)
 
         # With no entity open (most tokens), a state's features are its first buffer token and

@@ -271,7 +271,11 @@ class QuestionAnalyzer:
                 if nxt_low[1:2] == ["of"] and nxt_low[3:4] in (["were"], ["are"], ["was"], ["is"]):
                     after = list(tokens[i + 5 : i + 10])  # "how many of them were US service members"
                 target = _noun_after(after)
-                return "how_many", _COUNT | _DATE if (target or "").lower() in _TIME_UNITS else _COUNT, target
+                return (
+                    "how_many",
+                    (_COUNT | _DATE) if (target or "").lower() in _TIME_UNITS else _COUNT,
+                    target,
+                )
             if nxt_low[:1] == ["much"]:
                 return "how_much", _AMOUNT, None
             if nxt_low[:1] in (["old"], ["long"]):
