@@ -6,8 +6,8 @@ Usage:
 
 Why: spaCy 3.8's compiled decoder re-takes the GIL on every token lookup inside its move-validity
 checks (74 moves per state per token), and those round trips were ~40% of NER time in `perf`. The
-decision is the same: the same network (tok2vec, precomputed lower layer, maxout, output layer)
-scores every move, the best valid move wins (first on ties), and the BILUO validity rules below are
+decision is the same: the same network (tok2vec, run by `qa.tok2vec`; precomputed lower layer,
+maxout, output layer) scores every move, the best valid move wins (first on ties), and the BILUO validity rules below are
 spaCy's `ner.pyx` for documents without preset entities. What changes is the order of work: a
 state with no entity open depends only on its token, so all such steps are scored in one matrix
 product, and only tokens read inside an open entity are scored one by one. Documents that arrive
@@ -22,6 +22,8 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
+
+from qa.tok2vec import NumpyTok2Vec
 
 # spaCy's BILUO move ids (spacy.pipeline._parser_internals.ner: MISSING, BEGIN, IN, LAST, UNIT, OUT).
 _BEGIN, _IN, _LAST, _UNIT, _OUT = 1, 2, 3, 4, 5
@@ -38,6 +40,10 @@ class GreedyEntityRecognizer:
             raise ValueError("expected spaCy's NER model (3 state features and an output layer)")
         self._ner = ner
         self._tok2vec, self._lower, self._upper = model.layers[0], model.layers[1], model.layers[-1]
+        try:
+            self._vectors = NumpyTok2Vec.from_model(self._tok2vec).predict_flat
+        except ValueError:  # another architecture: thinc runs it
+            self._vectors = lambda docs: self._tok2vec(docs, is_train=False)[0]
         self._batch_size = batch_size
         moves = ner.moves
         names = [moves.get_class_name(i) for i in range(moves.n_moves)]
@@ -84,7 +90,7 @@ class GreedyEntityRecognizer:
                 doc.set_ents([], default="outside")
 
     def _decode(self, docs: list[Any]) -> list[list[tuple[int, int, str]]]:
-        tokvecs, _ = self._tok2vec(docs, is_train=False)
+        tokvecs = self._vectors(docs)
         cached, _ = self._lower(tokvecs, False)  # (1 + tokens, nF, nO, nP); row 0 is the padding
         bias = self._lower.get_param("b")
         weights, out_bias = self._upper.get_param("W"), self._upper.get_param("b")

