@@ -7,12 +7,12 @@ Usage:
 Why: spaCy 3.8's compiled decoder re-takes the GIL on every token lookup inside its move-validity
 checks (74 moves per state per token), and those round trips were ~40% of NER time in `perf`. The
 decision is the same: the same network (tok2vec, run by `qa.tok2vec`; precomputed lower layer,
-maxout, output layer) scores every move, the best valid move wins (first on ties), and the BILUO validity rules below are
-spaCy's `ner.pyx` for documents without preset entities. What changes is the order of work: a
-state with no entity open depends only on its token, so all such steps are scored in one matrix
-product, and only tokens read inside an open entity are scored one by one. Documents that arrive
-with entities already set go through spaCy's own decoder. A test checks that both give the same
-entities on real sentences.
+maxout, output layer) scores every move, the best valid move wins (first on ties), and the BILUO
+validity rules below are spaCy's `ner.pyx` for documents without preset entities. What changes is
+the order of work: a state with no entity open depends only on its token, so all such steps are
+scored in one matrix product, and only tokens read inside an open entity are scored one by one.
+Documents that arrive with entities already set go through spaCy's own decoder. A test checks that
+both give the same entities on real sentences.
 """
 
 from __future__ import annotations
