@@ -17,7 +17,8 @@ search, so a batch of edits costs one rebuild. A built model is kept beside the 
 
 It also keeps each chunk's `PassageTerms` (stems with stop words, by sentence; ids into a second
 vocabulary), computed here at ingest so that the reranker does not re-tokenise its candidates at
-every query: `lexical.passage_terms(["a1:0"])`.
+every query: `lexical.stored_terms(["a1:0"])` gives the ids (what the reranker's `TermTable` reads),
+`lexical.passage_terms(["a1:0"])` the stems.
 """
 
 from __future__ import annotations
@@ -380,6 +381,21 @@ class LexicalIndex:
             sentence_of = tuple(np.repeat(np.arange(len(lengths)), lengths).tolist())
             out.append(PassageTerms(flat, sentence_of, frozenset(flat)))
         return out
+
+    def stored_terms(
+        self, chunk_ids: Iterable[str]
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray] | None], Mapping[str, int]]:
+        """Each id's stored terms as (stem ids, stems per sentence), None for an id not among the
+        current chunks; and the vocabulary the ids index (for `TermTable.build`)."""
+        with self._guard:
+            if self._dirty:
+                self._build()
+            position, stored, vocab = self._position, self._terms, self._term_vocab
+        out: list[tuple[np.ndarray, np.ndarray] | None] = []
+        for cid in chunk_ids:
+            i = position.get(cid)
+            out.append(None if i is None else stored[i])
+        return out, vocab
 
     def chunk_ids(
         self,

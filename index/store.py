@@ -21,7 +21,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +42,6 @@ from index.records import (
     published_timestamp,
     reprints_of,
 )
-from index.terms import PassageTerms
 from newsqa.errors import InvalidInput, NotFound, Unavailable
 from newsqa.types import Article, Chunk, Filters, Hit
 
@@ -673,9 +672,11 @@ class ArticleStore:
             mask &= ts <= checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
         return int(counts[mask].sum()), total
 
-    def passage_terms(self, chunk_ids: Sequence[str]) -> list[PassageTerms | None]:
-        """Each chunk's `PassageTerms` as computed at ingest; None for an id not among the current chunks."""
-        return self._lexical.passage_terms(chunk_ids)
+    def stored_terms(
+        self, chunk_ids: Sequence[str]
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray] | None], Mapping[str, int]]:
+        """Each chunk's terms as stored at ingest, as ids, with their vocabulary (see `TermTable`)."""
+        return self._lexical.stored_terms(chunk_ids)
 
     def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """Top-k chunks by BM25 among those passing `filters`."""

@@ -28,16 +28,17 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import ConfigDict, Field
 
-from index.terms import PassageTerms, passage_terms, stem, tokens
+from index.terms import PassageTerms, TermTable, pair_code, passage_terms, stem, tokens
 from newsqa.types import Hit
 from qa.timeparse import TimeWindow
 
@@ -135,6 +136,10 @@ def _entity_runs(question: str) -> list[tuple[str, ...]]:
     return runs
 
 
+# node ids -> (each node's stored (stem ids, stems per sentence), or None; the ids' vocabulary)
+StoredTerms = Callable[[list[str]], tuple[Sequence[tuple[np.ndarray, np.ndarray] | None], Mapping[str, int]]]
+
+
 @dataclass(frozen=True)
 class PassageMatch:
     """How well one passage (and its article title) matches a question; every field is in [0, 1]."""
@@ -149,37 +154,93 @@ class PassageMatch:
 def match_passage(
     query: QueryTerms, text: str, title: str, terms: PassageTerms | None = None
 ) -> PassageMatch:
-    """Lexical evidence that `text` answers `query`; pure and cheap. `terms`: the passage's stems when
-    the store kept them (`passage_terms(text)`), else they are computed (and cached)."""
+    """Lexical evidence that `text` answers `query`. `terms`: the passage's stems when the store kept
+    them (`passage_terms(text)`), else they are computed (and cached). One passage of `match_passages`."""
+    body = TermTable.build([terms if terms is not None else _passage_terms(text)], {})
+    return match_passages(query, body, TermTable.build([_passage_terms(title)], {}))[0]
+
+
+def match_passages(query: QueryTerms, body: TermTable, head: TermTable) -> list[PassageMatch]:
+    """`match_passage` for every passage of `body` at once; `head` holds their titles, in the same order.
+
+    - coverage: the question stems' weight found in the passage or its title;
+    - title: found in the title;
+    - sentence: found within one sentence of the passage (the best one);
+    - entities: names found whole (a many-word name as consecutive stems, checked pair by pair);
+    - bigrams: the question's adjacent word pairs found adjacent (in the passage or title).
+    """
+    n = body.n_passages
     total = query.total_weight
     if total <= 0:
-        return PassageMatch(0.0, 0.0, 0.0, 0.0, 0.0)
-    weights = query.weights
-    body = terms if terms is not None else _passage_terms(text)
-    head = _passage_terms(title)
-    coverage = sum(w for s, w in weights.items() if s in body.stems or s in head.stems)
-    title_share = sum(w for s, w in weights.items() if s in head.stems)
-    best_sentence = body.best_sentence(weights)
+        return [PassageMatch(0.0, 0.0, 0.0, 0.0, 0.0)] * n
+    singles = [run[0] for run in query.entities if len(run) == 1]
+    stems = list(dict.fromkeys([*query.weights, *singles]))
+    weights = np.array([query.weights.get(s, 0.0) for s in stems])
+    in_title = _present(head, stems, head.token_passage, n)
+    anywhere = _present(body, stems, body.token_passage, n) | in_title
+    coverage = anywhere @ weights
+    title = in_title @ weights
+    per_sentence = _present(body, stems, body.token_sentence, len(body.sentence_passage)) @ weights
+    best = np.zeros(n)
+    np.maximum.at(best, body.sentence_passage, per_sentence)
     runs = [run for run in query.entities if len(run) > 1]
-    firsts = {a for run in runs for a in run[:-1]} | {a for a, _ in query.bigrams}
-    pairs = body.pairs_from(firsts) | head.pairs_from(firsts) if firsts else set()
-    entities = 0.0
+    pairs = list(
+        dict.fromkeys([*query.bigrams, *(p for run in runs for p in zip(run, run[1:], strict=False))])
+    )
+    paired = _pairs_present(body, pairs, n) | _pairs_present(head, pairs, n)
+    column = {p: k for k, p in enumerate(pairs)}
+    entities = np.zeros(n)
+    for run in query.entities:
+        if len(run) == 1:
+            entities += anywhere[:, stems.index(run[0])]
+        else:
+            entities += paired[:, [column[p] for p in zip(run, run[1:], strict=False)]].all(axis=1)
     if query.entities:
-        found = sum(1 for run in query.entities if _has_run(run, body.stems, head.stems, pairs))
-        entities = found / len(query.entities)
-    bigrams = 0.0
+        entities /= len(query.entities)
+    bigrams = np.zeros(n)
     if query.bigrams:
-        bigrams = len(query.bigrams & pairs) / len(query.bigrams)
-    return PassageMatch(coverage / total, title_share / total, best_sentence / total, entities, bigrams)
+        bigrams = paired[:, [column[p] for p in query.bigrams]].sum(axis=1) / len(query.bigrams)
+    return [
+        PassageMatch(c / total, t / total, b / total, e, g)
+        for c, t, b, e, g in zip(
+            coverage.tolist(), title.tolist(), best.tolist(), entities.tolist(), bigrams.tolist(), strict=True
+        )
+    ]
 
 
-def _has_run(
-    run: tuple[str, ...], body: frozenset[str], head: frozenset[str], pairs: set[tuple[str, str]]
-) -> bool:
-    """`run` as consecutive stems (checked pair by pair: exact for names of up to two words)."""
-    if len(run) == 1:
-        return run[0] in body or run[0] in head
-    return all(pair in pairs for pair in zip(run, run[1:], strict=False))
+def _present(table: TermTable, stems: list[str], groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """(n_groups, len(stems)) bool: does a token of each group (passage or sentence) have each stem."""
+    out = np.zeros((n_groups, len(stems)), dtype=bool)
+    known = [(k, i) for k, i in enumerate(map(table.id_of, stems)) if i is not None]
+    if known and len(table.ids):
+        _mark(out, table.ids, groups, np.array([i for _, i in known]), np.array([k for k, _ in known]))
+    return out
+
+
+def _pairs_present(table: TermTable, pairs: list[tuple[str, str]], n: int) -> np.ndarray:
+    """(n, len(pairs)) bool: does each passage have each stem pair adjacent."""
+    out = np.zeros((n, len(pairs)), dtype=bool)
+    known = []
+    for k, (a, b) in enumerate(pairs):
+        ia, ib = table.id_of(a), table.id_of(b)
+        if ia is not None and ib is not None:
+            known.append((k, ia, ib))
+    if known and len(table.ids) > 1:
+        codes, passages = table.pair_codes()
+        wanted = pair_code(np.array([a for _, a, _ in known]), np.array([b for _, _, b in known]))
+        _mark(out, codes, passages, wanted, np.array([k for k, _, _ in known]))
+    return out
+
+
+def _mark(
+    out: np.ndarray, values: np.ndarray, rows: np.ndarray, wanted: np.ndarray, columns: np.ndarray
+) -> None:
+    """out[rows[j], columns[k]] = True wherever values[j] == wanted[k] (`wanted` distinct)."""
+    order = np.argsort(wanted)
+    wanted, columns = wanted[order], columns[order]
+    at = np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)
+    hit = wanted[at] == values
+    out[rows[hit], columns[at[hit]]] = True
 
 
 @lru_cache(maxsize=20_000)
@@ -267,11 +328,11 @@ class NewsReranker(BaseNodePostprocessor):
     window: TimeWindow | None = Field(default=None, description="The window the question names, if any.")
     top_n: int = Field(default=10, ge=1)
     weights: RerankWeights = Field(default=DEFAULT_WEIGHTS)
-    passage_terms: Callable[[list[str]], Sequence[PassageTerms | None]] | None = Field(
+    stored_terms: StoredTerms | None = Field(
         default=None,
         exclude=True,
-        description="Terms of passages by node id, as a store keeps them (`ArticleStore.passage_terms`); "
-        "a passage without is tokenised here.",
+        description="Terms of passages by node id as ids, with their vocabulary, as a store keeps them "
+        "(`ArticleStore.stored_terms`); a passage without is tokenised here.",
     )
 
     @classmethod
@@ -293,12 +354,10 @@ class NewsReranker(BaseNodePostprocessor):
         best_dense = max(dense_known, default=0.0)
         # A lexical-only candidate was not among the nearest chunks: its cosine is at most the lowest seen.
         floor_dense = min(dense_known, default=0.0)
-        stored = self.passage_terms([n.node.node_id for n in nodes]) if self.passage_terms else None
+        matches = match_passages(query, *self._term_tables(nodes))
         totals: list[float] = []
-        for k, (item, s) in enumerate(zip(nodes, scores, strict=True)):
+        for item, s, match in zip(nodes, scores, matches, strict=True):
             meta = item.node.metadata
-            terms = stored[k] if stored is not None else None
-            match = match_passage(query, item.node.get_content(), str(meta.get("title", "")), terms)
             time_score = self._time_score(meta.get("published") or None)
             total = (
                 w.bm25 * (s.get("bm25", 0.0) / best_bm25 if best_bm25 > 0 else 0.0)
@@ -323,6 +382,16 @@ class NewsReranker(BaseNodePostprocessor):
             node.metadata = {**nodes[i].node.metadata, "scores": scores[i]}
             out.append(NodeWithScore(node=node, score=totals[i]))
         return out
+
+    def _term_tables(self, nodes: list[NodeWithScore]) -> tuple[TermTable, TermTable]:
+        """The candidates' stems (as the store kept them, else from their text) and their titles'."""
+        stored, vocab = self.stored_terms([n.node.node_id for n in nodes]) if self.stored_terms else ([], {})
+        parts: list[tuple[np.ndarray, np.ndarray] | PassageTerms] = [
+            terms if terms is not None else _passage_terms(item.node.get_content())
+            for item, terms in zip(nodes, stored or [None] * len(nodes), strict=True)
+        ]
+        titles = [_passage_terms(str(item.node.metadata.get("title", ""))) for item in nodes]
+        return TermTable.build(parts, vocab), TermTable.build(titles, vocab)
 
     def _time_score(self, published: str | None) -> float:
         """Recency relative to as-of plus the in-window bonus; 0 for an unknown date."""

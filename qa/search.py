@@ -195,7 +195,7 @@ class SearchPipeline:
             window=window,
             top_n=k,
             weights=self.weights,
-            passage_terms=self.store.passage_terms,
+            stored_terms=getattr(self.store, "stored_terms", None),
         )
         nodes = reranker.postprocess_nodes(fused, query_bundle=QueryBundle(query))
         timings["rerank"] += _ms(start)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import bm25s
+import numpy as np
 import pytest
 
 from index.chunker import SentenceChunker
@@ -126,6 +127,16 @@ class TestLexicalIndex:
         assert reopened.load() and reopened.passage_terms(ids) == expected
         index.remove_article("a")
         assert index.passage_terms(["a:v:0"]) == [None]
+
+    def test_stored_terms_are_ids_into_the_vocabulary(self, tmp_path: Path) -> None:
+        index = _index(tmp_path / "lex.json.gz", TWO_SENTENCES, SENATORS)
+        stored, vocab = index.stored_terms(["a:v:0", "x:v:0"])
+        word_of = {i: w for w, i in vocab.items()}
+        expected = passage_terms(TWO_SENTENCES)
+        assert stored[0] is not None and stored[1] is None
+        ids, lengths = stored[0]
+        assert tuple(word_of[i] for i in ids.tolist()) == expected.flat
+        assert lengths.tolist() == np.bincount(expected.sentence_of).tolist()
 
     def test_reads_the_format_without_passage_terms_and_rewrites_it(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from index.terms import PassageTerms, passage_terms, stem_words
+import numpy as np
+import pytest
+
+from index.terms import PassageTerms, TermTable, pair_code, passage_terms, stem_words
 
 
 class TestPassageTerms:
@@ -27,20 +30,34 @@ class TestPassageTerms:
     def test_empty_text(self) -> None:
         terms = passage_terms("")
         assert terms == PassageTerms((), (), frozenset())
-        assert terms.best_sentence({"storm": 1.0}) == 0.0
-        assert terms.pairs_from({"storm"}) == set()
-
-    def test_best_sentence_counts_distinct_question_stems_within_one_sentence(self) -> None:
-        terms = passage_terms("Storm storm storm. Bird played for the Storm.")
-        weights = {"storm": 1.0, "bird": 2.0, "play": 1.0, "seattl": 5.0}
-        assert terms.best_sentence(weights) == 4.0  # the second sentence; repeats count once
-        assert terms.best_sentence({"seattl": 5.0}) == 0.0
-
-    def test_pairs_from_start_with_the_given_stems(self) -> None:
-        terms = passage_terms("Sue Bird and Sue Wicks. Bird flew.")
-        assert terms.pairs_from({"sue"}) == {("sue", "bird"), ("sue", "wick")}
-        assert terms.pairs_from({"wick"}) == {("wick", "bird")}  # pairs run across sentences
-        assert terms.pairs_from({"absent"}) == set()
 
     def test_stem_words_drops_possessives(self) -> None:
         assert stem_words(["bird's", "bird’s", "birds"]) == ["bird", "bird", "bird"]
+
+
+class TestTermTable:
+    VOCAB = {"sue": 0, "bird": 1, "storm": 2, "play": 3}
+
+    def test_stored_ids_and_computed_terms_end_to_end(self) -> None:
+        stored = (np.array([0, 1, 3, 2]), np.array([2, 2]))  # "Sue Bird. Play Storm."
+        table = TermTable.build([stored, passage_terms("Bird flew")], self.VOCAB)
+        assert table.n_passages == 2
+        assert table.token_passage.tolist() == [0, 0, 0, 0, 1, 1]
+        assert table.token_sentence.tolist() == [0, 0, 1, 1, 2, 2]
+        assert table.sentence_passage.tolist() == [0, 0, 1]
+        assert table.id_of("bird") == 1
+        flew = table.id_of("flew")
+        assert flew is not None and flew < 0  # not in the shared vocabulary: never one of its ids
+        assert table.ids.tolist() == [0, 1, 3, 2, 1, flew]
+        assert table.id_of("absent") is None
+
+    def test_pairs_stay_within_a_passage(self) -> None:
+        table = TermTable.build([passage_terms("Fans of Sue"), passage_terms("Bird played")], self.VOCAB)
+        codes, passages = table.pair_codes()
+        sue, bird = table.id_of("sue"), table.id_of("bird")
+        assert pair_code(np.array([sue]), np.array([bird]))[0] not in codes.tolist()
+        assert len(codes) == len(passages) == 3  # fan-of, of-sue, bird-play
+
+    def test_refuses_ids_and_lengths_that_disagree(self) -> None:
+        with pytest.raises(ValueError, match="disagree"):
+            TermTable.build([(np.array([0, 1]), np.array([3]))], self.VOCAB)

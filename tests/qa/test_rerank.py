@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore
 
-from index.terms import PassageTerms, passage_terms
+from index.terms import TermTable, passage_terms
 from newsqa.types import Chunk, Hit
-from qa.rerank import NewsReranker, RerankWeights, analyze_query, match_passage, retrieval_support
+from qa.rerank import (
+    NewsReranker,
+    RerankWeights,
+    analyze_query,
+    match_passage,
+    match_passages,
+    retrieval_support,
+)
 from qa.retrievers import hits_to_nodes
 from qa.timeparse import TimeWindow
 
@@ -88,6 +96,17 @@ class TestMatchPassage:
         assert m.sentence == pytest.approx(5 / 7)  # sue, play, final, game in one sentence
         assert m.bigrams == pytest.approx(1 / 3)
 
+    def test_a_batch_scores_each_passage_as_alone(self) -> None:
+        # "Sue" ends one passage and "Bird" starts the next: no phrase across passages.
+        q = analyze_query(self.QUERY)
+        texts = ["Fans cheered for Sue", "Bird played her final game.", "Sue Bird played."]
+        body = TermTable.build([passage_terms(t) for t in texts], {})
+        head = TermTable.build([passage_terms("")] * 3, {})
+        batch = match_passages(q, body, head)
+        assert batch == [match_passage(q, t, "") for t in texts]
+        assert batch[0].entities == batch[1].entities == 0.0
+        assert batch[2].entities == 1.0
+
     def test_no_overlap(self) -> None:
         m = match_passage(analyze_query("Sue Bird final game"), "Sourdough needs a starter.", "Bread")
         assert (m.coverage, m.title, m.sentence, m.entities, m.bigrams) == (0, 0, 0, 0, 0)
@@ -123,22 +142,27 @@ class TestNewsReranker:
             node("on", "Sue Bird played her final game for the Seattle Storm.", bm25=9.0, dense=0.5),
         ]
         asked: list[list[str]] = []
+        vocab: dict[str, int] = {}
 
-        def stored(ids: list[str]) -> list[PassageTerms | None]:
+        def as_ids(text: str) -> tuple[np.ndarray, np.ndarray]:
+            terms = passage_terms(text)
+            ids = np.array([vocab.setdefault(s, len(vocab)) for s in terms.flat])
+            return ids, np.bincount(np.array(terms.sentence_of, dtype=np.int64), minlength=1)
+
+        def stored(ids: list[str]) -> tuple[list, dict[str, int]]:
             asked.append(list(ids))
             return [
-                passage_terms(n.node.get_content()) if i == "on" else None
-                for i, n in zip(ids, nodes, strict=True)
-            ]
+                as_ids(n.node.get_content()) if i == "on" else None for i, n in zip(ids, nodes, strict=True)
+            ], vocab
 
         def scores(reranker: NewsReranker) -> dict[str, float | None]:
             return {n.node.node_id: n.score for n in reranker.postprocess_nodes(nodes, query_str=QUESTION)}
 
         # The same terms as the text's give the same scores; a store's terms are what is matched.
-        assert scores(NewsReranker(top_n=2, passage_terms=stored)) == scores(NewsReranker(top_n=2))
+        assert scores(NewsReranker(top_n=2, stored_terms=stored)) == scores(NewsReranker(top_n=2))
         assert asked == [["off", "on"]]
-        swapped = passage_terms(nodes[0].node.get_content())
-        with_swapped = scores(NewsReranker(top_n=2, passage_terms=lambda ids: [None, swapped]))
+        swapped = as_ids(nodes[0].node.get_content())
+        with_swapped = scores(NewsReranker(top_n=2, stored_terms=lambda ids: ([None, swapped], vocab)))
         assert with_swapped["on"] < scores(NewsReranker(top_n=2))["on"]
 
     def test_recency_relative_to_as_of(self) -> None:
