@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from qa.gazetteer import COUNTRIES
+from qa.gazetteer import COUNTRIES, COUNTRY_MENTIONS, US_STATE_MENTIONS, US_STATES
 from qa.nlp import doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
 from qa.question import Question
@@ -272,6 +272,8 @@ _MONEY_NOUNS = frozenset({"dollars", "pounds", "euros", "yuan", "yen", "rupees",
 _AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]old\b", re.IGNORECASE)
 _AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
+# "Which state", "which US state": a US state (not "which Indian state", not "the state's ...").
+_US_STATE_QUESTION = re.compile(r"\bwhich\s+(?:(?:u\.?s\.?|american)\s+)?states?\b", re.IGNORECASE)
 _PERCENT_NOUNS = frozenset({"percent", "percentage", "points", "%"})
 _WIDE_PLACES = frozenset({"country", "nation", "state", "continent", "region"})
 _PART_MODIFIER = re.compile(
@@ -322,6 +324,10 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     if "QUOTED" in labels:
         spans += _quoted_spans(text, titles_only=bool(labels - {"QUOTED"}))
     spans += _phrase_spans(question, doc)
+    places = _asked_places(question)
+    if places is not None and "GPE" in labels:
+        # "the Illinois Lottery": a country or state inside a longer name still answers
+        spans += [(m.start(), m.end(), "GPE") for m in places[1].finditer(text)]
     if question.target and (labels or question.phrase):
         spans += _named_after_target(doc, stem(question.target))
     if question.target and question.phrase and not question.kind_of:
@@ -375,9 +381,9 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
                 cand = text[start:end]
             stated = years_old or _AGE_BEFORE.search(text, max(0, start - 12), start)
             pref *= 1.5 if stated else 0.5  # "the 21-year-old chihuahua", "aged 91"; not "four cats"
-        if (question.target or "").lower() in _COUNTRY_NOUNS and label.rstrip("+") in ("GPE", "LOC", "NAME"):
+        if places is not None and label.rstrip("+") in ("GPE", "LOC", "NAME"):
             named = [normalize_text(part) for part in re.split(r",\s*|\s+(?:and|&)\s+", cand)]
-            pref *= 1.3 if all(n in COUNTRIES for n in named) else 0.6  # "which country": not "Bali"
+            pref *= 1.3 if all(n in places[0] for n in named) else 0.6  # "which country": not "Bali"
         if question.answer_count > 1:
             pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
         if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
@@ -465,6 +471,15 @@ def _next_word(text: str, end: int) -> str:
 def _next_word_stem(text: str, end: int) -> str:
     word = _next_word(text, end)
     return stem(word) if word else ""
+
+
+def _asked_places(question: Question) -> tuple[frozenset[str], re.Pattern[str]] | None:
+    """The gazetteer of the kind of place asked for ("which country", "which state"), if any."""
+    if (question.target or "").lower() in _COUNTRY_NOUNS:
+        return COUNTRIES, COUNTRY_MENTIONS
+    if (question.target or "").lower() in ("state", "states") and _US_STATE_QUESTION.search(question.text):
+        return US_STATES, US_STATE_MENTIONS
+    return None
 
 
 def _named_before_target(doc: Any, target: str) -> list[tuple[int, int, str]]:

@@ -1,10 +1,18 @@
-"""Names of the world's countries (UN members and observers, and other names news uses for them).
+"""Names of the world's countries (UN members and observers, and other names news uses for them),
+and of the US states.
 
-"Which country" is answered by a country, while spaCy labels cities and regions GPE as well. Names
+"Which country" is answered by a country and "which state" by a state, while spaCy labels cities
+and regions GPE as well, and misses a place inside a longer name ("the Illinois Lottery"). Names
 are normalised as `qa.nlp.normalize_text` writes them (lower case, no punctuation, no "the").
+
+Usage:
+    "philippines" in COUNTRIES
+    [m.span() for m in US_STATE_MENTIONS.finditer("sold in Des Plaines, according to the Illinois Lottery")]
 """
 
 from __future__ import annotations
+
+import re
 
 COUNTRIES = frozenset(
     {
@@ -229,3 +237,33 @@ COUNTRIES = frozenset(
         "zimbabwe",
     }
 )
+
+US_STATES = frozenset(
+    """alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii
+    idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan
+    minnesota mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania
+    tennessee texas utah vermont virginia washington wisconsin wyoming""".split()  # noqa: SIM905 - a word list reads better as text
+) | {
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "west virginia",
+}
+
+
+def _mention_pattern(names: frozenset[str]) -> re.Pattern[str]:
+    """Capitalised mentions of `names` ("Antigua and Barbuda"); longest first, so "West Virginia" is
+    not read as "Virginia". Names of under four letters ("us", "u s") are left to the tagger."""
+    titled = {" ".join(w if w == "and" else w.capitalize() for w in n.split()) for n in names if len(n) >= 4}
+    alternatives = "|".join(re.escape(t) for t in sorted(titled, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b")
+
+
+COUNTRY_MENTIONS = _mention_pattern(COUNTRIES)
+US_STATE_MENTIONS = _mention_pattern(US_STATES)

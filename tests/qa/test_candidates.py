@@ -163,6 +163,14 @@ class TestFindCandidates:
         sentence = "The earthquake shook Bali before it hit Indonesia's main island, Java."
         assert _best(spacy_parser, question, sentence) == "Indonesia"
 
+    def test_which_state_is_answered_by_a_state_even_inside_a_longer_name(self, spacy_parser) -> None:
+        question = "In which state was the $1.3 billion Mega Millions lottery ticket purchased?"
+        sentence = "One ticket bought in Des Plaines hit the top prize, according to the Illinois Lottery."
+        assert _best(spacy_parser, question, sentence) == "Illinois"
+        # Another country's states are not US states: no US-state rule, no "Illinois" from a name.
+        question = "In which Indian state was the lottery ticket purchased?"
+        assert _best(spacy_parser, question, sentence) != "Illinois"
+
     def test_how_much_prefers_an_amount_to_a_bare_count(self, spacy_parser) -> None:
         best = _best(
             spacy_parser,
