@@ -230,6 +230,9 @@ def _acceptable(question: Question, text: str, label: str = "") -> bool:
     return not (question.kind == "how_many" and not NUMBER_RE.search(text))
 
 
+_TRAILING_LINK = re.compile(r"(?<=\S)\s+(?:to|and|or|of|from|by|in|at|for|with|the|a|an)$")
+
+
 def trim_span(text: str) -> str:
     """Edges cleaned; a span cut inside a parenthesis ("ISIS- Khorasan (ISIS-K") keeps the short form."""
     text = text.strip().strip(",;:").strip()
@@ -239,7 +242,8 @@ def trim_span(text: str) -> str:
         text = text.strip().strip(",;:").strip()
     if text.endswith("'s") or text.endswith("’s"):
         text = text[:-2]
-    return text
+    # spaCy sometimes ends an entity on a linking word ("59% to" of "from 59% to 46%")
+    return _TRAILING_LINK.sub("", text)
 
 
 @dataclass
@@ -494,6 +498,14 @@ def _named_before_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# The last word of an institution's name: "the National Park Service" does not name a park "Service".
+_INSTITUTION_HEADS = frozenset(
+    """service department agency association foundation board commission council authority
+    administration institute society office bureau center centre committee fund trust corporation
+    league union conservancy system""".split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
 def _named_after_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
     """ "a news service Politico": the capitalised run right after the asked noun names it, whatever
     label the tagger gave it."""
@@ -505,7 +517,7 @@ def _named_after_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
         j = i + 1
         while j < len(tokens) and tokens[j].pos_ == "PROPN":
             j += 1
-        if j > i + 1:
+        if j > i + 1 and tokens[j - 1].lower_ not in _INSTITUTION_HEADS:
             out.append((tokens[i + 1].idx, tokens[j - 1].idx + len(tokens[j - 1].text), "NAMED"))
     return out
 
