@@ -88,8 +88,7 @@ def passage_terms(text: str) -> PassageTerms:
     return PassageTerms(tuple(flat), tuple(sentence_of), frozenset(flat))
 
 
-# Stems of passages computed at query time (not in the shared vocabulary) get negative ids, so they
-# can never collide with an id an ingest running alongside adds to the vocabulary.
+# `pair_code` packs two stem ids (negative ones included) into one int64.
 _PAIR_SHIFT = np.int64(1 << 32)
 _PAIR_OFFSET = np.int64(1 << 30)
 
@@ -103,7 +102,7 @@ class TermTable:
 
     Usage:
         table = TermTable.build([(ids, lengths), passage_terms("Sue Bird retired.")], vocab)
-        table.id_of("bird")      # an id, or None when no passage of the table has the stem
+        table.id_of("bird")      # its id; None for a stem neither the vocabulary nor a part has
     """
 
     ids: np.ndarray  # (tokens,) int64 stem ids
@@ -128,6 +127,7 @@ class TermTable:
                 for s in part.flat:
                     i = vocab.get(s)
                     if i is None:
+                        # negative: never an id that an ingest running alongside adds to `vocab`
                         i = extra.setdefault(s, -1 - len(extra))
                     row.append(i)
                 ids.append(np.array(row, dtype=np.int64))
