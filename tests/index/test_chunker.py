@@ -91,6 +91,29 @@ class TestSentenceChunker:
             assert article.text[nxt.start : prev.end] in sentences  # ... by exactly one whole sentence
             assert fake_embedder.count_tokens(prev.text) <= 40
 
+    def test_chunks_cut_between_sentences_are_not_tokenised_again(
+        self, fake_embedder: FakeEmbedder, make_test_article: Callable[..., Article]
+    ) -> None:
+        recounted: list[str] = []
+
+        class Counting:
+            max_tokens = fake_embedder.max_tokens
+            token_offsets = staticmethod(fake_embedder.token_offsets)
+
+            @staticmethod
+            def count_tokens_batch(texts: list[str]) -> list[int]:
+                recounted.extend(texts)
+                return fake_embedder.count_tokens_batch(texts)
+
+        sentences = [f"Sentence number {i} has exactly seven words." for i in range(30)]
+        chunks = SentenceChunker(Counting(), chunk_tokens=40, overlap_tokens=10).chunk(  # type: ignore[arg-type]
+            make_test_article(id="a1", text=" ".join(sentences))
+        )
+        assert len(chunks) > 3 and recounted == []  # the whole text's word pieces already counted them
+        long_word = make_test_article(id="a2", text="-".join(["w"] * 100))  # 199 pieces, no space
+        assert SentenceChunker(Counting(), chunk_tokens=40, overlap_tokens=0).chunk(long_word)  # type: ignore[arg-type]
+        assert recounted  # a cut inside a word is counted again on its own text
+
     def test_long_sentence_is_cut_at_word_boundaries(
         self, onnx_embedder: Embedder, make_test_article: Callable[..., Article]
     ) -> None:
