@@ -6,8 +6,8 @@ Usage:
     summary.to_dict()        # {"added": 3, "updated": 0, "unchanged": 1, "duplicates": 1, ...}
 
 Chunks of several articles are embedded together (one call per ~`embed_batch_chunks` chunks,
-sorted by length inside the embedder; fewer when the worker would otherwise wait), on a worker
-thread while the next articles are chunked and the previous batch is written. Each article is committed all-or-nothing (its record is written after
+sorted by length inside the embedder), on a worker thread while the next articles are chunked and
+the previous batch is written. Each article is committed all-or-nothing (its record is written after
 its chunks; see index/store.py), so a failure or a crash costs at most the articles not yet
 committed. The `build_*` factories are the only place in `index/` that reads `Settings`.
 """
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
     from newsqa.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-# Fewest chunks handed to an idle embedding thread (a few articles): small enough that the model
-# starts within a few articles of a run, large enough that its batches stay full.
-_MIN_EMBED_CHUNKS = 32
 
 
 @dataclass
@@ -188,14 +184,8 @@ class _Run:
         self.pending[article.id] = _Pending(
             article, chunks, signature, "updated" if stored else "added", item
         )
-        waiting = sum(len(p.chunks) for p in self.pending.values())
-        if waiting >= ing.embed_batch_chunks or (waiting >= _MIN_EMBED_CHUNKS and self._embedder_idle()):
+        if sum(len(p.chunks) for p in self.pending.values()) >= ing.embed_batch_chunks:
             self.flush()
-
-    def _embedder_idle(self) -> bool:
-        """The worker thread has nothing to embed: hand it what is pending rather than let it wait
-        for a full batch (at the start of a run, and whenever chunking falls behind)."""
-        return self._pool is not None and (self.in_flight is None or self.in_flight[1].done())
 
     def _link_reprint(self, article: Article, original_id: str, item: dict[str, Any]) -> None:
         if self._queued(original_id):

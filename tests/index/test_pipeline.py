@@ -146,41 +146,6 @@ class TestIngestor:
         assert len(threads) >= 3
         assert all(name.startswith("newsqa-embed") == overlap for name in threads)
 
-    @pytest.mark.parametrize("overlap", [True, False])
-    def test_an_idle_embedding_thread_gets_chunks_before_a_full_batch(
-        self,
-        fake_store: ArticleStore,
-        fake_embedder: FakeEmbedder,
-        fake_chunker: SentenceChunker,
-        make_test_article: Callable[..., Article],
-        overlap: bool,
-    ) -> None:
-        sizes: list[int] = []
-        embed = fake_embedder.embed_texts
-
-        def recording(texts: list[str]) -> Any:
-            sizes.append(len(texts))
-            return embed(texts)
-
-        fake_embedder.embed_texts = recording  # type: ignore[method-assign]
-        ingestor = Ingestor(
-            fake_store,
-            fake_embedder,
-            fake_chunker,
-            Deduplicator(),
-            embed_batch_chunks=10_000,
-            overlap_embedding=overlap,
-        )
-        articles = [
-            make_test_article(id=f"i{i}", text=synthetic_text(700 + i, sentences=30)) for i in range(12)
-        ]
-        summary = ingestor.ingest_articles(articles)
-        assert summary.added == 12 and sum(sizes) == summary.chunks > 64
-        if overlap:  # the model starts after a few articles, not after all of them
-            assert len(sizes) >= 2 and 32 <= sizes[0] < summary.chunks
-        else:
-            assert sizes == [summary.chunks]
-
     def test_reprint_is_linked_not_indexed(
         self, ingestor: Ingestor, make_test_article: Callable[..., Article]
     ) -> None:
