@@ -17,24 +17,21 @@ both give the same entities on real sentences.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from qa.tok2vec import NumpyTok2Vec
+from qa.tok2vec import BatchedComponent, NumpyTok2Vec
 
 # spaCy's BILUO move ids (spacy.pipeline._parser_internals.ner: MISSING, BEGIN, IN, LAST, UNIT, OUT).
 _BEGIN, _IN, _LAST, _UNIT, _OUT = 1, 2, 3, 4, 5
 
 
-class GreedyEntityRecognizer:
+class GreedyEntityRecognizer(BatchedComponent):
     """A spaCy pipeline component that sets `doc.ents` with the weights of a trained `ner` pipe."""
 
     def __init__(self, ner: Any, batch_size: int = 64) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        super().__init__(batch_size)
         model = ner.model
         if not model.attrs.get("has_upper", False) or model.get_ref("lower").get_dim("nF") != 3:
             raise ValueError("expected spaCy's NER model (3 state features and an output layer)")
@@ -44,7 +41,6 @@ class GreedyEntityRecognizer:
             self._vectors = NumpyTok2Vec.from_model(self._tok2vec).predict_flat
         except ValueError:  # another architecture: thinc runs it
             self._vectors = lambda docs: self._tok2vec(docs, is_train=False)[0]
-        self._batch_size = batch_size
         moves = ner.moves
         names = [moves.get_class_name(i) for i in range(moves.n_moves)]
         kinds = {"B": _BEGIN, "I": _IN, "L": _LAST, "U": _UNIT, "O": _OUT}
@@ -66,17 +62,6 @@ class GreedyEntityRecognizer:
         from spacy.tokens import Span  # spaCy is imported by whoever built `ner`
 
         self._span = Span
-
-    def __call__(self, doc: Any) -> Any:
-        self._annotate([doc])
-        return doc
-
-    def pipe(self, docs: Iterable[Any], batch_size: int | None = None) -> Iterator[Any]:
-        size = batch_size or self._batch_size
-        stream = iter(docs)
-        while batch := list(islice(stream, size)):
-            self._annotate(batch)
-            yield from batch
 
     def _annotate(self, docs: list[Any]) -> None:
         if self._spacy_only or any(doc.has_annotation("ENT_IOB") for doc in docs):

@@ -2,7 +2,7 @@
 
 Usage:
     tok2vec = NumpyTok2Vec.from_model(nlp.get_pipe("tok2vec").model)
-    vectors = tok2vec.predict(docs)          # one (tokens, width) float32 array per doc
+    vectors = tok2vec.predict_flat(docs)     # (tokens of all docs, width) float32, docs end to end
 
 Why: the tagger's and the NER's token vectors were ~45% of answer extraction. thinc runs the same
 arithmetic as many small layer calls, and two of them are slow on a few hundred tokens: its maxout
@@ -172,42 +172,19 @@ class NumpyTok2Vec:
             out = out @ self.projection[0] + self.projection[1]
         return out
 
-    def predict(self, docs: list[Any]) -> list[np.ndarray]:
-        """One (tokens, width) array per document, in order."""
-        flat = self.predict_flat(docs)
-        out, offset = [], 0
-        for d in docs:
-            out.append(flat[offset : offset + len(d)])
-            offset += len(d)
-        return out
-
     def _out_width(self) -> int:
         if self.projection is not None:
             return self.projection[0].shape[1]
         return self.layers[-1].gain.shape[0]
 
 
-class NumpyTagger:
-    """A spaCy pipeline component in place of `tok2vec` + `tagger`: the same tags from the same weights.
+class BatchedComponent:
+    """A spaCy pipeline component that annotates documents a batch at a time: subclasses write
+    `_annotate(docs)`; `nlp(text)` and `nlp.pipe(texts)` go through `__call__` and `pipe`."""
 
-    Usage: see `SpacyParser.load`, which installs it as "newsqa_numpy_tagger". The shared tok2vec's
-    only other listener in en_core_web_sm is the parser, which `SpacyParser` leaves out; so nothing
-    else reads `doc.tensor`, and it is not set.
-    """
-
-    def __init__(self, tok2vec: Any, tagger: Any, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        softmax = [n for n in tagger.model.walk() if n.name == "softmax"]
-        listeners = [n for n in tagger.model.walk() if n.name == "tok2vec-listener"]
-        if len(softmax) != 1 or len(listeners) != 1:
-            raise ValueError(f"expected a tagger listening to a shared tok2vec: {tagger.model.name[:80]}")
-        self._vectors = NumpyTok2Vec.from_model(tok2vec.model)
-        self._weights = softmax[0].get_param("W").T.copy()
-        self._bias = softmax[0].get_param("b")
-        strings = tagger.vocab.strings
-        self._tag_ids = np.array([strings.add(label) for label in tagger.labels], dtype=np.uint64)
-        self._overwrite = bool(tagger.cfg.get("overwrite", False))
         self._batch_size = batch_size
 
     def __call__(self, doc: Any) -> Any:
@@ -220,6 +197,31 @@ class NumpyTagger:
         while batch := list(islice(stream, size)):
             self._annotate(batch)
             yield from batch
+
+    def _annotate(self, docs: list[Any]) -> None:
+        raise NotImplementedError
+
+
+class NumpyTagger(BatchedComponent):
+    """A spaCy pipeline component in place of `tok2vec` + `tagger`: the same tags from the same weights.
+
+    Usage: see `SpacyParser.load`, which installs it as "newsqa_numpy_tagger". The shared tok2vec's
+    only other listener in en_core_web_sm is the parser, which `SpacyParser` leaves out; so nothing
+    else reads `doc.tensor`, and it is not set.
+    """
+
+    def __init__(self, tok2vec: Any, tagger: Any, batch_size: int = 64) -> None:
+        super().__init__(batch_size)
+        softmax = [n for n in tagger.model.walk() if n.name == "softmax"]
+        listeners = [n for n in tagger.model.walk() if n.name == "tok2vec-listener"]
+        if len(softmax) != 1 or len(listeners) != 1:
+            raise ValueError(f"expected a tagger listening to a shared tok2vec: {tagger.model.name[:80]}")
+        self._vectors = NumpyTok2Vec.from_model(tok2vec.model)
+        self._weights = softmax[0].get_param("W").T.copy()
+        self._bias = softmax[0].get_param("b")
+        strings = tagger.vocab.strings
+        self._tag_ids = np.array([strings.add(label) for label in tagger.labels], dtype=np.uint64)
+        self._overwrite = bool(tagger.cfg.get("overwrite", False))
 
     def _annotate(self, docs: list[Any]) -> None:
         todo = [d for d in docs if len(d)]

@@ -6,15 +6,7 @@ import pytest
 
 from qa.ner import GreedyEntityRecognizer
 from qa.nlp import SpacyParser
-
-SENTENCES = [
-    "President Joe Biden welcomed French President Emmanuel Macron to the White House on Thursday.",
-    "The Bank of England raised its interest rate to 3%, the highest level in 14 years.",
-    "Liz Truss resigned after 45 days in office.",
-    "Hello  there",
-    "Paris",
-    "",
-]
+from tests.qa.sentences import SPACY_SENTENCES as SENTENCES
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,7 @@ import pytest
 
 from qa.nlp import SpacyParser
 from qa.tok2vec import NumpyTagger, NumpyTok2Vec
-
-SENTENCES = [
-    "President Joe Biden welcomed French President Emmanuel Macron to the White House on Thursday.",
-    "The Bank of England raised its interest rate to 3%, the highest level in 14 years.",
-    "Liz Truss resigned after 45 days in office.",
-    "Hello  there",
-    "Paris",
-    "",
-]
+from tests.qa.sentences import SPACY_SENTENCES as SENTENCES
 
 
 def _docs(nlp: Any, texts: list[str]) -> list[Any]:
@@ -26,11 +18,10 @@ class TestNumpyTok2Vec:
     def test_same_vectors_as_thinc_in_a_batch(self, stock_spacy: Any) -> None:
         model = stock_spacy.get_pipe("tok2vec").model
         docs = _docs(stock_spacy, SENTENCES)
-        ours = NumpyTok2Vec.from_model(model).predict(docs)
-        theirs = model.predict(docs)
-        assert [v.shape for v in ours] == [v.shape for v in theirs]
-        for a, b in zip(ours, theirs, strict=True):
-            np.testing.assert_allclose(a, b, atol=1e-4)
+        ours = NumpyTok2Vec.from_model(model).predict_flat(docs)
+        theirs = np.concatenate(model.predict(docs))
+        assert ours.shape == theirs.shape == (sum(len(d) for d in docs), 96)
+        np.testing.assert_allclose(ours, theirs, atol=1e-4)
 
     def test_the_ners_own_tok2vec_with_its_projection(self, stock_spacy: Any) -> None:
         model = stock_spacy.get_pipe("ner").model.layers[0]
@@ -44,9 +35,9 @@ class TestNumpyTok2Vec:
         # Fails if documents laid end to end are not kept apart by thinc's padding rows.
         tok2vec = NumpyTok2Vec.from_model(stock_spacy.get_pipe("tok2vec").model)
         docs = _docs(stock_spacy, SENTENCES[:3])
-        together = tok2vec.predict(docs)
-        for doc, vectors in zip(docs, together, strict=True):
-            np.testing.assert_allclose(tok2vec.predict([doc])[0], vectors, atol=1e-5)
+        together = tok2vec.predict_flat(docs)
+        alone = np.concatenate([tok2vec.predict_flat([doc]) for doc in docs])
+        np.testing.assert_allclose(alone, together, atol=1e-5)
 
     def test_refuses_another_architecture(self, stock_spacy: Any) -> None:
         with pytest.raises(ValueError, match="HashEmbedCNN"):
