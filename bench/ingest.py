@@ -6,10 +6,11 @@ Usage:
     result["chunks_per_s"], result["encode_chunks_per_s"], result["ratio_to_encode"]
 
 The ingest side is the product's configuration (`build_embedder`: an empty embedding cache in the
-data dir, `build_ingestor`, reprint detection on) timed from the raw JSON objects (cleaning included)
-to the committed store. The ceiling is `Embedder.embed_texts` with the cache disabled, on the chunk
-texts ingest wrote, with the same batch size, after a warm-up call. Both run in the same process
-one after the other, so the ratio sees the same machine load.
+data dir, `build_ingestor` with its embedding child process loaded, reprint detection on) timed from
+the raw JSON objects (cleaning included) to the committed store. The ceiling is
+`Embedder.embed_texts` with the cache disabled, on the chunk texts ingest wrote, with the same batch
+size, after a warm-up call. Both run in the same process one after the other, so the ratio sees the
+same machine load.
 """
 
 from __future__ import annotations
@@ -123,11 +124,14 @@ class IngestBenchmark:
         embedder = build_embedder(isettings)
         embedder.embed_query(_WARM_UP_TEXT)
         ingestor = build_ingestor(isettings, embedder=embedder)
+        ingestor.wait_ready()  # its model copy loaded, as the embedder's own was above
         seen: list[Article] = []
         self.progress.say(f"ingest [{backend}] round {round_ + 1}: {len(raw)} articles into {data_dir}")
         started = time.perf_counter()
         summary = ingestor.ingest_articles(_recording(iter_articles(raw), seen), detect_reprints=True)
-        return _IngestRun(summary, time.perf_counter() - started, embedder, ingestor, seen, isettings)
+        seconds = time.perf_counter() - started
+        ingestor.close()
+        return _IngestRun(summary, seconds, embedder, ingestor, seen, isettings)
 
     def _encode_seconds(self, isettings: Settings, backend: str, texts: list[str]) -> float:
         from index.embedder import Embedder

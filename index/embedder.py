@@ -18,7 +18,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,17 +87,24 @@ class _BaseEmbedder:
     def _encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 rows, in input order."""
+    def embed_texts(
+        self, texts: list[str], encode: Callable[[list[str]], np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Unit-length float32 rows, in input order.
+
+        `encode` computes the texts the cache lacks (default: this embedder's model, here); the
+        ingest passes an `index.encoder_process.EncoderProcess`'s.
+        """
+        encode = encode or self._encode
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._cache is None:
-            return self._encode(list(texts))
+            return encode(list(texts))
         keys = [self._cache.key(t) for t in texts]
         cached = self._cache.get_many(list(dict.fromkeys(keys)))
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in cached))
         if missing:
-            fresh = self._encode(missing)
+            fresh = encode(missing)
             new = {self._cache.key(t): v for t, v in zip(missing, fresh, strict=True)}
             self._cache.put_many(new)
             cached.update(new)
@@ -105,6 +112,10 @@ class _BaseEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text])[0]
+
+    def encode_uncached(self, texts: list[str]) -> np.ndarray:
+        """The model's vectors of `texts`, bypassing the cache."""
+        return self._encode(list(texts))
 
     def _open_cache(self, cache_dir: Path | None) -> None:
         if cache_dir is not None:

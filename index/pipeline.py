@@ -27,6 +27,7 @@ import numpy as np
 
 from index.chunker import SentenceChunker, content_version
 from index.embedder import Embedder
+from index.encoder_process import EncoderProcess
 from index.lock import DataDirLock
 from index.store import ArticleStore, ArticleWrite
 from newsqa.errors import InvalidInput
@@ -62,6 +63,7 @@ class Ingestor:
         lock_timeout_s: float = 30.0,
         embed_batch_chunks: int = 512,
         overlap_embedding: bool = True,
+        encoder_process: bool = False,
     ) -> None:
         if embedder.dim != store.dim:
             raise InvalidInput(f"embedder makes {embedder.dim}-d vectors but the store holds {store.dim}-d")
@@ -76,6 +78,33 @@ class Ingestor:
         self.embed_batch_chunks = embed_batch_chunks
         self.overlap_embedding = overlap_embedding
         self._dedup_ids: set[str] = set()
+        # A child process embeds the batches of large ingests (see `start_encoder`, `_Run.flush`).
+        self._encoder_wanted = encoder_process and isinstance(embedder, Embedder)
+        self._encoder: EncoderProcess | None = None
+
+    def start_encoder(self) -> None:
+        """Start loading the model in the embedding child process (once; only if configured)."""
+        if self._encoder_wanted and self._encoder is None:
+            self._encoder = EncoderProcess.for_embedder(self.embedder)
+
+    def wait_ready(self) -> None:
+        """Start the embedding child process (if configured) and block until its model is loaded."""
+        self.start_encoder()
+        if self._encoder is not None:
+            self._encoder.wait_ready()
+
+    def close(self) -> None:
+        """Stop the embedding child process, if any."""
+        if self._encoder is not None:
+            self._encoder.close()
+            self._encoder = None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors of chunk texts: the cache here, the model in the child process when it is ready."""
+        encoder = self._encoder
+        if encoder is not None and encoder.ready():
+            return self.embedder.embed_texts(texts, encode=encoder.encode)
+        return self.embedder.embed_texts(texts)
 
     def ingest(self, items: Iterable[str], *, progress: bool = False) -> IngestSummary:
         """Ingest files, folders, JSON/JSONL, HTML, URLs or feeds (see index.loaders)."""
@@ -202,13 +231,14 @@ class _Run:
             return
         batch, self.pending = list(self.pending.values()), {}
         texts = [c.text for p in batch for c in p.chunks]
+        if len(texts) >= self.ing.embed_batch_chunks:
+            # A large ingest: worth a second copy of the model (this batch is embedded here
+            # while it loads). Small ones (one upload, a test's few articles) never start it.
+            self.ing.start_encoder()
         if self._pool is None:
-            self._collect(batch, _done(self.ing.embedder.embed_texts, texts))
+            self._collect(batch, _done(self.ing.embed, texts))
             return
-        previous, self.in_flight = (
-            self.in_flight,
-            (batch, self._pool.submit(self.ing.embedder.embed_texts, texts)),
-        )
+        previous, self.in_flight = (self.in_flight, (batch, self._pool.submit(self.ing.embed, texts)))
         if previous is not None:
             self._collect(*previous)
 
@@ -307,9 +337,16 @@ def build_store(settings: Settings, embedder: Any) -> ArticleStore:
 
 
 def build_ingestor(
-    settings: Settings, embedder: Any | None = None, store: ArticleStore | None = None
+    settings: Settings,
+    embedder: Any | None = None,
+    store: ArticleStore | None = None,
+    encoder_process: bool | None = None,
 ) -> Ingestor:
-    """An `Ingestor` from settings; pass `embedder`/`store` to share ones already loaded."""
+    """An `Ingestor` from settings; pass `embedder`/`store` to share ones already loaded.
+
+    `encoder_process` (default: `settings.ingest_encoder_process`) runs the model for ingest
+    batches in a child process (see index.encoder_process).
+    """
     from index.dedup import Deduplicator
     from index.fetch import Fetcher
 
@@ -327,4 +364,5 @@ def build_ingestor(
         SentenceChunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens),
         Deduplicator(threshold=settings.duplicate_threshold),
         fetcher=fetcher,
+        encoder_process=settings.ingest_encoder_process if encoder_process is None else encoder_process,
     )

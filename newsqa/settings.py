@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Chunks are sentence-aligned, at most `chunk_tokens` word pieces (never above the model's limit).
     chunk_tokens: int = Field(200, ge=16)
     chunk_overlap_tokens: int = Field(40, ge=0)
+    # Ingest batches are embedded by a copy of the model in a child process (index/encoder_process.py).
+    ingest_encoder_process: bool = True
     # Jaccard similarity of word shingles above which two articles are the same story.
     duplicate_threshold: float = Field(0.8, gt=0, le=1)
 

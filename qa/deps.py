@@ -102,7 +102,8 @@ def build_services(settings: Settings) -> Services:
 
     embedder = build_embedder(settings)
     store = build_store(settings, embedder)
-    ingestor = build_ingestor(settings, embedder=embedder, store=store)
+    # Uploads through the API are small: no second copy of the model in a child process.
+    ingestor = build_ingestor(settings, embedder=embedder, store=store, encoder_process=False)
     answerer = _shared_answerer(settings, embedder, store)
     log.info(
         "services ready: store %s", f"server {settings.chroma_url}" if settings.chroma_url else "embedded"

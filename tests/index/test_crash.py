@@ -51,7 +51,6 @@ store._articles_col.upsert = upsert
 articles = [Article(**a) for a in json.load(open(articles_path))]
 ingestor = Ingestor(store, embedder, SentenceChunker(embedder, 60, 15), Deduplicator(), embed_batch_chunks=8,
                     lock_timeout_s=60)
-import datasketch  # imported lazily by the Deduplicator; here first, so that kills land in the ingest
 print("START", flush=True)
 summary = ingestor.ingest_articles(articles)
 print("DONE", json.dumps(summary.to_dict()), flush=True)

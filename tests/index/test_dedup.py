@@ -47,15 +47,17 @@ class TestSignature:
         other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert other.stdout.strip() == dedup.signature(text)
 
-    def test_datasketch_is_imported_only_when_used(self) -> None:
-        # It pulls in scipy (~1 s); the server builds a Deduplicator at start and must not pay for it.
-        code = (
-            "import sys; from index.dedup import Deduplicator; d = Deduplicator(); "
-            "print('datasketch' in sys.modules); d.add('a', d.signature('some words here')); "
-            "print('datasketch' in sys.modules, 'a' in d)"
+    def test_signatures_stored_by_earlier_versions_still_match(self) -> None:
+        # Written by datasketch 2.0's MinHash(seed=1, scheme="affine32"), which earlier versions
+        # used: stored signatures must keep comparing equal to freshly computed ones.
+        assert (
+            Deduplicator(num_perm=16, shingle=2).signature(
+                "The Mayor said: the bridge, finally, reopens on Monday!"
+            )
+            == "GvSZHtHlfR5s7z0jnK9cCzNUWRD964sTuEOVFvEv9QbP6ScfBxq/LfR6HQQK9DkqsL2tURI8RR0Ko6EBt/qNEQ=="
         )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        assert out.stdout.split() == ["False", "True", "True"]
+        assert Deduplicator().signature("short text").startswith("RwBIiGhD/C2Sp93G4/szuqfKI6NMrr+I8RSwYBGk")
+        assert Deduplicator().signature("").startswith("z2XGoxDYV2lq8SF9+wwyTg/PKK+U8pRKmaOGP5mb")
 
     def test_case_and_punctuation_do_not_matter(self, dedup: Deduplicator) -> None:
         a = "The Mayor said: the bridge, finally, reopens on Monday!"
@@ -126,3 +128,27 @@ class TestFind:
         dedup.remove("a")
         dedup.remove("a")  # removing twice is harmless
         assert "a" not in dedup
+
+    def test_freed_rows_are_reused_and_never_matched(self) -> None:
+        dedup = Deduplicator()
+        texts = [
+            f"Story number {i} tells of event {i} in town {i} on day {i} of the year." for i in range(100)
+        ]
+        sigs = [dedup.signature(t) for t in texts]
+        for i, sig in enumerate(sigs):
+            dedup.add(str(i), sig)
+        for i in range(0, 100, 2):
+            dedup.remove(str(i))
+        assert dedup.find(sigs[4]) is None
+        dedup.add("new", sigs[4])
+        assert len(dedup) == 51
+        assert dedup.find(sigs[4]) == ("new", 1.0)
+        assert dedup.find(sigs[5]) == ("5", 1.0)
+
+    def test_ties_go_to_the_smallest_id(self) -> None:
+        dedup = Deduplicator()
+        sig = dedup.signature("The same wire story, word for word, run by two outlets on the same day.")
+        dedup.add("b", sig)
+        dedup.add("a", sig)
+        assert dedup.find(sig) == ("a", 1.0)
+        assert dedup.find(sig, exclude_id="a") == ("b", 1.0)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.chunker import SentenceChunker
+from index.dedup import Deduplicator
+from index.embedder import Embedder
+from index.encoder_process import EncoderProcess
+from index.pipeline import Ingestor
+from index.store import ArticleStore
+from newsqa.types import Article
+
+TEXTS = [
+    "The council voted on Tuesday to raise parking fees downtown.",
+    "A baby giraffe was born at the city zoo over the weekend.",
+    "Officials said the bridge will reopen on Monday after two years of repairs.",
+]
+
+
+class TestEncoderProcess:
+    def test_the_child_gives_the_parents_vectors(self, int8_embedder: Embedder) -> None:
+        with EncoderProcess.for_embedder(int8_embedder) as process:
+            assert process.wait_ready()
+            assert process.ready()
+            got = process.encode(TEXTS)
+        np.testing.assert_allclose(got, int8_embedder.encode_uncached(TEXTS), atol=1e-5)
+
+    def test_a_child_that_cannot_load_the_model_leaves_the_work_here(
+        self, int8_embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        options = {"model_path": str(tmp_path / "no-model"), "backend": "onnx-int8"}
+        with (
+            caplog.at_level(logging.WARNING),
+            EncoderProcess(options, int8_embedder.encode_uncached) as process,
+        ):
+            assert process.wait_ready() is False
+            assert not process.ready()
+            got = process.encode(TEXTS[:1])
+        np.testing.assert_allclose(got, int8_embedder.encode_uncached(TEXTS[:1]), atol=1e-6)
+        assert "embedding child process unavailable" in caplog.text
+
+    def test_a_child_killed_mid_run_leaves_the_work_here(self, int8_embedder: Embedder) -> None:
+        with EncoderProcess.for_embedder(int8_embedder) as process:
+            assert process.wait_ready()
+            assert process.pid is not None
+            os.kill(process.pid, signal.SIGKILL)
+            got = process.encode(TEXTS)
+            assert not process.ready()
+        np.testing.assert_allclose(got, int8_embedder.encode_uncached(TEXTS), atol=1e-6)
+
+
+class TestIngestWithEncoderProcess:
+    def test_batches_go_to_the_child_once_it_is_ready(
+        self, int8_embedder: Embedder, tmp_path: Path, make_test_article: Callable[..., Article]
+    ) -> None:
+        store = ArticleStore(tmp_path / "data", int8_embedder.dim, model_id=int8_embedder.model_id)
+        ingestor = Ingestor(
+            store,
+            int8_embedder,
+            SentenceChunker(int8_embedder, 40, 8),
+            Deduplicator(),
+            embed_batch_chunks=4,
+            encoder_process=True,
+        )
+        ingestor.wait_ready()
+        encoder = ingestor._encoder
+        assert encoder is not None and encoder.ready()
+        batches: list[int] = []
+        encode = encoder.encode
+        encoder.encode = lambda texts: batches.append(len(texts)) or encode(texts)  # type: ignore[method-assign]
+        articles = [
+            make_test_article(id=f"e{i}", text=" ".join([text] * 12), source="x.com")
+            for i, text in enumerate(TEXTS)
+        ]
+        try:
+            summary = ingestor.ingest_articles(articles)
+        finally:
+            ingestor.close()
+        assert (summary.added, summary.failed) == (3, [])
+        assert sum(batches) == summary.chunks > 3
+        # The stored vectors are the model's: each article's own text finds it first.
+        for i, text in enumerate(TEXTS):
+            assert store.dense_search(int8_embedder.embed_query(text), k=1)[0].chunk.article_id == f"e{i}"
+
+    def test_a_small_ingest_never_starts_the_child_and_a_full_batch_does(
+        self, int8_embedder: Embedder, tmp_path: Path, make_test_article: Callable[..., Article]
+    ) -> None:
+        store = ArticleStore(tmp_path / "data", int8_embedder.dim, model_id=int8_embedder.model_id)
+        ingestor = Ingestor(
+            store, int8_embedder, SentenceChunker(int8_embedder, 40, 8), Deduplicator(), encoder_process=True
+        )
+        summary = ingestor.ingest_articles([make_test_article(id="one", text=" ".join(TEXTS * 4))])
+        assert summary.added == 1
+        assert ingestor._encoder is None
+        larger = Ingestor(
+            store,
+            int8_embedder,
+            SentenceChunker(int8_embedder, 40, 8),
+            Deduplicator(),
+            embed_batch_chunks=4,
+            encoder_process=True,
+        )
+        try:
+            summary = larger.ingest_articles([make_test_article(id="two", text=" ".join(TEXTS[::-1] * 4))])
+            assert summary.added == 1
+            assert larger._encoder is not None
+        finally:
+            larger.close()
