@@ -46,6 +46,9 @@ _BULK_KINDS = ("json", "jsonl", "feed")
 _ROOT_TAG = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*|<!--.*?-->\s*|<!doctype[^>]*>\s*)*<([\w:.-]+)", re.I | re.S)
 
 
+# Control characters other than tab, newline, form feed and carriage return: a few in a text are
+# noise, many mean binary content.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _DEFAULT_CLEANER: BoilerplateCleaner | None = None
 
 
@@ -65,9 +68,8 @@ def make_article(
     global _DEFAULT_CLEANER
     if not isinstance(text, str):
         raise IngestError(f"'text' must be a string, not {type(text).__name__}")
-    if "\x00" in text or sum(ord(c) < 32 and c not in "\t\n\r\f" for c in text[:8192]) > 0.05 * len(
-        text[:8192]
-    ):
+    head = text[:8192]
+    if "\x00" in text or len(_CONTROL_CHARS.findall(head)) > 0.05 * len(head):
         raise IngestError("binary content, not text")
     if clean:
         cleaner = cleaner or _DEFAULT_CLEANER or BoilerplateCleaner()

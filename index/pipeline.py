@@ -7,7 +7,8 @@ Usage:
 
 Chunks of several articles are embedded together (one call per ~`embed_batch_chunks` chunks,
 sorted by length inside the embedder), on a worker thread while the next articles are chunked and
-the previous batch is written. Each article is committed all-or-nothing (its record is written after
+the previous batch is written; in a large ingest the worker hands them to a copy of the model in a
+child process (index/encoder_process.py), which Chroma's GIL-holding writes cannot stall. Each article is committed all-or-nothing (its record is written after
 its chunks; see index/store.py), so a failure or a crash costs at most the articles not yet
 committed. The `build_*` factories are the only place in `index/` that reads `Settings`.
 """

@@ -68,6 +68,12 @@ class TestMakeArticle:
         with pytest.raises(IngestError):
             make_article(text)
 
+    def test_many_control_characters_mean_binary_but_tabs_and_form_feeds_do_not(self) -> None:
+        with pytest.raises(IngestError, match="binary"):
+            make_article(BODY + "\x01\x02\x1b\x0b" * (len(BODY) // 40))
+        assert make_article("\t\f".join(BODY.split(" "))).text  # whitespace, however odd, is text
+        assert make_article(BODY + "\x07").text  # one stray bell is noise
+
     def test_invalid_date_becomes_none(self) -> None:
         assert make_article(BODY, published="not a date at all").published is None
 
