@@ -55,8 +55,8 @@ class EncoderProcess:
             stdout=subprocess.PIPE,
             env=env,
         )
-        # A forgotten EncoderProcess still stops its child when it is garbage-collected.
-        weakref.finalize(self, _stop, self._child)
+        # Stops the child once: on `close`, on giving up, or when a forgotten one is collected.
+        self._stop_child = weakref.finalize(self, _stop, self._child)
         _send(self._child.stdin, options)
         self._waiter = threading.Thread(target=self._await_ready, name="newsqa-encoder-start", daemon=True)
         self._waiter.start()
@@ -83,6 +83,7 @@ class EncoderProcess:
 
     @property
     def pid(self) -> int | None:
+        """The child's process id while it runs."""
         return self._child.pid if self._child is not None else None
 
     def wait_ready(self) -> bool:
@@ -98,10 +99,13 @@ class EncoderProcess:
         """Unit-length vectors of `texts`, computed in the child (or here, if it is gone)."""
         if self.wait_ready():
             with self._lock:
+                child = self._child
                 try:
-                    _send(self._child.stdin, list(texts))  # type: ignore[union-attr]
-                    status, detail = _receive(self._child.stdout)  # type: ignore[union-attr]
-                except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                    if child is None:
+                        raise OSError("closed")
+                    _send(child.stdin, list(texts))
+                    status, detail = _receive(child.stdout)
+                except (OSError, EOFError, ValueError, pickle.UnpicklingError) as exc:
                     self._give_up(exc)
                 else:
                     if status == "ok":
@@ -110,18 +114,19 @@ class EncoderProcess:
         return self._fallback(list(texts))
 
     def close(self) -> None:
-        child, self._child = self._child, None
+        self._child = None
         self._failed = True
         self._ready.set()
-        if child is not None:
-            _stop(child)
+        self._stop_child()
 
     def _give_up(self, exc: BaseException) -> None:
         if not self._failed:
             logger.warning("embedding child process unavailable (%s); embedding in this process", exc)
         self._failed = True
-        if self._child is not None:
-            self._child.kill()
+        child, self._child = self._child, None
+        if child is not None:
+            child.kill()
+        self._stop_child()
 
     def __enter__(self) -> EncoderProcess:
         return self
