@@ -50,7 +50,7 @@ class EncoderProcess:
         self._failed = False
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-m", "index.encoder_process"],
+            [sys.executable, "-m", "index.encoder_process", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -182,7 +182,26 @@ def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
             _send(replies, ("error", f"{type(exc).__name__}: {exc}"))
 
 
+def _die_with(parent_pid: int) -> None:
+    """On Linux, be killed as soon as the parent dies (a killed ingest must not leave the model
+    running on a batch nobody will read); elsewhere the closed pipe ends the loop after the batch.
+
+    Linux ties this to the parent's thread that started the child: if that thread ends first, the
+    child goes too, and the parent's own model takes over (see `EncoderProcess.encode`).
+    """
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        sys.exit(0)
+
+
 if __name__ == "__main__":
+    _die_with(int(sys.argv[1]))
     # The protocol owns the real stdout; anything a library prints goes to stderr instead.
     protocol_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

@@ -3,6 +3,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from index.encoder_process import EncoderProcess
 from index.pipeline import Ingestor
 from index.store import ArticleStore
 from newsqa.types import Article
+
+REPO = Path(__file__).resolve().parents[2]
 
 TEXTS = [
     "The council voted on Tuesday to raise parking fees downtown.",
@@ -54,6 +59,36 @@ class TestEncoderProcess:
             got = process.encode(TEXTS)
             assert not process.ready()
         np.testing.assert_allclose(got, int8_embedder.encode_uncached(TEXTS), atol=1e-6)
+
+    def test_the_child_dies_with_its_parent(self, int8_embedder: Embedder) -> None:
+        # The parent dies while the child is busy with a batch of a minute's work: an idle child
+        # would also end on the closed pipe, a busy one only when the batch is done.
+        code = (
+            "import threading, time; from index.embedder import Embedder; "
+            "from index.encoder_process import EncoderProcess; "
+            "p = EncoderProcess.for_embedder(Embedder(backend='onnx-int8')); p.wait_ready(); "
+            "threading.Thread(target=p.encode, args=(['many words in a long chunk ' * 40] * 2000,)).start(); "
+            "time.sleep(1); print(p.pid, flush=True); time.sleep(120)"
+        )
+        parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=REPO)
+        try:
+            child_pid = int(parent.stdout.readline())  # type: ignore[union-attr]
+            os.kill(child_pid, 0)  # running
+        finally:
+            parent.kill()
+            parent.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _running(child_pid):
+            time.sleep(0.1)
+        assert not _running(child_pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[1][0] != "Z"  # a zombie is gone, only not yet reaped
+    except OSError:
+        return False
 
 
 class TestIngestWithEncoderProcess:
