@@ -48,16 +48,23 @@ class EncoderProcess:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._failed = False
+        self._child: subprocess.Popen[bytes] | None = None
+        self._stop_child: Callable[[], Any] = lambda: None
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-m", "index.encoder_process", str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        # Stops the child once: on `close`, on giving up, or when a forgotten one is collected.
-        self._stop_child = weakref.finalize(self, _stop, self._child)
-        _send(self._child.stdin, options)
+        try:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "index.encoder_process", str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
+            # Stops the child once: on `close`, on giving up, or when a forgotten one is collected.
+            self._stop_child = weakref.finalize(self, _stop, self._child)
+            _send(self._child.stdin, options)
+        except OSError as exc:  # no process could be started, or it died at once
+            self._give_up(exc)
+            self._ready.set()
+            return
         self._waiter = threading.Thread(target=self._await_ready, name="newsqa-encoder-start", daemon=True)
         self._waiter.start()
 

@@ -51,6 +51,19 @@ class TestEncoderProcess:
         np.testing.assert_allclose(got, int8_embedder.encode_uncached(TEXTS[:1]), atol=1e-6)
         assert "embedding child process unavailable" in caplog.text
 
+    def test_a_child_that_cannot_be_started_leaves_the_work_here(
+        self, int8_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def no_process(*args: object, **kwargs: object) -> None:
+            raise OSError("fork: Resource temporarily unavailable")
+
+        monkeypatch.setattr(subprocess, "Popen", no_process)
+        process = EncoderProcess.for_embedder(int8_embedder)
+        assert process.wait_ready() is False and process.pid is None
+        got = process.encode(TEXTS[:1])
+        np.testing.assert_allclose(got, int8_embedder.encode_uncached(TEXTS[:1]), atol=1e-6)
+        process.close()
+
     def test_a_child_killed_mid_run_leaves_the_work_here(self, int8_embedder: Embedder) -> None:
         with EncoderProcess.for_embedder(int8_embedder) as process:
             assert process.wait_ready()
