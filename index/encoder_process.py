@@ -1,7 +1,7 @@
 """The embedding model in a child process, for ingest batches.
 
 Why a process and not the ingest's embedding thread: Chroma's Rust bindings hold the GIL for
-the whole of a write (0.8-1.3 s for 512 chunks with their text), and a thread running the model
+the whole of a write (1.0-1.4 s for 512 chunks with their text), and a thread running the model
 in the same process needs the GIL between model calls (every batch on ONNX Runtime, every layer
 on torch), so it stalls for most of each write. A child process has its own interpreter: the
 model never waits for the writer. Measured in docs/eval.md ("Ingest: ... the model in a child
@@ -43,7 +43,6 @@ class EncoderProcess:
     """
 
     def __init__(self, options: dict[str, Any], fallback: Callable[[list[str]], np.ndarray]) -> None:
-        self.options = options
         self._fallback = fallback
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -65,8 +64,7 @@ class EncoderProcess:
             self._give_up(exc)
             self._ready.set()
             return
-        self._waiter = threading.Thread(target=self._await_ready, name="newsqa-encoder-start", daemon=True)
-        self._waiter.start()
+        threading.Thread(target=self._await_ready, name="newsqa-encoder-start", daemon=True).start()
 
     @classmethod
     def for_embedder(cls, embedder: Any) -> EncoderProcess:

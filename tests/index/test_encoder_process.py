@@ -109,14 +109,7 @@ class TestIngestWithEncoderProcess:
         self, int8_embedder: Embedder, tmp_path: Path, make_test_article: Callable[..., Article]
     ) -> None:
         store = ArticleStore(tmp_path / "data", int8_embedder.dim, model_id=int8_embedder.model_id)
-        ingestor = Ingestor(
-            store,
-            int8_embedder,
-            SentenceChunker(int8_embedder, 40, 8),
-            Deduplicator(),
-            embed_batch_chunks=4,
-            encoder_process=True,
-        )
+        ingestor = _ingestor(store, int8_embedder, embed_batch_chunks=4)
         ingestor.wait_ready()
         encoder = ingestor._encoder
         assert encoder is not None and encoder.ready()
@@ -141,23 +134,25 @@ class TestIngestWithEncoderProcess:
         self, int8_embedder: Embedder, tmp_path: Path, make_test_article: Callable[..., Article]
     ) -> None:
         store = ArticleStore(tmp_path / "data", int8_embedder.dim, model_id=int8_embedder.model_id)
-        ingestor = Ingestor(
-            store, int8_embedder, SentenceChunker(int8_embedder, 40, 8), Deduplicator(), encoder_process=True
-        )
+        ingestor = _ingestor(store, int8_embedder)
         summary = ingestor.ingest_articles([make_test_article(id="one", text=" ".join(TEXTS * 4))])
         assert summary.added == 1
         assert ingestor._encoder is None
-        larger = Ingestor(
-            store,
-            int8_embedder,
-            SentenceChunker(int8_embedder, 40, 8),
-            Deduplicator(),
-            embed_batch_chunks=4,
-            encoder_process=True,
-        )
+        larger = _ingestor(store, int8_embedder, embed_batch_chunks=4)
         try:
             summary = larger.ingest_articles([make_test_article(id="two", text=" ".join(TEXTS[::-1] * 4))])
             assert summary.added == 1
             assert larger._encoder is not None
         finally:
             larger.close()
+
+
+def _ingestor(store: ArticleStore, embedder: Embedder, embed_batch_chunks: int = 512) -> Ingestor:
+    return Ingestor(
+        store,
+        embedder,
+        SentenceChunker(embedder, 40, 8),
+        Deduplicator(),
+        embed_batch_chunks=embed_batch_chunks,
+        encoder_process=True,
+    )
