@@ -4,6 +4,10 @@ Usage:
     with DataDirLock(data_dir, timeout_s=30):
         ...write the store...
 
+`DataDirLock.opening(data_dir)` is a second, short lock (DATA_DIR/open.lock) held while a process
+opens embedded Chroma: two processes creating a new store at once otherwise race on its schema
+("table collections already exists").
+
 The lock dies with its process (the kernel releases it on exit or SIGKILL), so a crashed ingest
 never leaves the data dir locked. The holder's pid is written into the file for the error message.
 """
@@ -24,13 +28,25 @@ _POLL_S = 0.1
 class DataDirLock:
     """Exclusive, process-wide lock on a data dir; raises IndexBusy when held past `timeout_s`."""
 
-    def __init__(self, path: Path, timeout_s: float = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        timeout_s: float = 0,
+        *,
+        name: str = "ingest.lock",
+        busy: str = "another ingest is running",
+    ) -> None:
         if timeout_s < 0:
             raise InvalidInput(f"lock timeout must be >= 0, got {timeout_s}")
         self.data_dir = Path(path)
-        self.path = self.data_dir / "ingest.lock"
+        self.path = self.data_dir / name
         self.timeout_s = timeout_s
+        self._busy = busy
         self._fd: int | None = None
+
+    @classmethod
+    def opening(cls, path: Path, timeout_s: float = 60) -> DataDirLock:
+        return cls(path, timeout_s, name="open.lock", busy="another process is opening the store")
 
     @property
     def held(self) -> bool:
@@ -51,7 +67,7 @@ class DataDirLock:
                     holder = _read_pid(fd)
                     os.close(fd)
                     who = f" (pid {holder})" if holder else ""
-                    raise IndexBusy(f"another ingest is running on {self.data_dir}{who}") from None
+                    raise IndexBusy(f"{self._busy} on {self.data_dir}{who}") from None
                 time.sleep(_POLL_S)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -22,7 +22,7 @@ import logging
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ import numpy as np
 
 from index.chunker import content_version
 from index.lexical import LexicalIndex, versions_fingerprint
+from index.lock import DataDirLock
 from index.records import (
     SECONDS_PER_DAY,
     article_summary,
@@ -104,10 +105,11 @@ class ArticleStore:
     def _connect(self, fresh: bool) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        self._client = make_client(self.data_dir, self.chroma_url, fresh=fresh)
-        self._max_batch = int(self._client.get_max_batch_size())
-        self._chunks_col = self._open_collection(f"{self.collection}_chunks")
-        self._articles_col = self._open_collection(f"{self.collection}_articles")
+        with nullcontext() if self.chroma_url else DataDirLock.opening(self.data_dir):
+            self._client = make_client(self.data_dir, self.chroma_url, fresh=fresh)
+            self._max_batch = int(self._client.get_max_batch_size())
+            self._chunks_col = self._open_collection(f"{self.collection}_chunks")
+            self._articles_col = self._open_collection(f"{self.collection}_articles")
         self._vector_store = ChromaVectorStore(chroma_collection=self._chunks_col)
 
     def _reconnect_if_embedded(self) -> bool:

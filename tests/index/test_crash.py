@@ -201,3 +201,25 @@ class TestConcurrentIngest:
             p.wait(timeout=30)
         assert sorted((r["added"], r["unchanged"]) for r in results) == [(0, 12), (12, 0)]
         assert set(_check_consistent(data_dir).versions()) == {a["id"] for a in articles}
+
+    def test_processes_opening_a_new_store_at_once(self, tmp_path: Path) -> None:
+        # Without the open lock one of four such processes failed about one time in six with
+        # "table collections already exists" (Chroma's schema created twice).
+        opener = "import sys; from pathlib import Path; from index.store import ArticleStore\n"
+        opener += "ArticleStore(Path(sys.argv[1]), 32, model_id='fake'); print('opened')"
+        env = dict(os.environ, PYTHONPATH=str(REPO), ANONYMIZED_TELEMETRY="False")
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", opener, str(tmp_path / "data")],
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for _ in range(4)
+        ]
+        outcomes = [p.communicate(timeout=120) for p in procs]
+        assert [(p.returncode, out.strip()) for p, (out, _) in zip(procs, outcomes, strict=True)] == [
+            (0, "opened")
+        ] * 4, [err[-500:] for _, err in outcomes]

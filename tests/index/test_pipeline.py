@@ -197,6 +197,21 @@ class TestDataDirLock:
         with DataDirLock(tmp_path, timeout_s=0):
             pass
 
+    def test_opening_lock_is_its_own_file_and_holds_back_a_store_open(self, tmp_path: Path) -> None:
+        opened = threading.Event()
+
+        def open_store() -> None:
+            ArticleStore(tmp_path, 8, model_id="fake")
+            opened.set()
+
+        with DataDirLock.opening(tmp_path), DataDirLock(tmp_path, timeout_s=0):
+            opener = threading.Thread(target=open_store)
+            opener.start()
+            assert not opened.wait(0.5)
+        assert opened.wait(60)
+        opener.join()
+        assert {p.name for p in tmp_path.glob("*.lock")} == {"open.lock", "ingest.lock"}
+
     def test_waits_for_release_within_timeout(self, tmp_path: Path) -> None:
         holder = subprocess.Popen(
             [
