@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.gazetteer import COUNTRIES, COUNTRY_MENTIONS, US_STATE_MENTIONS, US_STATES
-from qa.nlp import doc_text, normalize_text, stem, word_stems
+from qa.nlp import STOPWORDS, doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
 from qa.question import Question
 
@@ -130,7 +130,8 @@ _LABEL_PREFERENCE = {
     "GROUP": 0.8,
     "NAMED": 1.1,
     "QUOTED": 1.2,  # quoted in the text: what titles and coined terms look like in news
-    "PHRASE": 0.8,  # "news service Politico": named right after the asked noun  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
+    "PHRASE": 0.8,
+    "PROPN": 0.7,  # a proper noun with no entity label: a name of some kind, perhaps not the asked one  # "news service Politico": named right after the asked noun  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
 }
 
 
@@ -159,6 +160,61 @@ def _capitalised_runs(doc: Any) -> list[tuple[int, int]]:
             runs.append((first.idx, last.idx + len(last.text)))  # type: ignore[attr-defined]
         current = []
     return runs
+
+
+# Answer types a proper noun can be, whatever label spaCy gave it (or none).
+_PROPER_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT"})
+
+
+def _proper_runs(
+    doc: Any, taken: list[tuple[int, int]], target: str | None, any_name: bool
+) -> list[tuple[int, int, str]]:
+    """Runs of proper nouns the small NER model left unlabelled, sentence-initial ones included
+    ("Pfizer says it will seek FDA approval", "Subway is launching a new menu"), labelled "PROPN";
+    with `any_name` false only those that end in the asked noun.
+
+    A run that ends in the asked noun ("Dallas-Fort Worth International Airport" for "which airport")
+    is kept even where it contains an entity ("Dallas"): the whole run names the thing asked for.
+    """
+    target_stem = stem(target) if target else None
+    out: list[tuple[int, int, str]] = []
+    current: list[Any] = []
+    tokens = list(doc)
+    for i, tok in enumerate([*tokens, None]):
+        joins = (
+            tok is not None
+            and current
+            and tok.text == "-"
+            and not tok.whitespace_
+            and i + 1 < len(tokens)
+            and tokens[i + 1].pos_ == "PROPN"
+        )
+        proper = tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper()
+        if proper and tok.lower_ not in _TITLE_WORDS or joins:  # titles end a name: "Meat Chief ..."
+            current.append(tok)
+            continue
+        if current:
+            start, end = current[0].idx, current[-1].idx + len(current[-1].text)
+            names_target = target_stem is not None and stem(current[-1].text) == target_stem
+            if names_target and len(current) > 1 or any_name and not _overlaps(start, end, taken):
+                out.append((start, end, "PROPN"))
+        current = []
+    return out
+
+
+_NUMBER_START = re.compile(
+    r"^(\d[\d,]*)\s+(?!(?:years?|months?|weeks?|days?|hours?|minutes?|decades?)\b)[A-Za-z]"
+)
+
+
+def _misread_counts(doc: Any) -> list[tuple[int, int, str]]:
+    """The count in a "date" spaCy misread ("77 Christmas" in "77 Christmas trees"), as a CARDINAL."""
+    out = []
+    for ent in doc.ents:
+        m = _NUMBER_START.match(ent.text) if ent.label_ == "DATE" else None
+        if m:
+            out.append((ent.start_char, ent.start_char + len(m.group(1)), "CARDINAL"))
+    return out
 
 
 _AND = re.compile(r",?\s+(?:and|&)\s+")
@@ -194,6 +250,30 @@ def _strip_titles(text: str, start: int, end: int, label: str) -> tuple[int, int
         if label == "ORG" and end - start - len(m.group()) < 3:
             return start, end
         start += len(m.group())
+
+
+# "Which governor/leader ...": the office is part of the answer ("Florida Gov. Ron DeSantis").
+_OFFICE_NOUNS = frozenset(
+    "leader governor official politician lawmaker senator candidate mayor premier".split()  # noqa: SIM905
+)
+_OFFICE_WORD = re.compile(r"(\S+)\s+$")
+
+
+def _office_start(text: str, start: int) -> int:
+    """Where the office before a name begins: its title words ("President", "Gov.") and at most one
+    capitalised word naming where ("French", "Florida"); `start` when no title stands there."""
+    new_start, titled, places = start, False, 0
+    while True:
+        m = _OFFICE_WORD.search(text, max(0, new_start - 40), new_start)
+        word = m.group(1) if m else ""
+        if word.lower() in _TITLE_WORDS and word[:1].isupper() and not places:
+            titled, new_start = True, m.start()  # type: ignore[union-attr]
+        elif (
+            titled and not places and word[:1].isupper() and word.lower() not in STOPWORDS and word.isalpha()
+        ):
+            places, new_start = 1, m.start()  # type: ignore[union-attr]
+        else:
+            return new_start if titled else start
 
 
 _TIME_PREFIX_RE = re.compile(r"(?:late|early|earlier|later)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)
@@ -325,6 +405,11 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     if "PERSON" in labels:
         taken = [(a, b) for a, b, _ in spans]
         spans += [(a, b, "NAME") for a, b in _capitalised_runs(doc) if not _overlaps(a, b, taken)]
+    if labels and (labels & _PROPER_LABELS or question.target):
+        taken = [(a, b) for a, b, _ in spans] + [(e.start_char, e.end_char) for e in doc.ents]
+        spans += _proper_runs(doc, taken, question.target, any_name=bool(labels & _PROPER_LABELS))
+    if question.kind == "how_many":
+        spans += _misread_counts(doc)
     if "QUOTED" in labels:
         spans += _quoted_spans(text, titles_only=bool(labels - {"QUOTED"}))
     spans += _phrase_spans(question, doc)
@@ -341,6 +426,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
         if start < skip_before:
             continue
         start, end = _strip_titles(text, start, end, label)
+        if label in ("PERSON", "NAME") and (question.target or "").lower() in _OFFICE_NOUNS:
+            start = _office_start(text, start)
         start, end = _extend_time(text, start, end, label)
         cand = trim_span(text[start:end])
         if not cand:
