@@ -286,6 +286,12 @@ class SpanExtractor:
                 confidence *= UNTYPED_SUPPORT_FACTOR
             elif question.typed:
                 confidence *= UNTYPED_SUPPORT_FACTOR if question.copular else NO_SPAN_FACTOR
+            further = readable[self.max_sentences : 3 * self.max_sentences]
+            span = self._best_span(question, further) if further else None
+            if span is not None and span[2] >= confidence:
+                # none of the best sentences names such a thing, a lower one does, and better
+                # than the best sentence answers the question
+                return Extraction(span[0], span[1], span[2], span=True, closest=closest)
         end = _continuation_end(question, best)
         sentence = Evidence(best.passage, best.start, end, best.score)
         text = best.passage.article.text[best.start : end]

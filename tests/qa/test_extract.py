@@ -237,6 +237,23 @@ class TestSentenceScores:
         assert [text[s.start : s.end] for s in ranked] == [text[text.index("Chicago") :]]
 
 
+class TestReadingOn:
+    def test_a_lower_sentence_names_what_the_best_ones_do_not(self, spacy_parser) -> None:
+        text = (
+            "Wildfire risk across the state of California keeps growing, a new analysis of wildfire risk found. "
+            "Firefighters have been busy all summer. "
+            "More than 85% of California is at risk of wildfires, the analysis says."
+        )
+        article = Article("a", "Wildfires", text, source="x.com")
+        analysed = QuestionAnalyzer(spacy_parser).analyze(
+            "What percentage of California is at risk of wildfires?"
+        )
+        ranked = sentence_scores(analysed, [_passage(article, text, 0)])
+        assert "85%" not in text[ranked[0].start : ranked[0].end]  # the best sentence names no share
+        result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, [_passage(article, text, 0)])
+        assert result.span and result.answer == "More than 85%"
+
+
 class TestClozeQuestions:
     @pytest.mark.parametrize(
         ("question", "context"),
