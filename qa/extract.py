@@ -15,11 +15,12 @@ matched question terms, and how many articles name it.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from newsqa.types import Article, Citation, Hit
 from qa.candidates import NUMBER_RE, containments, find_candidates, trim_span
+from qa.lru import LRU
 from qa.nlp import (
     STOPWORDS,
     SpacyParser,
@@ -97,10 +98,7 @@ class SentenceIndex:
     """Splits chunks into sentences with stems, cached per chunk id (an LRU)."""
 
     def __init__(self, cache_size: int = 20000) -> None:
-        self._cache: OrderedDict[tuple[str, int, int], tuple[list[tuple[int, int]], list[set[str]]]] = (
-            OrderedDict()
-        )
-        self._cache_size = cache_size
+        self._cache: LRU[tuple[str, int, int], tuple[list[tuple[int, int]], list[set[str]]]] = LRU(cache_size)
 
     def passage(self, hit: Hit, article: Article, rank: int) -> Passage:
         key = (hit.chunk.id, hit.chunk.start, hit.chunk.end)
@@ -110,11 +108,7 @@ class SentenceIndex:
             spans = [(base + s, base + e) for s, e in split_sentences(hit.chunk.text)]
             stems = [text_stems(article.text[s:e]) for s, e in spans]
             cached = (spans, stems)
-            self._cache[key] = cached
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+            self._cache.put(key, cached)
         return Passage(hit=hit, article=article, rank=rank, sentences=cached[0], sentence_stems=cached[1])
 
 
@@ -235,7 +229,7 @@ class SpanExtractor:
         self.parser = parser
         self.max_sentences = max_sentences
         self.window = window
-        self._article_stems: OrderedDict[str, set[str]] = OrderedDict()
+        self._article_stems: LRU[str, set[str]] = LRU(256)
 
     def extract(self, question: Question, passages: list[Passage]) -> Extraction:
         result = self._extract(question, passages)
@@ -250,9 +244,7 @@ class SpanExtractor:
         stems = self._article_stems.get(article.id)
         if stems is None:
             stems = text_stems(article.title) | text_stems(article.text)
-            self._article_stems[article.id] = stems
-            if len(self._article_stems) > 256:
-                self._article_stems.popitem(last=False)
+            self._article_stems.put(article.id, stems)
         missing = sum(1 for name in question.names if not _mentioned(name, stems))
         return max(MISSING_NAME_FACTOR**missing, MISSING_NAME_FACTOR**2)
 

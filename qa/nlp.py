@@ -18,13 +18,14 @@ import string
 import sys
 import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 import Stemmer
+
+from qa.lru import LRU
 
 # Pipes we never need: the parser is the slowest (noun phrases are built from POS tags instead);
 # nothing reads lemmas (stems come from PyStemmer).
@@ -475,8 +476,7 @@ class SpacyParser:
             raise ValueError(f"cache_size must be >= 0, got {cache_size}")
         self.nlp = nlp
         self._disabled = [p for p in _DISABLED_PIPES if p in getattr(nlp, "pipe_names", [])]
-        self._cache: OrderedDict[str, Any] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: LRU[str, Any] = LRU(cache_size)
 
     @classmethod
     def load(cls, cache_size: int = 4096) -> SpacyParser:
@@ -512,19 +512,19 @@ class SpacyParser:
 
     def parse_many(self, texts: Iterable[str]) -> list[Any]:
         texts = list(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        docs: dict[str, Any] = {}
+        for t in dict.fromkeys(texts):
+            cached = self._cache.get(t)
+            if cached is not None:
+                docs[t] = cached
+        missing = [t for t in dict.fromkeys(texts) if t not in docs]
         if missing:
             if self._disabled:
                 with self.nlp.select_pipes(disable=self._disabled):
-                    docs = list(self.nlp.pipe(missing))
+                    parsed = list(self.nlp.pipe(missing))
             else:
-                docs = list(self.nlp.pipe(missing))
-            for t, d in zip(missing, docs, strict=False):
-                self._cache[t] = d
-        out = []
-        for t in texts:
-            self._cache.move_to_end(t)
-            out.append(self._cache[t])
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return out
+                parsed = list(self.nlp.pipe(missing))
+            for t, d in zip(missing, parsed, strict=True):
+                docs[t] = d
+                self._cache.put(t, d)
+        return [docs[t] for t in texts]

@@ -16,7 +16,6 @@ import gc
 import re
 import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -35,6 +34,7 @@ from qa.extract import (
     SpanExtractor,
     sentence_scores,
 )
+from qa.lru import LRU
 from qa.nlp import SpacyParser
 from qa.question import QuestionAnalyzer
 from qa.rerank import retrieval_support
@@ -171,7 +171,7 @@ class Answerer:
         self.rewriter = QueryRewriter(parser)
         self.citations = CitationBuilder()
         self.sentences = SentenceIndex()
-        self._articles: OrderedDict[str, Article] = OrderedDict()
+        self._articles: LRU[str, Article] = LRU(_ARTICLE_CACHE_SIZE)
         self.answer_cache = AnswerCache(answer_cache_size)
 
     # --- public ------------------------------------------------------------------------------
@@ -398,9 +398,7 @@ class Answerer:
         if not missing or get_many is None:
             return
         for aid, article in get_many(missing).items():
-            self._articles[aid] = article
-        while len(self._articles) > _ARTICLE_CACHE_SIZE:
-            self._articles.popitem(last=False)
+            self._articles.put(aid, article)
 
     def _article(self, article_id: str) -> Article | None:
         article = self._articles.get(article_id)
@@ -408,11 +406,7 @@ class Answerer:
             article = self.store.get_article(article_id)
             if article is None:
                 return None
-            self._articles[article_id] = article
-            if len(self._articles) > _ARTICLE_CACHE_SIZE:
-                self._articles.popitem(last=False)
-        else:
-            self._articles.move_to_end(article_id)
+            self._articles.put(article_id, article)
         return article
 
     def _to_answer(
