@@ -1,11 +1,12 @@
-"""User inputs -> cleaned `Article`s: text, Markdown, HTML, JSON/JSONL, folders, URLs, RSS/Atom feeds.
+"""User inputs -> cleaned `Article`s: text, Markdown, HTML, JSON/JSONL, folders, URLs, RSS/Atom feeds,
+and any of these files gzip-compressed ("dump.jsonl.gz").
 
 Every item yields articles or one `IngestFailure(item, error)` per bad file, line or feed entry;
 nothing raises for bad input and the rest of the batch goes on. Files are streamed, so a large
 JSONL file is never held in memory, and size limits turn huge inputs into clear failures.
 
 Usage:
-    for result in load_items(["notes.txt", "dump.jsonl", "https://example.com/feed.xml"], Fetcher()):
+    for result in load_items(["notes.txt", "dump.jsonl.gz", "https://example.com/feed.xml"], Fetcher()):
         if isinstance(result, IngestFailure): print(result.item, result.error)
         else: store(result)
     article = make_article("Body text ...", title="Headline", url="https://example.com/a")
@@ -14,6 +15,7 @@ Usage:
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 import os
 import re
@@ -43,6 +45,7 @@ _SUFFIX_KINDS = {
     ".ndjson": "jsonl", ".xml": "sniff", ".rss": "feed", ".atom": "feed",
 }  # fmt: skip
 _BULK_KINDS = ("json", "jsonl", "feed")
+_GZIP_MAGIC = b"\x1f\x8b"
 _ROOT_TAG = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*|<!--.*?-->\s*|<!doctype[^>]*>\s*)*<([\w:.-]+)", re.I | re.S)
 
 
@@ -161,11 +164,11 @@ class ArticleLoader:
     def _load_path(self, path: Path, label: str) -> Iterator[Article | IngestFailure]:
         if path.is_dir():
             for file in _walk(path):
-                kind = _SUFFIX_KINDS.get(file.suffix.lower())
-                if kind:  # a folder may hold images or notes: only known article formats are read
+                kind = _folder_kind(file)
+                if kind:  # a folder may hold images or archives: only known article formats are read
                     yield from self._guard(str(file), lambda f=file, k=kind: self._load_file(f, str(f), k))
         elif path.is_file():
-            kind = _SUFFIX_KINDS.get(path.suffix.lower(), "sniff")
+            kind = "gzip" if path.suffix.lower() == ".gz" else _SUFFIX_KINDS.get(path.suffix.lower(), "sniff")
             yield from self._guard(label, lambda: self._load_file(path, label, kind))
         else:
             yield IngestFailure(
@@ -179,29 +182,52 @@ class ArticleLoader:
         if kind == "sniff":
             with path.open("rb") as fh:
                 head = fh.read(4096)
-            kind = "text" if looks_binary(head) else sniff_kind(head)
-        limit = self.max_bulk_bytes if kind in _BULK_KINDS else self.max_article_bytes
+            kind = "gzip" if head.startswith(_GZIP_MAGIC) else _kind_of_head(head)
+        if kind == "gzip":
+            yield from self._load_gzip(path, label)
+            return
+        limit = self._limit(kind)
         if size > limit:
             raise IngestError(f"too large ({size:,} bytes; the limit for {kind} files is {limit:,})")
-        if kind == "jsonl":
-            yield from self._load_jsonl(path, label)
-        elif kind == "json":
-            with path.open("rb") as fh:
-                yield from self._load_json_stream(fh, label)
-        else:
-            yield from self._from_bytes(path.read_bytes(), kind, label, url=None)
-
-    def _load_jsonl(self, path: Path, label: str) -> Iterator[Article | IngestFailure]:
         with path.open("rb") as fh:
-            for lineno, raw in enumerate(_lines(fh, self.max_article_bytes), 1):
-                if raw is None:
-                    yield IngestFailure(
-                        f"{label}:{lineno}", f"line too long (over {self.max_article_bytes:,} bytes)"
-                    )
-                elif raw.strip():
-                    yield from self._guard(
-                        f"{label}:{lineno}", lambda raw=raw: [self._from_json_value(json.loads(raw))]
-                    )
+            yield from self._load_stream(fh, kind, label)
+
+    def _load_gzip(self, path: Path, label: str) -> Iterator[Article | IngestFailure]:
+        """A gzip-compressed file, streamed; its kind comes from the name inside ("dump.jsonl.gz") or
+        its first bytes, and the size limits hold for the decompressed bytes."""
+        kind = _SUFFIX_KINDS.get(Path(path.stem).suffix.lower(), "sniff")
+        with gzip.open(path, "rb") as raw:
+            try:
+                head = raw.peek(4096)[:4096]
+            except (OSError, EOFError) as exc:
+                raise IngestError(f"not a readable gzip file ({exc})") from None
+            if kind == "sniff":
+                if head.startswith(_GZIP_MAGIC):
+                    raise IngestError("gzip inside gzip is not read")
+                kind = _kind_of_head(head)
+            yield from self._load_stream(_CappedReader(raw, self._limit(kind), kind), kind, label)
+
+    def _limit(self, kind: str) -> int:
+        return self.max_bulk_bytes if kind in _BULK_KINDS else self.max_article_bytes
+
+    def _load_stream(self, fh: BinaryIO, kind: str, label: str) -> Iterator[Article | IngestFailure]:
+        if kind == "jsonl":
+            yield from self._load_jsonl(fh, label)
+        elif kind == "json":
+            yield from self._load_json_stream(fh, label)
+        else:
+            yield from self._from_bytes(fh.read(), kind, label, url=None)
+
+    def _load_jsonl(self, fh: BinaryIO, label: str) -> Iterator[Article | IngestFailure]:
+        for lineno, raw in enumerate(_lines(fh, self.max_article_bytes), 1):
+            if raw is None:
+                yield IngestFailure(
+                    f"{label}:{lineno}", f"line too long (over {self.max_article_bytes:,} bytes)"
+                )
+            elif raw.strip():
+                yield from self._guard(
+                    f"{label}:{lineno}", lambda raw=raw: [self._from_json_value(json.loads(raw))]
+                )
 
     def _load_json_stream(self, fh: BinaryIO, label: str) -> Iterator[Article | IngestFailure]:
         for n, (in_array, value) in enumerate(_json_values(fh, self.max_article_bytes)):
@@ -316,6 +342,43 @@ def load_items(
     """`ArticleLoader(fetcher, ...).load(items)`: Articles and IngestFailures, streamed in input order."""
     loader = ArticleLoader(fetcher, max_bulk_bytes=max_bulk_bytes, max_article_bytes=max_article_bytes)
     return loader.load(items)
+
+
+def _kind_of_head(head: bytes) -> str:
+    return "text" if looks_binary(head) else sniff_kind(head)
+
+
+def _folder_kind(file: Path) -> str | None:
+    """The kind of a file met in a folder: a known article format, or one gzip-compressed
+    ("a.jsonl.gz"); None for anything else ("photo.jpg", "backup.tar.gz")."""
+    suffix = file.suffix.lower()
+    if suffix == ".gz":
+        return "gzip" if Path(file.stem).suffix.lower() in _SUFFIX_KINDS else None
+    return _SUFFIX_KINDS.get(suffix)
+
+
+class _CappedReader:
+    """A binary stream that fails with IngestError once more than `limit` bytes were read from it:
+    a small .gz can hold gigabytes (a "zip bomb"), so the limits count decompressed bytes."""
+
+    def __init__(self, raw: BinaryIO, limit: int, kind: str) -> None:
+        self._raw, self._limit, self._kind, self._read = raw, limit, kind, 0
+
+    def _count(self, data: bytes) -> bytes:
+        self._read += len(data)
+        if self._read > self._limit:
+            raise IngestError(
+                f"too large (over {self._limit:,} bytes decompressed; the limit for {self._kind} files)"
+            )
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._limit + 1 - self._read  # never inflate more than one byte past the limit
+        return self._count(self._raw.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._count(self._raw.readline(size))
 
 
 def _walk(root: Path) -> Iterator[Path]:

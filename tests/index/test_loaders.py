@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import tracemalloc
@@ -227,6 +228,59 @@ class TestLocalFiles:
         results = list(ArticleLoader(max_article_bytes=2000).load([path]))
         assert isinstance(results[0], IngestFailure) and results[0].item == f"{path}:1"
         assert isinstance(results[1], Article)
+
+
+class TestGzipFiles:
+    def test_gzipped_jsonl_streams_with_line_failures(self, tmp_path: Path) -> None:
+        path = tmp_path / "dump.jsonl.gz"
+        lines = [_record(url="https://ex.com/1"), "{not json", _record(url="https://ex.com/3")]
+        path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+        arts, fails = _split(list(load_items([path])))
+        assert [a.url for a in arts] == ["https://ex.com/1", "https://ex.com/3"]
+        assert [f.item for f in fails] == [f"{path}:2"]
+
+    def test_gzipped_text_and_gzip_found_by_its_bytes(self, tmp_path: Path) -> None:
+        named = tmp_path / "story.txt.gz"
+        named.write_bytes(gzip.compress(f"Parking fees rise\n\n{BODY}".encode()))
+        unnamed = tmp_path / "export"  # no suffix: the gzip magic bytes say what it is
+        unnamed.write_bytes(gzip.compress(("\n".join([_record(), _record(url="https://ex.com/2")])).encode()))
+        arts, fails = _split(list(load_items([named, unnamed])))
+        assert fails == []
+        assert [a.title for a in arts] == ["Parking fees rise"] * 3
+        assert arts[0].text == BODY
+
+    def test_truncated_gzip_keeps_what_came_before(self, tmp_path: Path) -> None:
+        data = gzip.compress(
+            ("\n".join(_record(url=f"https://ex.com/{i}") for i in range(200)) + "\n").encode()
+        )
+        path = tmp_path / "cut.jsonl.gz"
+        path.write_bytes(data[: len(data) // 2])
+        arts, fails = _split(list(load_items([path])))
+        assert 0 < len(arts) < 200
+        assert [f.item for f in fails] == [str(path)]
+        assert "compressed file ended" in fails[0].error.lower() or "gzip" in fails[0].error.lower()
+
+    def test_limits_count_decompressed_bytes(self, tmp_path: Path) -> None:
+        bomb = tmp_path / "bomb.txt.gz"  # 50 MB of text in ~50 KB
+        bomb.write_bytes(gzip.compress(b"word " * 10_000_000))
+        tracemalloc.start()
+        try:
+            (fail,) = list(load_items([bomb]))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert isinstance(fail, IngestFailure) and "too large" in fail.error and "decompressed" in fail.error
+        assert peak < 25_000_000  # stopped at the 5 MB article limit (a few copies), not at 50 MB
+        notgz = tmp_path / "fake.jsonl.gz"
+        notgz.write_bytes(b"plain text, not gzip at all " * 10)
+        (fail,) = list(load_items([notgz]))
+        assert isinstance(fail, IngestFailure) and "gzip" in fail.error
+
+    def test_folders_read_gzipped_articles_but_not_archives(self, tmp_path: Path) -> None:
+        (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(_record().encode()))
+        (tmp_path / "backup.tar.gz").write_bytes(gzip.compress(b"\x00" * 1000))
+        arts, fails = _split(list(load_items([tmp_path])))
+        assert (len(arts), fails) == (1, [])
 
 
 class TestUrlsAndFeeds:
