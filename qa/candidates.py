@@ -189,11 +189,16 @@ def _proper_runs(
             and i + 1 < len(tokens)
             and tokens[i + 1].pos_ == "PROPN"
         )
-        proper = tok is not None and tok.pos_ == "PROPN" and tok.text[:1].isupper()
+        # a capitalised common noun inside a sentence is part of a name too ("the Internet Explorer icon")
+        proper = (
+            tok is not None
+            and tok.text[:1].isupper()
+            and (tok.pos_ == "PROPN" or tok.pos_ == "NOUN" and tok.i > 0)
+        )
         if proper and tok.lower_ not in _TITLE_WORDS or joins:  # titles end a name: "Meat Chief ..."
             current.append(tok)
             continue
-        if current:
+        if any(t.pos_ == "PROPN" for t in current):
             start, end = current[0].idx, current[-1].idx + len(current[-1].text)
             names_target = target_stem is not None and stem(current[-1].text) == target_stem
             if names_target and len(current) > 1 or any_name and not _overlaps(start, end, taken):

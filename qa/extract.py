@@ -42,6 +42,8 @@ NO_SPAN_FACTOR = 0.8
 NOT_CALLED_FACTOR = 0.4
 # A candidate the article's headline names, times the share of the question the headline covers.
 TITLE_WEIGHT = 2.0
+# A candidate that answered an earlier turn of the conversation: the follow-up asks something else.
+EARLIER_ANSWER_FACTOR = 0.5
 # Per name of the question ("Congress") that the answering article never mentions.
 MISSING_NAME_FACTOR = 0.75
 
@@ -332,6 +334,9 @@ class SpanExtractor:
         if explicit and question.labels & {"GPE", "LOC"}:
             # "which province": when the text calls one candidate a province, the others are less likely
             totals = {key: v if key in explicit else v * NOT_CALLED_FACTOR for key, v in totals.items()}
+        for key in totals:
+            if any(set(key.split()) <= set(earlier.split()) for earlier in question.earlier_answers):
+                totals[key] *= EARLIER_ANSWER_FACTOR  # "Brady" after "Tom Brady" as well
         for specific, container in contained:
             if specific in totals and container in totals:
                 totals[specific] += totals[container]

@@ -112,6 +112,9 @@ class Question:
     target_qualifiers: frozenset[str] = frozenset()
     asks_age: bool = False  # "How old is he?": a number of years old answers
     answer_count: int = 1  # "Which two countries ...": two names answer together
+    # Normalised answers of earlier turns: "Which browser are its users sent to now?" after
+    # "Internet Explorer" asks for another one.
+    earlier_answers: frozenset[str] = frozenset()
 
     @property
     def typed(self) -> bool:

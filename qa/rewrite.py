@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.nlp import STOPWORDS, SpacyParser
+from qa.nlp import STOPWORDS, SpacyParser, normalize_text
 from qa.question import target_labels
 
 _PERSON_PRONOUNS = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s"}
@@ -275,6 +275,11 @@ def _append_context(question: str, terms: list[str]) -> str:
         return question
     body = question.rstrip().rstrip("?")
     return f"{body} ({', '.join(terms)})?"
+
+
+def earlier_answers(history: list[dict] | None) -> frozenset[str]:
+    """The answers given earlier in the conversation, normalised: a follow-up asks something new."""
+    return frozenset(normalize_text(t.answer) for t in _turns(history or []) if t.answer.strip())
 
 
 def _turns(history: list[dict]) -> list[_Turn]:

@@ -38,7 +38,7 @@ from qa.lru import LRU
 from qa.nlp import SpacyParser
 from qa.question import QuestionAnalyzer
 from qa.rerank import retrieval_support
-from qa.rewrite import QueryRewriter
+from qa.rewrite import QueryRewriter, earlier_answers
 
 if TYPE_CHECKING:
     from newsqa.settings import Settings
@@ -262,6 +262,8 @@ class Answerer:
             return self._finish(answer, timings, t0, hits, debug, 0.0)
         passages = self._passages(hits[: max(_READ_PASSAGES, k)])
         analysed = self.analyzer.analyze(rewritten)
+        if history:
+            analysed = replace(analysed, earlier_answers=earlier_answers(history))
         extraction: Extraction | None = None
         if mode == "generative" and self.llm is not None:
             from qa.generate import GenerativeAnswerer

@@ -207,6 +207,12 @@ class TestNamesTheModelMissed:
         assert "Novavax" in by_text
         assert by_text["Novavax"].label in ("ORG", "PROPN")
 
+    def test_a_capitalised_noun_inside_the_sentence_stays_in_the_name(self, spacy_parser) -> None:
+        question = "Which browser will users still see an icon of?"
+        sentence = "Users will still see the Internet Explorer icon on their devices, Microsoft said."
+        texts = [c.text for c in _candidates(spacy_parser, question, sentence)]  # "Internet" is tagged NN
+        assert "Internet Explorer" in texts and "Explorer" not in texts
+
     def test_name_ending_in_the_asked_noun_is_taken_whole(self, spacy_parser) -> None:
         question = "Which airport set a record for hourly rainfall?"
         sentence = "Dallas-Fort Worth International Airport set a record for hourly rainfall overnight."

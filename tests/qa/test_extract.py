@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from eval.metrics import contains_answer, exact_match
@@ -16,6 +18,7 @@ from qa.extract import (
 )
 from qa.nlp import split_sentences
 from qa.question import QuestionAnalyzer
+from qa.rewrite import earlier_answers
 
 AS_OF = "2021-08-28"
 
@@ -252,6 +255,28 @@ class TestReadingOn:
         assert "85%" not in text[ranked[0].start : ranked[0].end]  # the best sentence names no share
         result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, [_passage(article, text, 0)])
         assert result.span and result.answer == "More than 85%"
+
+
+class TestFollowUps:
+    def test_an_earlier_answer_gives_way(self, spacy_parser) -> None:
+        text = "The list of the best players ranked Tom Brady and Aaron Donald at the top this year."
+        article = Article("a", "Top players", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze(
+            "Who did the list of the best players rank at the top?"
+        )
+        answers = {}
+        for earlier in ("tom brady", "aaron donald"):
+            asked = replace(
+                question, earlier_answers=earlier_answers([{"question": "Q", "answer": earlier.title()}])
+            )
+            answers[earlier] = SpanExtractor(spacy_parser).extract(asked, [_passage(article, text, 0)]).answer
+        assert answers == {"tom brady": "Aaron Donald", "aaron donald": "Tom Brady"}
+
+    def test_earlier_answers_from_either_history_form(self) -> None:
+        chat = [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "Tom Brady"}]
+        assert earlier_answers(chat) == {"tom brady"}
+        assert earlier_answers([{"question": "Who won?", "answer": "The Rams"}]) == {"rams"}
+        assert earlier_answers(None) == frozenset()
 
 
 class TestClozeQuestions:
