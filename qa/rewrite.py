@@ -277,9 +277,11 @@ def _append_context(question: str, terms: list[str]) -> str:
     return f"{body} ({', '.join(terms)})?"
 
 
-def earlier_answers(history: list[dict] | None) -> frozenset[str]:
-    """The answers given earlier in the conversation, normalised: a follow-up asks something new."""
-    return frozenset(normalize_text(t.answer) for t in _turns(history or []) if t.answer.strip())
+def earlier_answers(history: list[dict] | None, max_words: int = 6) -> frozenset[str]:
+    """The short answers given earlier in the conversation, normalised: a follow-up asks something
+    new. A sentence answer does not count (the names in it may well answer the follow-up)."""
+    answers = (normalize_text(t.answer) for t in _turns(history or []))
+    return frozenset(a for a in answers if a and len(a.split()) <= max_words)
 
 
 def _turns(history: list[dict]) -> list[_Turn]:

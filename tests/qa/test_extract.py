@@ -277,6 +277,8 @@ class TestFollowUps:
         assert earlier_answers(chat) == {"tom brady"}
         assert earlier_answers([{"question": "Who won?", "answer": "The Rams"}]) == {"rams"}
         assert earlier_answers(None) == frozenset()
+        sentence = "Tom Brady was ranked first by the players, ahead of Aaron Donald and Patrick Mahomes."
+        assert earlier_answers([{"question": "Who won?", "answer": sentence}]) == frozenset()
 
 
 class TestClozeQuestions:
