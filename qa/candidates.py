@@ -267,18 +267,16 @@ _OFFICE_WORD = re.compile(r"(\S+)\s+$")
 def _office_start(text: str, start: int) -> int:
     """Where the office before a name begins: its title words ("President", "Gov.") and at most one
     capitalised word naming where ("French", "Florida"); `start` when no title stands there."""
-    new_start, titled, places = start, False, 0
+    new_start, titled = start, False
     while True:
         m = _OFFICE_WORD.search(text, max(0, new_start - 40), new_start)
         word = m.group(1) if m else ""
-        if word.lower() in _TITLE_WORDS and word[:1].isupper() and not places:
+        if word.lower() in _TITLE_WORDS and word[:1].isupper():
             titled, new_start = True, m.start()  # type: ignore[union-attr]
-        elif (
-            titled and not places and word[:1].isupper() and word.lower() not in STOPWORDS and word.isalpha()
-        ):
-            places, new_start = 1, m.start()  # type: ignore[union-attr]
-        else:
-            return new_start if titled else start
+            continue
+        if titled and word[:1].isupper() and word.isalpha() and word.lower() not in STOPWORDS:
+            return m.start()  # type: ignore[union-attr]  # the place: nothing before it counts
+        return new_start if titled else start
 
 
 _TIME_PREFIX_RE = re.compile(r"(?:late|early|earlier|later)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)

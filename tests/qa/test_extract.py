@@ -251,9 +251,10 @@ class TestReadingOn:
         analysed = QuestionAnalyzer(spacy_parser).analyze(
             "What percentage of California is at risk of wildfires?"
         )
-        ranked = sentence_scores(analysed, [_passage(article, text, 0)])
+        passages = [_passage(article, text, 0)]
+        ranked = sentence_scores(analysed, passages)
         assert "85%" not in text[ranked[0].start : ranked[0].end]  # the best sentence names no share
-        result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, [_passage(article, text, 0)])
+        result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, passages)
         assert result.span and result.answer == "More than 85%"
 
 
