@@ -182,6 +182,8 @@ def noun_phrases(doc: Any) -> list[NounPhrase]:
     out: list[NounPhrase] = []
 
     def make(i: int, j: int, heads: tuple[str, ...], head_tok: int) -> None:
+        if j + 1 < len(tokens) and tokens[j + 1].tag_ == "POS":
+            return  # "the planet’s rings": the planet only says whose rings
         pointed = False
         while i < j and (tokens[i].pos_ == "DET" or tokens[i].lower_ in _DEMONSTRATIVES):
             pointed = pointed or tokens[i].lower_ in _DEMONSTRATIVES

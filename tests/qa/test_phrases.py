@@ -28,6 +28,12 @@ class TestNounPhrases:
         pointed = [np for np in noun_phrases(doc) if np.pointed]
         assert [doc.text[np.start : np.end] for np in pointed] == ["residents"]
 
+    def test_a_possessor_is_not_a_phrase(self, spacy_parser) -> None:
+        text = "New images are revealing Neptune, and the planet’s hard-to-detect rings."
+        found = _phrases(spacy_parser, text)
+        assert "hard-to-detect rings" in found
+        assert not any("planet" in f for f in found)  # not "Neptune, and the planet" either
+
 
 class TestStripKnown:
     def test_leading_question_words_go_the_head_stays(self) -> None:
