@@ -488,6 +488,28 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     return out
 
 
+def sole_new_name(question: Question, doc: Any) -> str | None:
+    """The one name in `doc` that the question does not have yet, when there is exactly one.
+
+    "Which beverage is getting a new bottle design?": no entity type is known to answer, so the best
+    sentence answers; when it names one new thing ("Sprite is retiring its green plastic bottles"),
+    that name is what the sentence says in answer.
+    """
+    text = doc_text(doc)
+    dateline = _DATELINE_RE.match(text)
+    skip_before = dateline.end() if dateline else 0
+    entities = [(e.start_char, e.end_char) for e in doc.ents]
+    spans = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _NAME_LABELS]
+    spans += [(a, b) for a, b, _ in _proper_runs(doc, entities, None, any_name=True)]  # not "Thursday"
+    names: dict[str, str] = {}
+    for start, end in spans:
+        name = trim_span(text[start:end])
+        if start < skip_before or not name or name.lower() in _PUBLISHERS or question.contains(name):
+            continue
+        names.setdefault(normalize_text(name), name)
+    return next(iter(names.values())) if len(names) == 1 else None
+
+
 def _phrase_spans(question: Question, doc: Any) -> list[tuple[int, int, str]]:
     """Noun phrases that answer: people for "who", `target`-headed for "what kind of", parts of a whole."""
     wants_people = question.kind == "who" and question.role is None

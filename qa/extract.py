@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from newsqa.types import Article, Citation, Hit
-from qa.candidates import NUMBER_RE, containments, find_candidates, trim_span
+from qa.candidates import NUMBER_RE, containments, find_candidates, sole_new_name, trim_span
 from qa.lru import LRU
 from qa.nlp import (
     STOPWORDS,
@@ -289,6 +289,10 @@ class SpanExtractor:
         end = _continuation_end(question, best)
         sentence = Evidence(best.passage, best.start, end, best.score)
         text = best.passage.article.text[best.start : end]
+        if question.phrase and not question.labels and not question.kind_of:
+            name = sole_new_name(question, self.parser.parse(text))
+            if name is not None:  # "which beverage": the sentence names one thing, "Sprite"
+                return Extraction(name, [sentence], confidence, span=True, closest=closest)
         return Extraction(text, [sentence], confidence, closest=closest)
 
     def _best_span(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.candidates import containments, find_candidates, trim_span
+from qa.candidates import containments, find_candidates, sole_new_name, trim_span
 from qa.question import QuestionAnalyzer
 
 
@@ -237,6 +237,19 @@ class TestNamesTheModelMissed:
         assert "Florida Gov. Ron DeSantis" in texts
         texts = [c.text for c in _candidates(spacy_parser, "Who claimed credit for the flights?", sentence)]
         assert "Ron DeSantis" in texts and "Florida Gov. Ron DeSantis" not in texts
+
+
+class TestSoleNewName:
+    def test_names_the_question_has_and_dates_do_not_count(self, spacy_parser) -> None:
+        question = QuestionAnalyzer(spacy_parser).analyze(
+            "NASA shared new James Webb Telescope images that show remarkable details of which planet?"
+        )
+        doc = spacy_parser.parse(
+            "On Monday NASA unveiled new James Webb Telescope images showing details of Jupiter."
+        )
+        assert sole_new_name(question, doc) == "Jupiter"
+        doc = spacy_parser.parse("NASA unveiled James Webb Telescope images of Jupiter and Saturn on Monday.")
+        assert sole_new_name(question, doc) is None
 
 
 class TestTrimSpan:

@@ -258,6 +258,30 @@ class TestReadingOn:
         assert result.span and result.answer == "More than 85%"
 
 
+class TestOneNameInTheSentence:
+    def _extract(self, parser, question: str, text: str):
+        article = Article("a", "Bottles", text, source="x.com")
+        analysed = QuestionAnalyzer(parser).analyze(question)
+        return SpanExtractor(parser).extract(analysed, [_passage(article, text, 0)])
+
+    def test_the_sentence_names_one_new_thing(self, spacy_parser) -> None:
+        question = "After more than 60 years, which popular beverage is getting a new bottle design?"
+        text = (
+            "New York (CNN Business) Sprite is retiring its green plastic bottles after more than 60 years."
+        )
+        result = self._extract(spacy_parser, question, text)  # no entity type answers "which beverage"
+        assert result.span and result.answer == "Sprite"  # not the dateline's New York or CNN
+        assert result.support[0].passage.article.text[result.support[0].start : result.support[0].end] == text
+
+    def test_two_new_names_leave_the_sentence(self, spacy_parser) -> None:
+        question = "Which London borough is the cheapest to rent in?"
+        text = (
+            "Kensington and Chelsea is the most expensive borough to rent in, while Havering is the cheapest."
+        )
+        result = self._extract(spacy_parser, question, text)
+        assert not result.span and result.answer == text
+
+
 class TestFollowUps:
     def test_an_earlier_answer_gives_way(self, spacy_parser) -> None:
         text = "The list of the best players ranked Tom Brady and Aaron Donald at the top this year."
