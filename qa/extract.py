@@ -293,7 +293,7 @@ class SpanExtractor:
             name = sole_new_name(question, self.parser.parse(text))
             if name is not None:  # "which beverage": the sentence names one thing, "Sprite"
                 return Extraction(name, [sentence], confidence, span=True, closest=closest)
-        return Extraction(text, [sentence], confidence, closest=closest)
+        return Extraction(without_credit(text), [sentence], confidence, closest=closest)
 
     def _best_span(
         self, question: Question, ranked: list[_Sentence]
@@ -393,6 +393,22 @@ def _mentioned(name: str, stems: set[str]) -> bool:
     if name in stems:
         return True
     return len(name) >= 6 and any(s.startswith(name[:5]) for s in stems)
+
+
+# A dateline or wire credit opening a sentence: "(CNN) ", "New York (CNN Business) ", "WASHINGTON – ",
+# "WILMINGTON, Del. – ". The quote keeps it; the answer reads without it.
+_CREDIT = re.compile(
+    r"^(?:(?:[A-Z][A-Za-z .,'’]{0,40})?\((?:CNN|AP|Reuters)[^)]{0,30}\)\s*[—–-]*"
+    r"|[A-Z]{3}[A-Z .'’-]{0,27}(?:,\s+[A-Z][A-Za-z.]{1,12})?\s*[—–])\s*(?=[A-Z0-9“\"‘'])"
+)
+
+
+def without_credit(sentence: str) -> str:
+    """`sentence` from after a leading dateline or wire credit, when enough is left to read."""
+    credit = _CREDIT.match(sentence)
+    if credit is None or len(sentence[credit.end() :].split()) < 4:
+        return sentence
+    return sentence[credit.end() :]
 
 
 def _continuation_end(question: Question, best: _Sentence) -> int:

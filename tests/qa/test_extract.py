@@ -15,6 +15,7 @@ from qa.extract import (
     SpanExtractor,
     _cloze_context,
     sentence_scores,
+    without_credit,
 )
 from qa.nlp import split_sentences
 from qa.question import QuestionAnalyzer
@@ -280,6 +281,37 @@ class TestOneNameInTheSentence:
         )
         result = self._extract(spacy_parser, question, text)
         assert not result.span and result.answer == text
+
+
+class TestWithoutCredit:
+    @pytest.mark.parametrize(
+        ("sentence", "answer"),
+        [
+            ("(CNN) Actress Nichelle Nichols has died at 89.", "Actress Nichelle Nichols has died at 89."),
+            (
+                "New York (CNN Business) Sprite is retiring its green bottles.",
+                "Sprite is retiring its green bottles.",
+            ),
+            ("WILMINGTON, Del. – A man found a rare purple pearl.", "A man found a rare purple pearl."),
+            ("KYIV, Ukraine — Russian forces shelled the city.", "Russian forces shelled the city."),
+            (
+                "US - China talks resumed on Monday in Geneva.",
+                "US - China talks resumed on Monday in Geneva.",
+            ),
+            ("NATO – the alliance – met today in Brussels.", "NATO – the alliance – met today in Brussels."),
+            ("(CNN) Too short.", "(CNN) Too short."),
+        ],
+    )
+    def test_leading_dateline_or_wire_credit(self, sentence: str, answer: str) -> None:
+        assert without_credit(sentence) == answer
+
+    def test_the_sentence_answer_reads_without_it_the_quote_keeps_it(self, spacy_parser) -> None:
+        text = "WASHINGTON – The monarch butterfly moved a step closer to extinction as scientists listed it."
+        article = Article("a", "Butterflies", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze("Why did scientists list the monarch butterfly?")
+        result = SpanExtractor(spacy_parser).extract(question, [_passage(article, text, 0)])
+        assert not result.span and result.answer == text[len("WASHINGTON – ") :]
+        assert (result.support[0].start, result.support[0].end) == (0, len(text))
 
 
 class TestFollowUps:
