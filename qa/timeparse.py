@@ -10,8 +10,9 @@
 - "boost": a vague or relative reference ("this week", "recently", "on Monday"): prefer articles
   in the window, because news about an event is often published days before or after it.
 
-Dates in a background clause ("after sealing its borders in March 2020", "closed since June 13")
-describe context, not the time the question asks about, and are ignored. When a question has several
+Dates in a background clause ("after sealing its borders in March 2020", "closed since June 13",
+"during the insurrection on January 6, 2021") describe context, not the time the question asks
+about, and are ignored. When a question has several
 expressions, the narrowest window wins ("this week" over "in February").
 """
 
@@ -49,7 +50,7 @@ _MONTH_RE = (
 _YEAR_RE = r"(?:19|20)\d\d"
 
 # Words that open a clause about the background of the story rather than its time.
-_BACKGROUND = re.compile(r"\b(?:since|after|before|until|till|following|ago|prior to)\b", re.I)
+_BACKGROUND = re.compile(r"\b(?:since|after|before|until|till|following|during|ago|prior to)\b", re.I)
 
 # Each pattern names its kind; order does not matter because the narrowest window wins.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [

@@ -108,6 +108,10 @@ class TestChoice:
         assert resolve_time(q, THURSDAY) is None
         q = "Yellowstone reopened after being closed since June 13. Why?"
         assert resolve_time(q, THURSDAY) is None
+        # the event's date, not when the news asked about came out (a 2022 hearing's finding)
+        q = "How many minutes did Trump let violence play out during the insurrection on January 6, 2021?"
+        assert resolve_time(q, THURSDAY) is None
+        assert resolve_time("What happened at the Capitol on January 6, 2021?", THURSDAY) is not None
 
     def test_narrowest_window_wins(self) -> None:
         q = "The halftime show in February was announced this week. Who will perform?"
