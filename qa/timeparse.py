@@ -12,8 +12,8 @@
 
 Dates in a background clause ("after sealing its borders in March 2020", "closed since June 13",
 "during the insurrection on January 6, 2021") describe context, not the time the question asks
-about, and are ignored. When a question has several
-expressions, the narrowest window wins ("this week" over "in February").
+about, and are ignored. When a question has several expressions, the narrowest window wins
+("this week" over "in February").
 """
 
 from __future__ import annotations
