@@ -112,6 +112,8 @@ _TIME_NOUNS = frozenset({"today", "yesterday", "tonight", "tomorrow", "now"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such", "their", "its", "his", "her", "our"})
 _NEAR_BEFORE = re.compile(r"^[\s,]*(?:(?:the|a|an)\s+)?(?:[A-Z][\w.’'-]*\s+){0,4}$")
 _NEAR_AFTER = re.compile(r"^\s*,\s*(?:(?:the|a|an)\s+)?(?:[\w.’'-]+\s+){0,3}$")
+# "Fenrir's owner is Michigan physician and HIV specialist Will Powers": the role is the name's
+_COPULA_BEFORE = re.compile(r"^\s+(?:is|was)\s+(?:[\w.’'-]+\s+){0,6}$")
 
 
 @dataclass(frozen=True)
@@ -260,5 +262,7 @@ def role_is_tied(text: str, role: str, of: frozenset[str], cand: tuple[int, int]
             gap = text[e:cs]
             tail = re.match(r"^\s+(?:of|for|at|with|to|in)\s+(?:the\s+)?(?:[\w’'.-]+\s+){0,5}", gap)
             if _NEAR_BEFORE.match(gap) or (tail and _NEAR_BEFORE.match(gap[tail.end() :])):
+                return True
+            if _COPULA_BEFORE.match(gap):
                 return True
     return False

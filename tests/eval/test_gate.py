@@ -14,7 +14,7 @@ from eval.harness import run_shipped
 from newsqa.settings import Settings
 
 # Measured 2026-11-30 (docs/eval.md): seed 52/52 right, EM 0.667, follow-ups 12/13;
-# gate hits@1 0.938, mrr@10 0.938, contains 0.438, EM 0.375, MC 0.813, abstain P 0.60 / R 0.75 (session 10).
+# gate hits@1 0.938, mrr@10 0.938, contains 0.438, EM 0.375, MC 0.813, abstain P 0.60 / R 0.75, follow-ups 6/8 (session 10).
 SEED_FLOORS = {
     "hits@1": 1.0,
     "answer_contains": 1.0,  # every answerable question right
@@ -34,7 +34,7 @@ GATE_FLOORS = {
     "answer_em": 0.34,
     "mc_accuracy": 0.75,
     "abstain_recall": 0.7,
-    "followup_accuracy": 0.5,
+    "followup_accuracy": 0.6,
 }
 
 

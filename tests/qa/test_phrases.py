@@ -61,3 +61,14 @@ class TestRoleIsTied:
         start = self.TEXT.index(name)
         of = frozenset(stem(w) for w in role_of)
         assert role_is_tied(self.TEXT, "spokesperson", of, (start, start + len(name))) is tied
+
+    @pytest.mark.parametrize(
+        ("text", "tied"),
+        [
+            ("Fenrir's owner is Michigan physician and HIV specialist Will Powers, the website said.", True),
+            ("Fenrir's owner was in Detroit, Will Powers said.", False),  # the clause ends before the name
+        ],
+    )
+    def test_the_role_is_the_name_s_through_is(self, text: str, tied: bool) -> None:
+        start = text.index("Will Powers")
+        assert role_is_tied(text, "owner", frozenset({stem("Fenrir")}), (start, start + 11)) is tied
