@@ -25,7 +25,12 @@ from qa.question import Question
 _PUBLISHERS = frozenset(
     {"cnn", "cnn business", "usa today", "week", "associated press", "ap", "reuters", "getty images"}
 )
-_DATELINE_RE = re.compile(r"^[A-Z][A-Za-z .,'’]{0,40}\((?:CNN|AP|Reuters)[^)]*\)\s*[—–-]*\s*")
+# A dateline or wire credit opening a sentence: "(CNN) ", "New York (CNN Business) ", "WASHINGTON – ",
+# "WILMINGTON, Del. – " (an en or em dash and a capital after it: not "US - China talks").
+DATELINE_RE = re.compile(
+    r"^(?:(?:[A-Z][A-Za-z .,'’]{0,40})?\((?:CNN|AP|Reuters)[^)]{0,30}\)\s*[—–-]*"
+    r"|[A-Z]{3}[A-Z .'’-]{0,27}(?:,\s+[A-Z][A-Za-z.]{1,12})?\s*[—–])\s*(?=[A-Z0-9“\"‘'])"
+)
 _YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
 NUMBER_RE = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)\b",
@@ -399,7 +404,7 @@ _COUNT_UNITS = frozenset(
 def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     """Every acceptable answer span of `doc` for `question`, trimmed, with its preference."""
     text = doc_text(doc)
-    dateline = _DATELINE_RE.match(text)
+    dateline = DATELINE_RE.match(text)
     skip_before = dateline.end() if dateline else 0
     labels = question.labels
     spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels]
@@ -496,7 +501,7 @@ def sole_new_name(question: Question, doc: Any) -> str | None:
     that name is what the sentence says in answer.
     """
     text = doc_text(doc)
-    dateline = _DATELINE_RE.match(text)
+    dateline = DATELINE_RE.match(text)
     skip_before = dateline.end() if dateline else 0
     entities = [(e.start_char, e.end_char) for e in doc.ents]
     spans = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in _NAME_LABELS]

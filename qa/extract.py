@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from newsqa.types import Article, Citation, Hit
-from qa.candidates import NUMBER_RE, containments, find_candidates, sole_new_name, trim_span
+from qa.candidates import DATELINE_RE, NUMBER_RE, containments, find_candidates, sole_new_name, trim_span
 from qa.lru import LRU
 from qa.nlp import (
     STOPWORDS,
@@ -395,17 +395,9 @@ def _mentioned(name: str, stems: set[str]) -> bool:
     return len(name) >= 6 and any(s.startswith(name[:5]) for s in stems)
 
 
-# A dateline or wire credit opening a sentence: "(CNN) ", "New York (CNN Business) ", "WASHINGTON – ",
-# "WILMINGTON, Del. – ". The quote keeps it; the answer reads without it.
-_CREDIT = re.compile(
-    r"^(?:(?:[A-Z][A-Za-z .,'’]{0,40})?\((?:CNN|AP|Reuters)[^)]{0,30}\)\s*[—–-]*"
-    r"|[A-Z]{3}[A-Z .'’-]{0,27}(?:,\s+[A-Z][A-Za-z.]{1,12})?\s*[—–])\s*(?=[A-Z0-9“\"‘'])"
-)
-
-
 def without_credit(sentence: str) -> str:
     """`sentence` from after a leading dateline or wire credit, when enough is left to read."""
-    credit = _CREDIT.match(sentence)
+    credit = DATELINE_RE.match(sentence)
     if credit is None or len(sentence[credit.end() :].split()) < 4:
         return sentence
     return sentence[credit.end() :]

@@ -239,6 +239,19 @@ class TestNamesTheModelMissed:
         assert "Ron DeSantis" in texts and "Florida Gov. Ron DeSantis" not in texts
 
 
+class TestDatelines:
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            "WASHINGTON – The monarch butterfly was listed as endangered by a group in Geneva.",
+            "Washington (CNN) The monarch butterfly was listed as endangered by a group in Geneva.",
+        ],
+    )
+    def test_the_dateline_place_is_not_a_candidate(self, spacy_parser, sentence: str) -> None:
+        texts = [c.text for c in _candidates(spacy_parser, "Where was the butterfly listed?", sentence)]
+        assert "Geneva" in texts and not any(t.lower() == "washington" for t in texts)
+
+
 class TestSoleNewName:
     def test_names_the_question_has_and_dates_do_not_count(self, spacy_parser) -> None:
         question = QuestionAnalyzer(spacy_parser).analyze(
