@@ -401,13 +401,24 @@ _COUNT_UNITS = frozenset(
 )
 
 
+# "Domino’s Pizza", "McDonald's Corp.": a possessive inside one name is a business named after someone.
+_INNER_POSSESSIVE = re.compile(r"\w['’]s\s+\w")
+
+
+def entity_label(ent: Any) -> str:
+    """spaCy's label for `ent`, except a "PERSON" with a possessive inside, which is an "ORG"."""
+    if ent.label_ == "PERSON" and _INNER_POSSESSIVE.search(ent.text):
+        return "ORG"
+    return ent.label_
+
+
 def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     """Every acceptable answer span of `doc` for `question`, trimmed, with its preference."""
     text = doc_text(doc)
     dateline = DATELINE_RE.match(text)
     skip_before = dateline.end() if dateline else 0
     labels = question.labels
-    spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in labels]
+    spans = [(e.start_char, e.end_char, label) for e in doc.ents if (label := entity_label(e)) in labels]
     if question.answer_count > 1:
         spans += _coordinated(text, spans, question.answer_count)
     if "PERSON" in labels:

@@ -182,6 +182,8 @@ class QuestionAnalyzer:
         names: set[str] = set()
         ent_tokens = {t.i for e in doc.ents for t in e}
         target_stem = stem(target) if target else None
+        asking_start = _asking_sentence_start(doc)
+        background: dict[str, float] = {}
         for tok in doc:
             low = tok.text.lower()
             if tok.is_punct or low in STOPWORDS or low in _WH_WORDS or len(low) < 2 and not tok.like_num:
@@ -213,6 +215,13 @@ class QuestionAnalyzer:
                 w = 0.5  # "which team": the answer sentence often names the team without the word
             elif w == 3.0 and not tok.like_num and tok.pos_ != "NUM" and len(s) > 1:
                 names.add(s)
+            if tok.i < asking_start:
+                background[s] = max(background.get(s, 0.0), w)
+                continue
+            weights[s] = max(weights.get(s, 0.0), w)
+        if weights:  # the asking sentence has words of its own ("What was it?" has none)
+            background = {s: w * BACKGROUND_WEIGHT for s, w in background.items()}
+        for s, w in background.items():
             weights[s] = max(weights.get(s, 0.0), w)
         for word in words(context):  # terms a follow-up took from earlier turns count less
             s = stem(word)
@@ -314,11 +323,18 @@ class QuestionAnalyzer:
 def _noun_after(tokens: list[object]) -> str | None:
     """The head of the noun run right after a wh-word ("which UK city" -> "city", "state's" -> "state")."""
     head: str | None = None
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         pos = tok.pos_  # type: ignore[attr-defined]
         text = tok.text  # type: ignore[attr-defined]
         if text in ("'s", "’s", "'"):
             break
+        # "which well-known pizza chain": spaCy splits the compound modifier into well / - / known
+        hyphenated = text == "-" or any(
+            0 <= j < len(tokens) and tokens[j].text == "-"  # type: ignore[attr-defined]
+            for j in (i - 1, i + 1)
+        )
+        if hyphenated and head is None:
+            continue
         if pos in ("NOUN", "PROPN"):
             head = text
             continue
@@ -343,6 +359,26 @@ _COPULA = frozenset({"is", "was", "are", "were", "'s"})
 _ROLE_LINKS = frozenset({"of", "for", "at", "with", "to", "in"})
 # Partitive nouns: "which part of the airport" asks for a named part of the airport.
 _PARTS = frozenset({"part", "section", "area", "portion", "side", "end", "half", "wing", "floor"})
+
+
+# Words of the sentences before the one that asks ("Brittney Griner was released ... . How long was
+# Griner detained?") set the scene; the answer sentence is worded like the asking one.
+BACKGROUND_WEIGHT = 0.5
+_SENTENCE_ENDS = frozenset({".", "?", "!"})
+
+
+def _asking_sentence_start(doc: object) -> int:
+    """Index of the first token of the sentence that asks: the last one with a wh-word (0 if none)."""
+    tokens = list(doc)  # type: ignore[call-overload]
+    wh = [i for i, t in enumerate(tokens) if t.text.lower() in _WH_WORDS]
+    if not wh:
+        return 0
+    start = max((i + 1 for i in range(wh[-1]) if tokens[i].text in _SENTENCE_ENDS), default=0)
+    # "Following the attack on Salman Rushdie last week, which fellow author ...": a leading clause too
+    first = next(j for j in wh if j >= start)
+    if first > start and tokens[first - 1].text in (",", ":", ";"):
+        return first
+    return start
 
 
 def _asking_clause_start(doc: object) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from qa.candidates import containments, find_candidates, sole_new_name, trim_span
+from qa.candidates import containments, entity_label, find_candidates, sole_new_name, trim_span
 from qa.question import QuestionAnalyzer
 
 
@@ -222,6 +224,27 @@ class TestNamesTheModelMissed:
         assert "Dallas-Fort Worth International Airport" not in [
             c.text for c in _candidates(spacy_parser, question, sentence)
         ]
+
+    def test_a_business_named_in_the_possessive_is_an_organisation(self, spacy_parser) -> None:
+        question = "Which pizza chain has been forced to pull out of Italy?"
+        sentence = "Domino’s Pizza has been forced to pull out of the home of the pizza."
+        assert [e.label_ for e in spacy_parser.parse(sentence).ents] == ["PERSON"]  # the model's reading
+        by_text = {c.text: c for c in _candidates(spacy_parser, question, sentence)}
+        assert by_text["Domino’s Pizza"].label == "ORG"
+
+    @pytest.mark.parametrize(
+        ("label", "text", "expected"),
+        [
+            ("PERSON", "McDonald's Corp", "ORG"),
+            ("PERSON", "Joe Biden’s", "PERSON"),  # a person's possessive ends the name
+            ("PERSON", "Joe Biden", "PERSON"),
+            ("GPE", "Martha's Vineyard", "GPE"),
+        ],
+    )
+    def test_only_a_person_with_a_possessive_inside_becomes_an_organisation(
+        self, label: str, text: str, expected: str
+    ) -> None:
+        assert entity_label(SimpleNamespace(label_=label, text=text)) == expected
 
     def test_a_count_misread_as_a_date_still_answers_how_many(self, spacy_parser) -> None:
         question = "How many Christmas trees are displayed in the White House?"

@@ -78,6 +78,32 @@ class TestQuestionAnalyzer:
         q = QuestionAnalyzer(spacy_parser).analyze("How many of them were children?")
         assert q.kind == "how_many" and q.target == "children"
 
+    def test_a_hyphenated_modifier_does_not_hide_the_asked_noun(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Which well-known pizza chain pulled out of Italy?")
+        assert q.target == "chain" and q.labels == {"ORG"}
+
+    def test_sentences_before_the_asking_one_count_half(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(
+            "Brittney Griner was released from a Russian penal colony. How long was Griner detained?"
+        )
+        assert q.weights["penal"] == 0.75 and q.weights["russian"] == 1.5
+        assert q.weights["griner"] == 3.0 and q.weights["detain"] == 1.5  # asked again: full weight
+        assert "russian" in q.names  # an article must still be about the names of the whole question
+
+    def test_a_leading_clause_counts_half(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("Following the attack on Salman Rushdie, which author did J. K. Rowling back?")
+        assert q.weights["rushdi"] == 1.5 and q.weights["rowl"] == 3.0
+        # a relative clause after the asking wh-word is part of the question
+        q = analyzer.analyze("How much has podcast host Deborah James, who died aged 40, raised?")
+        assert q.weights["deborah"] == 3.0 and q.weights["rais"] == 1.5
+
+    def test_an_asking_sentence_without_words_of_its_own_leaves_the_weights(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(
+            "A man found a rare treasure in an appetizer. What was it?"
+        )
+        assert q.weights["treasur"] == 1.5
+
     def test_verbs_come_from_the_asking_clause(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze(
             "According to the officer who spoke, where did the crash occur?"
