@@ -46,6 +46,8 @@ TITLE_WEIGHT = 2.0
 EARLIER_ANSWER_FACTOR = 0.5
 # Per name of the question ("Congress") that the answering article never mentions.
 MISSING_NAME_FACTOR = 0.75
+# The story's opening sentence, read beside one of the best sentences of its first passage.
+LEAD_DISCOUNT = 0.8
 
 
 @dataclass
@@ -309,6 +311,14 @@ class SpanExtractor:
                 for s in ranked[:2]:
                     if s.index > 0:
                         targets.append((s, s.index - 1, 0.5))
+            # A story's first sentence says who, what and where ("... after a powerful earthquake
+            # struck the northern Philippines"); sentences further down say "the country".
+            read = {(s.passage.hit.chunk.id, i) for s, i, _ in targets}
+            for s in ranked[:3]:
+                lead = (s.passage.hit.chunk.id, 0)
+                if s.passage.hit.chunk.n == 0 and lead not in read:
+                    read.add(lead)
+                    targets.append((s, 0, LEAD_DISCOUNT))
         texts = [s.passage.article.text[slice(*s.passage.sentences[i])] for s, i, _ in targets]
         docs = self.parser.parse_many(texts)
         # candidate key -> list of (score, sentence, doc index, char start, char end)

@@ -285,6 +285,28 @@ class TestReadingOn:
         assert result.span and result.answer == "More than 85%"
 
 
+class TestLeadSentence:
+    TEXT = (
+        "(CNN) At least five people died after a powerful earthquake struck the northern Philippines on "
+        "Wednesday. Rescue teams searched the rubble through the night. Schools stayed closed. "
+        "The 7.0-magnitude quake shook the country's most populous island, seismologists said."
+    )
+    QUESTION = "Which country was shaken by a 7.0-magnitude earthquake this week?"
+
+    def _answer(self, parser, chunk_n: int) -> str:
+        article = Article("a", "Quake", self.TEXT, source="cnn.com")
+        passage = _passage(article, self.TEXT, 0)
+        passage = replace(passage, hit=replace(passage.hit, chunk=replace(passage.hit.chunk, n=chunk_n)))
+        analysed = QuestionAnalyzer(parser).analyze(self.QUESTION)
+        return SpanExtractor(parser, max_sentences=1).extract(analysed, [passage]).answer
+
+    def test_the_opening_sentence_names_the_place_the_best_sentence_does_not(self, spacy_parser) -> None:
+        assert self._answer(spacy_parser, chunk_n=0) == "Philippines"
+
+    def test_a_later_passage_has_no_opening_sentence_to_read(self, spacy_parser) -> None:
+        assert self._answer(spacy_parser, chunk_n=1) != "Philippines"
+
+
 class TestOneNameInTheSentence:
     def _extract(self, parser, question: str, text: str):
         article = Article("a", "Bottles", text, source="x.com")
