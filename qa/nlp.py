@@ -242,6 +242,9 @@ _SYNONYMS = {
     "airstrik": "strike",
     "troop": "soldier",
     "deceas": "kill",
+    "coronavirus": "covid-19",
+    "covid": "covid-19",
+    "covid19": "covid-19",
 }
 
 

@@ -87,3 +87,12 @@ class TestPhraseStem:
         assert phrase_stem("United Kingdom") == phrase_stem("great  Britain") == stem("UK") == stem("British")
         assert phrase_stem("United States") is None  # "us" is also the pronoun
         assert phrase_stem("Kingdom") is None
+
+
+class TestStemSynonyms:
+    def test_the_pandemic_virus_under_its_names(self) -> None:
+        from qa.nlp import stem, text_stems
+
+        assert stem("Covid-19") == stem("COVID") == stem("coronavirus")
+        assert stem("Covid-19") in text_stems("Kim Jong Un declared victory against the novel coronavirus.")
+        assert stem("Covid-19") != stem("virus")  # not every virus
