@@ -307,7 +307,11 @@ class QuestionAnalyzer:
                 return wh, _TARGET_LABELS.get((named or "").lower(), frozenset()), named
         if nxt_low[:2] in (["type", "of"], ["kind", "of"], ["sort", "of"], ["form", "of"]):
             rest = nxt[2:]
-        if nxt_low[:2] == ["of", "the"] or nxt_low[:1] == ["of"]:
+        if nxt_low[:3] == ["of", "the", "following"]:  # "Which of the following US cities ..."
+            rest = list(tokens[i + 4 : i + 9])
+        elif nxt_low[:2] == ["of", "these"]:  # "Which of these shows ..."
+            rest = list(tokens[i + 3 : i + 8])
+        elif nxt_low[:2] == ["of", "the"] or nxt_low[:1] == ["of"]:
             return wh, frozenset(), None
         target = _noun_after(rest)
         if target is None:

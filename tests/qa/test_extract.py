@@ -35,6 +35,8 @@ class TestQuestionAnalyzer:
             ("When did Kabul fall to the Taliban?", "when", "DATE", None),
             ("How many Taliban fighters died in the attacks?", "how_many", "CARDINAL", "Taliban"),
             ("What year did Internet Explorer debut?", "what", "DATE", "year"),
+            ("Which of the following US cities saw the biggest increase?", "which", "GPE", "cities"),
+            ("Which of these shows had the most nominations?", "which", "WORK_OF_ART", "shows"),
         ],
     )
     def test_answer_type(
@@ -77,6 +79,10 @@ class TestQuestionAnalyzer:
     def test_how_many_of_them_counts_the_noun_after(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("How many of them were children?")
         assert q.kind == "how_many" and q.target == "children"
+
+    def test_which_of_the_following_alone_asks_no_type(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Which of the following was named word of the year?")
+        assert q.target is None and not q.labels
 
     def test_a_hyphenated_modifier_does_not_hide_the_asked_noun(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("Which well-known pizza chain pulled out of Italy?")
