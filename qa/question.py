@@ -267,7 +267,7 @@ class QuestionAnalyzer:
                 i = j
                 break
         wh = tokens[i].text.lower()
-        nxt = [t for t in tokens[i + 1 : i + 6]]
+        nxt = list(tokens[i + 1 : i + 9])
         nxt_low = [t.text.lower() for t in nxt]
         if wh in ("who", "whom", "whose"):
             return "who", frozenset({"PERSON", "ORG", "NORP"}), None
@@ -332,12 +332,14 @@ def _noun_after(tokens: list[object]) -> str | None:
         text = tok.text  # type: ignore[attr-defined]
         if text in ("'s", "’s", "'"):
             break
-        # "which well-known pizza chain": spaCy splits the compound modifier into well / - / known
+        # "which well-known pizza chain", "which Nobel Peace Prize-winning former leader": spaCy splits
+        # a compound modifier into well / - / known; the noun run goes on after it
         hyphenated = text == "-" or any(
             0 <= j < len(tokens) and tokens[j].text == "-"  # type: ignore[attr-defined]
             for j in (i - 1, i + 1)
         )
-        if hyphenated and head is None:
+        if hyphenated:
+            head = None
             continue
         if pos in ("NOUN", "PROPN"):
             head = text

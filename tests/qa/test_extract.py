@@ -85,8 +85,11 @@ class TestQuestionAnalyzer:
         assert q.target is None and not q.labels
 
     def test_a_hyphenated_modifier_does_not_hide_the_asked_noun(self, spacy_parser) -> None:
-        q = QuestionAnalyzer(spacy_parser).analyze("Which well-known pizza chain pulled out of Italy?")
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("Which well-known pizza chain pulled out of Italy?")
         assert q.target == "chain" and q.labels == {"ORG"}
+        q = analyzer.analyze("Which Nobel Peace Prize-winning former world leader died this week?")
+        assert q.target == "leader" and q.labels == {"PERSON"}
 
     def test_sentences_before_the_asking_one_count_half(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze(
