@@ -295,6 +295,25 @@ def _extend_time(text: str, start: int, end: int, label: str) -> tuple[int, int]
     return (start - len(m.group()), end) if m else (start, end)
 
 
+_CURRENCY_BEFORE = re.compile(r"(?:US|A|C|NZ|HK)?[$£€¥₹]$")
+# "£7m", "$2bn": a multiplier written onto the number; "$22 an hour": the rate the amount is paid at.
+_AMOUNT_AFTER = re.compile(
+    r"(?:m|bn|tn|k)?(?:\s*(?:an?|per)\s+(?:hour|day|week|month|year|gallon|barrel|share|person))?\b",
+    re.IGNORECASE,
+)
+
+
+def _extend_money(text: str, start: int, end: int, label: str) -> tuple[int, int]:
+    """spaCy's "22" in "$22 an hour" -> "$22 an hour", "more than £7" in "more than £7m" -> "more than £7m"."""
+    if label != "MONEY":
+        return start, end
+    symbol = _CURRENCY_BEFORE.search(text[max(0, start - 3) : start])
+    if symbol:
+        start -= len(symbol.group())
+    after = _AMOUNT_AFTER.match(text, end)
+    return start, after.end() if after else end
+
+
 def _acceptable(question: Question, text: str, label: str = "") -> bool:
     """Rules out spans that cannot answer: pronouns, publishers, the question's own words, wrong form."""
     if not text or text.lower() in _PRONOUNS or normalize_text(text) in _PUBLISHERS:
@@ -448,6 +467,7 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
         if label in ("PERSON", "NAME") and (question.target or "").lower() in _OFFICE_NOUNS:
             start = _office_start(text, start)
         start, end = _extend_time(text, start, end, label)
+        start, end = _extend_money(text, start, end, label)
         cand = trim_span(text[start:end])
         if not cand:
             continue

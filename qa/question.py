@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from qa.nlp import STOPWORDS, SpacyParser, normalize_text, stem, words
 
@@ -263,7 +264,8 @@ class QuestionAnalyzer:
         # The last clause with a wh-word asks the question; earlier sentences give context.
         i = wh_positions[-1]
         for j in reversed(wh_positions):
-            if j == 0 or tokens[j - 1].is_sent_start or tokens[j - 1].text in (".", "?", "!", ",", ":"):
+            opens = j == 0 or tokens[j - 1].is_sent_start or tokens[j - 1].text in (".", "?", "!", ",", ":")
+            if opens and not _inserted_relative(tokens, j):
                 i = j
                 break
         wh = tokens[i].text.lower()
@@ -392,9 +394,24 @@ def _asking_clause_start(doc: object) -> int:
     tokens = list(doc)  # type: ignore[call-overload]
     wh = [i for i, t in enumerate(tokens) if t.text.lower() in _WH_WORDS]
     for j in reversed(wh):
-        if j == 0 or tokens[j - 1].text in (".", "?", "!", ",", ":", ";"):
+        if (j == 0 or tokens[j - 1].text in (".", "?", "!", ",", ":", ";")) and not _inserted_relative(
+            tokens, j
+        ):
             return j
     return wh[0] if wh else 0
+
+
+def _inserted_relative(tokens: list[Any], j: int) -> bool:
+    """ "How much has Deborah James, who died aged 40, raised?": after a comma, the wh-word at `j`
+    opens a relative clause when its sentence already opened with a wh-word."""
+    if j == 0 or tokens[j - 1].text != "," or tokens[j].text.lower() not in ("who", "whom", "whose", "which"):
+        return False
+    for k in range(j - 1, -1, -1):
+        if tokens[k].text in (".", "?", "!"):
+            return False
+        if tokens[k].text.lower() in _WH_WORDS and (k == 0 or tokens[k - 1].text in (".", "?", "!")):
+            return True
+    return False
 
 
 def _is_copular(doc: object) -> bool:

@@ -225,6 +225,20 @@ class TestNamesTheModelMissed:
             c.text for c in _candidates(spacy_parser, question, sentence)
         ]
 
+    @pytest.mark.parametrize(
+        ("sentence", "amount"),
+        [
+            ("She has gone on to raise more than £7m for research.", "more than £7m"),
+            ("The law caps their wages at $22 an hour next year.", "$22 an hour"),
+            ("The fine was $965 million.", "$965 million"),
+        ],
+    )
+    def test_an_amount_keeps_its_currency_multiplier_and_rate(
+        self, spacy_parser, sentence: str, amount: str
+    ) -> None:
+        question = "How much will the workers be paid?"
+        assert amount in [c.text for c in _candidates(spacy_parser, question, sentence)]
+
     def test_a_business_named_in_the_possessive_is_an_organisation(self, spacy_parser) -> None:
         question = "Which pizza chain has been forced to pull out of Italy?"
         sentence = "Domino’s Pizza has been forced to pull out of the home of the pizza."

@@ -107,6 +107,15 @@ class TestQuestionAnalyzer:
         q = analyzer.analyze("How much has podcast host Deborah James, who died aged 40, raised?")
         assert q.weights["deborah"] == 3.0 and q.weights["rais"] == 1.5
 
+    def test_a_relative_clause_inside_the_question_does_not_ask(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("How much has podcast host Deborah James, who died aged 40, raised for charity?")
+        assert q.kind == "how_much" and "MONEY" in q.labels
+        q = analyzer.analyze(
+            "Out of 200 dog breeds, which was the most searched in the US, according to Google?"
+        )
+        assert q.kind == "which" and "search" in q.verbs  # no wh-word before: this one asks
+
     def test_an_asking_sentence_without_words_of_its_own_leaves_the_weights(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze(
             "A man found a rare treasure in an appetizer. What was it?"
