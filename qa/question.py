@@ -235,6 +235,9 @@ class QuestionAnalyzer:
         phrase = phrase and role is None
         if role is not None and kind == "what":
             target = role  # "the name of the hurricane": a name given right after "hurricane" answers
+        qualifiers = _qualifiers(question, target)
+        if (target or "").lower() in ("team", "teams", "side", "squad") and "nation" in qualifiers:
+            labels = labels | _GPE  # "which national team": a country's name answers
         return Question(
             text=question,
             kind=kind,
@@ -250,7 +253,7 @@ class QuestionAnalyzer:
             phrase=phrase,
             kind_of=kind_of,
             part_of=part_of,
-            target_qualifiers=_qualifiers(question, target),
+            target_qualifiers=qualifiers,
             asks_age=kind == "how_much" and re.search(r"\bhow\s+old\b", question, re.I) is not None,
             answer_count=_answer_count(question) if kind in ("which", "what") else 1,
         )
