@@ -134,8 +134,11 @@ def sentence_scores(question: Question, passages: list[Passage]) -> list[_Senten
     return out
 
 
-# "...denied an affair with who?", "...was trying to:": the answer follows the question's last words.
-_CLOZE_END = re.compile(r"\b(?:who|whom|what|which|where|when|how (?:many|much))\s*\?\s*$|:\s*$", re.I)
+# "...denied an affair with who?", "...convictions for what charge?", "...was trying to:": the answer
+# follows the question's last words.
+_CLOZE_END = re.compile(
+    r"\b(?:(?:what|which)(?:\s+[a-z]+)?|who|whom|where|when|how (?:many|much))\s*\?\s*$|:\s*$", re.I
+)
 _LINKING = frozenset(
     {"with", "as", "to", "since", "in", "of", "for", "by", "from", "on", "at", "about", "against"}
     | {"into", "than", "like"}

@@ -419,6 +419,8 @@ class TestClozeQuestions:
             ("This luxury fashion house drew backlash for its ad campaign:", None),  # asks the subject
             ("Who won the final?", None),
             ("Which team won the 2022 Stanley Cup?", None),
+            ("Biden is pardoning people with federal convictions for what charge?", ["convict", "for"]),
+            ("His win gives Democrats how many Senate seats?", None),  # a count, not the words after
         ],
     )
     def test_context_before_the_blank(self, question: str, context: list[str] | None) -> None:
@@ -441,6 +443,12 @@ class TestClozeQuestions:
                 "Fenrir, a Savannah cat, is the tallest living domestic cat. He measures:",
                 "The Savannah cat Fenrir measures 18.83 inches on Jan. 19, according to Guinness.",
                 "18.83 inches",
+            ),
+            (
+                "In a historic move, Joe Biden is pardoning people with federal convictions for what charge?",
+                "Biden said he will pardon all people with federal convictions for simple possession of "
+                "marijuana.",
+                "simple possession of marijuana",
             ),
         ],
     )
