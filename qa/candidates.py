@@ -382,6 +382,7 @@ _COUNTRY_NAMES = frozenset(
 _MONEY_NOUNS = frozenset({"dollars", "pounds", "euros", "yuan", "yen", "rupees", "money", "cash"})
 _AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]old\b", re.IGNORECASE)
 _AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
+_BIRTHDAY = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
 # "Which state", "which US state": a US state (not "which Indian state", not "the state's ...").
 _US_STATE_QUESTION = re.compile(r"\bwhich\s+(?:(?:u\.?s\.?|american)\s+)?states?\b", re.IGNORECASE)
@@ -448,6 +449,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
         spans += _proper_runs(doc, taken, question.target, any_name=bool(labels & _PROPER_LABELS))
     if question.kind == "how_many":
         spans += _misread_counts(doc)
+    if question.asks_age:  # "celebrates his 80th birthday": spaCy's ORDINAL is the age
+        spans += [(m.start(1), m.end(1), "CARDINAL") for m in _BIRTHDAY.finditer(text)]
     if "QUOTED" in labels:
         spans += _quoted_spans(text, titles_only=bool(labels - {"QUOTED"}))
     spans += _phrase_spans(question, doc)
@@ -509,8 +512,14 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             if years_old:  # "21-year-old" answers with its number
                 end = start + len(years_old.group(1))
                 cand = text[start:end]
-            stated = years_old or _AGE_BEFORE.search(text, max(0, start - 12), start)
-            pref *= 1.5 if stated else 0.5  # "the 21-year-old chihuahua", "aged 91"; not "four cats"
+            stated = (
+                years_old
+                or _BIRTHDAY.match(text, start)
+                or _AGE_BEFORE.search(text, max(0, start - 12), start)
+                or (text[max(0, start - 2) : start] == ", " and text[end : end + 1] == ",")  # "Biden, 79,"
+            )
+            # "the 21-year-old chihuahua", "aged 91", "his 80th birthday"; not "four cats"
+            pref *= 1.5 if stated else 0.5
         if places is not None and label.rstrip("+") in ("GPE", "LOC", "NAME"):
             named = [normalize_text(part) for part in re.split(r",\s*|\s+(?:and|&)\s+", cand)]
             pref *= 1.3 if all(n in places[0] for n in named) else 0.6  # "which country": not "Bali"

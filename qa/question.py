@@ -152,6 +152,12 @@ class Question:
 _COUNT_WORDS = {"two": 2, "three": 3}
 
 
+_AGE_QUESTION = re.compile(
+    r"\bhow\s+old\b|\bwhat\s+(?:is|was)\s+(?:his|her|their|its|the)\s+age\b(?!\s+\w)", re.I
+)
+_AGE_LABELS = frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})
+
+
 def _answer_count(question: str) -> int:
     m = re.search(r"\b(?:which|what)\s+(two|three)\b", question, re.I)
     return _COUNT_WORDS[m.group(1).lower()] if m else 1
@@ -236,6 +242,9 @@ class QuestionAnalyzer:
         if role is not None and kind == "what":
             target = role  # "the name of the hurricane": a name given right after "hurricane" answers
         qualifiers = _qualifiers(question, target)
+        asks_age = kind in ("how_much", "what") and _AGE_QUESTION.search(question) is not None
+        if asks_age:  # "How old is he?", "What is his age?": a number of years
+            kind, labels = "how_much", _AGE_LABELS
         if (target or "").lower() in ("team", "teams", "side", "squad") and "nation" in qualifiers:
             labels = labels | _GPE  # "which national team": a country's name answers
         return Question(
@@ -254,7 +263,7 @@ class QuestionAnalyzer:
             kind_of=kind_of,
             part_of=part_of,
             target_qualifiers=qualifiers,
-            asks_age=kind == "how_much" and re.search(r"\bhow\s+old\b", question, re.I) is not None,
+            asks_age=asks_age,
             answer_count=_answer_count(question) if kind in ("which", "what") else 1,
         )
 
@@ -296,7 +305,7 @@ class QuestionAnalyzer:
             if nxt_low[:1] == ["much"]:
                 return "how_much", _AMOUNT, None
             if nxt_low[:1] in (["old"], ["long"]):
-                return "how_much", frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"}), None
+                return "how_much", _AGE_LABELS, None
             if nxt_low[:1] in (["tall"], ["far"], ["big"], ["high"], ["large"], ["heavy"]):
                 return "how_much", frozenset({"QUANTITY"}), None  # a measure: "18.83 inches"
             return "how", frozenset(), None

@@ -151,6 +151,20 @@ class TestFindCandidates:
         best = _best(spacy_parser, question, "Four of his cats won records; the dog, aged 21, won too.")
         assert best == "21"
 
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            "President Joe Biden celebrates his 80th birthday, blowing out the candle on his cake.",
+            "Two cakes were served to Joe Biden, 80, at the White House.",
+        ],
+    )
+    def test_what_is_his_age_is_answered_by_a_birthday_or_an_apposition(
+        self, spacy_parser, sentence: str
+    ) -> None:
+        question = "President Joe Biden celebrated a milestone birthday this week. What is his age?"
+        assert _best(spacy_parser, question, sentence) == "80"
+        assert not QuestionAnalyzer(spacy_parser).analyze("What is the age range?").asks_age
+
     def test_which_two_is_answered_by_two_names_together(self, spacy_parser) -> None:
         question = "Which two countries did NATO formally invite to join its alliance this week?"
         best = _best(spacy_parser, question, "NATO formally invited Finland and Sweden to join on Wednesday.")
