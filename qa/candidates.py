@@ -320,6 +320,8 @@ def _acceptable(question: Question, text: str, label: str = "") -> bool:
         return False
     if question.contains(text) or (label != "PART" and question.overlap_share(text) >= 0.5):
         return False
+    if label in _NAME_LABELS | {"PROPN", "NAME"} and " " not in text and stem(text) == _PANDEMIC:
+        return False  # spaCy's small model often calls "COVID-19" an organisation
     if question.target in ("year", "decade", "century") and not _YEAR_RE.search(text):
         return False
     if label in ("GPE", "NORP") and " " not in text and len(text) >= 4:
@@ -337,6 +339,7 @@ def _acceptable(question: Question, text: str, label: str = "") -> bool:
     return not (question.kind == "how_many" and not NUMBER_RE.search(text))
 
 
+_PANDEMIC = stem("Covid-19")
 _TRAILING_LINK = re.compile(r"(?<=\S)\s+(?:to|and|or|of|from|by|in|at|for|with|the|a|an)$")
 
 

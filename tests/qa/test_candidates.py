@@ -253,6 +253,12 @@ class TestNamesTheModelMissed:
         question = "How much will the workers be paid?"
         assert amount in [c.text for c in _candidates(spacy_parser, question, sentence)]
 
+    def test_the_pandemic_is_no_organisation(self, spacy_parser) -> None:
+        sentence = "COVID-19 forced the team to cancel the visit to the White House."
+        assert ("COVID-19", "ORG") in [(e.text, e.label_) for e in spacy_parser.parse(sentence).ents]
+        texts = [c.text for c in _candidates(spacy_parser, "Which team visited the White House?", sentence)]
+        assert "COVID-19" not in texts
+
     def test_a_business_named_in_the_possessive_is_an_organisation(self, spacy_parser) -> None:
         question = "Which pizza chain has been forced to pull out of Italy?"
         sentence = "Domino’s Pizza has been forced to pull out of the home of the pizza."
