@@ -272,7 +272,7 @@ class QuestionAnalyzer:
         tokens = list(doc)  # type: ignore[call-overload]
         wh_positions = [i for i, t in enumerate(tokens) if t.text.lower() in _WH_WORDS]
         if not wh_positions:
-            return "other", frozenset(), None
+            return _clue_type(tokens)
         # The last clause with a wh-word asks the question; earlier sentences give context.
         i = wh_positions[-1]
         for j in reversed(wh_positions):
@@ -336,6 +336,42 @@ class QuestionAnalyzer:
             if labels is not None:
                 return wh, labels, target
         return wh, frozenset(), target
+
+
+_TIME_NOUNS = frozenset(
+    [
+        "week",
+        "weekend",
+        "month",
+        "year",
+        "summer",
+        "fall",
+        "autumn",
+        "winter",
+        "spring",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "time",
+        "season",
+        "decade",
+        "century",
+    ]
+)
+
+
+def _clue_type(tokens: list[Any]) -> tuple[str, frozenset[str], str | None]:
+    """A quiz clue without a wh-word ("Elon Musk purchased this company for $44 billion.") asks for
+    the thing its "this X" points at, like "which X"; "this week" points at no thing."""
+    for i, tok in enumerate(tokens):
+        if tok.text.lower() not in ("this", "these"):
+            continue
+        target = _noun_after(tokens[i + 1 : i + 6])
+        if target is None or target.lower() in _TIME_NOUNS or target.lower().rstrip("s") in _TIME_NOUNS:
+            continue
+        return "which", target_labels(target), target
+    return "other", frozenset(), None
 
 
 def _noun_after(tokens: list[object]) -> str | None:

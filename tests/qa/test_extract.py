@@ -80,6 +80,28 @@ class TestQuestionAnalyzer:
         q = QuestionAnalyzer(spacy_parser).analyze("How many of them were children?")
         assert q.kind == "how_many" and q.target == "children"
 
+    @pytest.mark.parametrize(
+        ("clue", "target", "label"),
+        [
+            ("Billionaire Elon Musk officially purchased this company for $44 billion.", "company", "ORG"),
+            ("This football star announced his retirement in February.", "star", "PERSON"),
+            (
+                "Tom Cruise saw the biggest opening weekend of his career with this 2022 film.",
+                "film",
+                "QUOTED",
+            ),
+        ],
+    )
+    def test_a_clue_without_a_wh_word_asks_for_its_this_noun(
+        self, spacy_parser, clue: str, target: str, label: str
+    ) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(clue)
+        assert (q.kind, q.target) == ("which", target) and label in q.labels
+
+    def test_this_week_points_at_no_thing(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("This week the central bank raised rates again.")
+        assert q.kind == "other" and q.target is None
+
     def test_a_national_team_is_named_by_its_country(self, spacy_parser) -> None:
         analyzer = QuestionAnalyzer(spacy_parser)
         assert "GPE" in analyzer.analyze("Which national team won Euro 2017?").labels
