@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from newsqa.types import Article, Citation, Hit
 from qa.candidates import DATELINE_RE, NUMBER_RE, containments, find_candidates, sole_new_name, trim_span
@@ -48,6 +49,9 @@ EARLIER_ANSWER_FACTOR = 0.5
 MISSING_NAME_FACTOR = 0.75
 # The story's opening sentence, read beside one of the best sentences of its first passage.
 LEAD_DISCOUNT = 0.8
+# A mention in an article RECENCY_DAYS older than the newest one read weighs 1 - RECENCY_WEIGHT / 2.
+RECENCY_WEIGHT = 0.3
+RECENCY_DAYS = 30.0
 
 
 @dataclass
@@ -347,6 +351,7 @@ class SpanExtractor:
                 fits[(k, cand.start)] = cand.fit * verbs**0.5
         if not found:
             return None
+        _prefer_recent(found)
         totals = {key: _aggregate(items) for key, items in found.items()}
         if explicit and question.labels & {"GPE", "LOC"}:
             # "which province": when the text calls one candidate a province, the others are less likely
@@ -393,6 +398,38 @@ class SpanExtractor:
             evidence.append(Evidence(s2.passage, start2, end2, sc))
         confidence = _confidence(s.coverage, totals[best_key], len(seen_articles)) * fits[(k, cs)]
         return answer, evidence, confidence
+
+
+def _published_day(article: Article) -> date | None:
+    try:
+        return date.fromisoformat(article.published[:10]) if article.published else None
+    except ValueError:
+        return None
+
+
+def _prefer_recent(found: dict[str, list[tuple[float, _Sentence, int, int, int]]]) -> None:
+    """Mentions in older articles than the newest one read count less: news moves on ("$965
+    million" in October's verdict over "$4 million" in August's). Undated articles are not discounted."""
+    days = {
+        s.passage.article.id: _published_day(s.passage.article)
+        for items in found.values()
+        for _, s, *_ in items
+    }
+    dated = [d for d in days.values() if d is not None]
+    if not dated:
+        return
+    newest = max(dated)
+    for key, items in found.items():
+        weighted = []
+        for score, s, k, start, end in items:
+            day = days[s.passage.article.id]
+            factor = 1.0 if day is None else _recency_factor((newest - day).days)
+            weighted.append((score * factor, s, k, start, end))
+        found[key] = weighted
+
+
+def _recency_factor(days_older: int) -> float:
+    return 1.0 - RECENCY_WEIGHT + RECENCY_WEIGHT / (1.0 + days_older / RECENCY_DAYS)
 
 
 def _title_coverage(question: Question, article: Article) -> float:
