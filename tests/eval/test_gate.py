@@ -13,8 +13,8 @@ import pytest
 from eval.harness import run_shipped
 from newsqa.settings import Settings
 
-# Measured 2026-11-30 (docs/eval.md): seed 52/52 right, EM 0.667, follow-ups 12/13;
-# gate hits@1 0.938, mrr@10 0.938, contains 0.438, EM 0.375, MC 0.813, abstain P 0.60 / R 0.75, follow-ups 6/8 (session 10).
+# Measured 2026-12-01 (docs/eval.md): seed 52/52 right, EM 0.690, follow-ups 12/13; gate hits@1 0.938,
+# mrr@10 0.938, contains 0.531, EM 0.438, MC 0.813, abstain P 0.60 / R 0.75, follow-ups 6/8 (session 11).
 SEED_FLOORS = {
     "hits@1": 1.0,
     "answer_contains": 1.0,  # every answerable question right
@@ -30,8 +30,8 @@ GATE_FLOORS = {
     "hits@10": 0.9,
     "mrr@10": 0.9,
     "citation_integrity": 1.0,
-    "answer_contains": 0.4,
-    "answer_em": 0.34,
+    "answer_contains": 0.49,  # one question under 17/32
+    "answer_em": 0.4,  # one question under 14/32
     "mc_accuracy": 0.75,
     "abstain_recall": 0.7,
     "followup_accuracy": 0.6,
