@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from qa.gazetteer import COUNTRIES, COUNTRY_MENTIONS, US_STATE_MENTIONS, US_STATES
+from qa.gazetteer import COUNTRIES, COUNTRY_MENTIONS, REGIONS, US_STATE_MENTIONS, US_STATES
 from qa.nlp import STOPWORDS, doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
 from qa.question import Question
@@ -387,6 +387,10 @@ _AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]o
 _AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
 _BIRTHDAY = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
+_REGION_QUESTION = re.compile(
+    r"\b(European|African|Asian|South\s+American|Latin\s+American|Middle\s+Eastern)\s+(?:countr|nation)",
+    re.IGNORECASE,
+)
 # "Which state", "which US state": a US state (not "which Indian state", not "the state's ...").
 _US_STATE_QUESTION = re.compile(r"\bwhich\s+(?:(?:u\.?s\.?|american)\s+)?states?\b", re.IGNORECASE)
 _PERCENT_NOUNS = frozenset({"percent", "percentage", "points", "%"})
@@ -638,9 +642,11 @@ def _next_word_stem(text: str, end: int) -> str:
 
 
 def _asked_places(question: Question) -> tuple[frozenset[str], re.Pattern[str]] | None:
-    """The gazetteer of the kind of place asked for ("which country", "which state"), if any."""
+    """The gazetteer of the kind of place asked for ("which country", "which European nation", "which
+    state"), if any."""
     if (question.target or "").lower() in _COUNTRY_NOUNS:
-        return COUNTRIES, COUNTRY_MENTIONS
+        region = _REGION_QUESTION.search(question.text)
+        return (REGIONS[" ".join(region.group(1).lower().split())] if region else COUNTRIES), COUNTRY_MENTIONS
     if (question.target or "").lower() in ("state", "states") and _US_STATE_QUESTION.search(question.text):
         return US_STATES, US_STATE_MENTIONS
     return None

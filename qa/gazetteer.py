@@ -110,6 +110,7 @@ COUNTRIES = frozenset(
         "kazakhstan",
         "kenya",
         "kiribati",
+        "kosovo",
         "kuwait",
         "kyrgyzstan",
         "laos",
@@ -254,6 +255,53 @@ US_STATES = frozenset(
     "south carolina",
     "south dakota",
     "west virginia",
+}
+
+
+_SOUTH_AMERICA = frozenset(
+    """argentina bolivia brazil chile colombia ecuador guyana paraguay peru suriname uruguay
+    venezuela""".split()  # noqa: SIM905 - a word list reads better as text
+)
+_MIDDLE_EAST = frozenset(
+    """bahrain cyprus egypt iran iraq israel jordan kuwait lebanon oman palestine qatar syria turkey
+    turkiye uae yemen""".split()  # noqa: SIM905 - a word list reads better as text
+) | {"saudi arabia", "united arab emirates"}
+# "Which European nation ...": the countries each region's adjective admits, as COUNTRIES writes
+# them; countries that span two regions are in both.
+REGIONS: dict[str, frozenset[str]] = {
+    "european": frozenset(
+        """albania andorra armenia austria azerbaijan belarus belgium bosnia bulgaria croatia cyprus czechia
+        denmark estonia finland france georgia germany greece holland hungary iceland ireland italy kosovo
+        latvia liechtenstein lithuania luxembourg malta moldova monaco montenegro netherlands norway poland
+        portugal romania russia serbia slovakia slovenia spain sweden switzerland turkey turkiye ukraine uk
+        britain england scotland wales vatican""".split()  # noqa: SIM905 - a word list reads better as text
+    )
+    | {"bosnia and herzegovina", "czech republic", "north macedonia", "san marino", "united kingdom"}
+    | {"great britain", "northern ireland", "vatican city"},
+    "african": frozenset(
+        """algeria angola benin botswana burundi cameroon chad comoros congo drc djibouti egypt eritrea
+        eswatini ethiopia gabon gambia ghana guinea kenya lesotho liberia libya madagascar malawi mali
+        mauritania mauritius morocco mozambique namibia niger nigeria rwanda senegal seychelles somalia
+        sudan tanzania togo tunisia uganda zambia zimbabwe""".split()  # noqa: SIM905 - a word list reads better as text
+    )
+    | {"burkina faso", "cabo verde", "cape verde", "central african republic", "democratic republic of congo"}
+    | {"cote d ivoire", "ivory coast", "equatorial guinea", "guinea bissau", "sao tome and principe"}
+    | {"sierra leone", "south africa", "south sudan"},
+    "asian": frozenset(
+        """afghanistan armenia azerbaijan bahrain bangladesh bhutan brunei cambodia china cyprus georgia india
+        indonesia iran iraq israel japan jordan kazakhstan korea kuwait kyrgyzstan laos lebanon malaysia
+        maldives mongolia myanmar burma nepal oman pakistan palestine philippines qatar russia singapore syria
+        taiwan tajikistan thailand turkey turkiye turkmenistan uae uzbekistan vietnam yemen""".split()  # noqa: SIM905 - a word list reads better as text
+    )
+    | {"north korea", "south korea", "saudi arabia", "sri lanka", "timor leste", "east timor"}
+    | {"united arab emirates"},
+    "south american": _SOUTH_AMERICA,
+    "latin american": _SOUTH_AMERICA
+    | frozenset(
+        """mexico guatemala belize honduras nicaragua panama cuba haiti""".split()  # noqa: SIM905 - a word list reads better as text
+    )
+    | {"el salvador", "costa rica", "dominican republic"},
+    "middle eastern": _MIDDLE_EAST,
 }
 
 

@@ -339,25 +339,8 @@ class QuestionAnalyzer:
 
 
 _TIME_NOUNS = frozenset(
-    [
-        "week",
-        "weekend",
-        "month",
-        "year",
-        "summer",
-        "fall",
-        "autumn",
-        "winter",
-        "spring",
-        "morning",
-        "afternoon",
-        "evening",
-        "night",
-        "time",
-        "season",
-        "decade",
-        "century",
-    ]
+    {"week", "weekend", "month", "year", "summer", "fall", "autumn", "winter", "spring", "season", "time"}
+    | {"morning", "afternoon", "evening", "night", "decade", "century"}
 )
 
 
@@ -442,9 +425,8 @@ def _asking_clause_start(doc: object) -> int:
     tokens = list(doc)  # type: ignore[call-overload]
     wh = [i for i, t in enumerate(tokens) if t.text.lower() in _WH_WORDS]
     for j in reversed(wh):
-        if (j == 0 or tokens[j - 1].text in (".", "?", "!", ",", ":", ";")) and not _inserted_relative(
-            tokens, j
-        ):
+        opens = j == 0 or tokens[j - 1].text in (".", "?", "!", ",", ":", ";")
+        if opens and not _inserted_relative(tokens, j):
             return j
     return wh[0] if wh else 0
 

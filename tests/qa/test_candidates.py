@@ -179,6 +179,15 @@ class TestFindCandidates:
         sentence = "The earthquake shook Bali before it hit Indonesia's main island, Java."
         assert _best(spacy_parser, question, sentence) == "Indonesia"
 
+    def test_which_european_nation_is_answered_by_a_european_country(self, spacy_parser) -> None:
+        sentence = "The prime ministers of Sri Lanka and Italy stepped down within days of each other."
+        question = "The prime minister of which European nation stepped down this week?"
+        european = {c.text: c.pref for c in _candidates(spacy_parser, question, sentence)}
+        assert european["Italy"] > 2 * european["Sri Lanka"]
+        question = "The prime minister of which nation stepped down this week?"
+        anywhere = {c.text: c.pref for c in _candidates(spacy_parser, question, sentence)}
+        assert anywhere["Italy"] == anywhere["Sri Lanka"]
+
     def test_which_state_is_answered_by_a_state_even_inside_a_longer_name(self, spacy_parser) -> None:
         question = "In which state was the $1.3 billion Mega Millions lottery ticket purchased?"
         sentence = "One ticket bought in Des Plaines hit the top prize, according to the Illinois Lottery."
