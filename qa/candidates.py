@@ -387,6 +387,20 @@ _AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]o
 _AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
 _BIRTHDAY = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
+# "Which company ...": the regulators, agencies and legislatures that news about companies names
+# beside them, as normalize_text writes them.
+_BUSINESS_NOUNS = frozenset(
+    {"company", "firm", "business", "corporation", "brand", "retailer", "chain", "airline"}
+    | {"automaker", "manufacturer", "maker", "startup", "giant", "carrier", "bank", "store", "restaurant"}
+)
+_PUBLIC_BODIES = frozenset(
+    {"fda", "cdc", "sec", "ftc", "fcc", "faa", "fbi", "epa", "irs", "nih", "nasa", "doj", "dhs", "nhtsa"}
+    | {"food and drug administration", "us food and drug administration", "federal trade commission"}
+    | {"securities and exchange commission", "centers for disease control and prevention"}
+    | {"justice department", "department of justice", "federal reserve", "fed", "congress", "senate"}
+    | {"house", "white house", "pentagon", "eu", "european union", "european commission", "un"}
+    | {"united nations", "who", "world health organization", "nato", "supreme court"}
+)
 _REGION_QUESTION = re.compile(
     r"\b(European|African|Asian|South\s+American|Latin\s+American|Middle\s+Eastern)\s+(?:countr|nation)",
     re.IGNORECASE,
@@ -470,6 +484,7 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     if question.target and question.phrase and not question.kind_of:
         spans += _named_before_target(doc, stem(question.target))
     out: list[Candidate] = []
+    target_is_business = bool(_singulars(question.target or "") & _BUSINESS_NOUNS)
     for start, end, label in dict.fromkeys(spans):
         if start < skip_before:
             continue
@@ -534,6 +549,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
         if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
             pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
+        if target_is_business and normalize_text(cand) in _PUBLIC_BODIES:
+            pref *= 0.3  # "Pfizer says it will seek FDA approval": the regulator is no company
         if question.kind == "how_many" and cand.lower() == "one":
             pref *= 0.5  # "one of the ...": rarely the count asked for
         out.append(Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit))
@@ -639,6 +656,13 @@ def _next_word(text: str, end: int) -> str:
 def _next_word_stem(text: str, end: int) -> str:
     word = _next_word(text, end)
     return stem(word) if word else ""
+
+
+def _singulars(noun: str) -> set[str]:
+    """ "companies" -> {"companies", "company", ...}, "businesses" -> {..., "business"}: the noun and
+    the forms its singular may have."""
+    low = noun.lower()
+    return {low, re.sub(r"ies$", "y", low), low.removesuffix("s"), low.removesuffix("es")}
 
 
 def _asked_places(question: Question) -> tuple[frozenset[str], re.Pattern[str]] | None:

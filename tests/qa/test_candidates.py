@@ -268,6 +268,15 @@ class TestNamesTheModelMissed:
         texts = [c.text for c in _candidates(spacy_parser, "Which team visited the White House?", sentence)]
         assert "COVID-19" not in texts
 
+    def test_a_regulator_is_no_company(self, spacy_parser) -> None:
+        sentence = "Pfizer says it will seek FDA approval this year for a vaccine to prevent RSV."
+        by_text = {
+            c.text: c for c in _candidates(spacy_parser, "Which company will seek approval?", sentence)
+        }
+        assert by_text["Pfizer"].pref > by_text["FDA"].pref
+        by_text = {c.text: c for c in _candidates(spacy_parser, "Which agency must approve it?", sentence)}
+        assert by_text["FDA"].pref > 0.5  # asked for an agency, the FDA answers
+
     def test_a_business_named_in_the_possessive_is_an_organisation(self, spacy_parser) -> None:
         question = "Which pizza chain has been forced to pull out of Italy?"
         sentence = "Domino’s Pizza has been forced to pull out of the home of the pizza."
