@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -47,7 +48,7 @@ TITLE_WEIGHT = 2.0
 EARLIER_ANSWER_FACTOR = 0.5
 # Per name of the question ("Congress") that the answering article never mentions.
 MISSING_NAME_FACTOR = 0.75
-# The story's opening sentence, read beside one of the best sentences of its first passage.
+# The story's opening sentence, read for each passage read that opens its article.
 LEAD_DISCOUNT = 0.8
 # A mention in an article RECENCY_DAYS older than the newest one read weighs 1 - RECENCY_WEIGHT / 2.
 RECENCY_WEIGHT = 0.3
@@ -280,7 +281,7 @@ class SpanExtractor:
             readable = ranked
             if question.kind in ("how_many", "how_much"):  # only sentences with a number can answer
                 readable = [s for s in ranked if NUMBER_RE.search(s.passage.article.text[s.start : s.end])]
-            span = self._best_span(question, readable[: self.max_sentences])
+            span = self._best_span(question, readable[: self.max_sentences], _openings(readable))
             if span is not None:
                 answer, evidence, span_confidence = span
                 return Extraction(answer, evidence, span_confidence, span=True, closest=closest)
@@ -305,8 +306,10 @@ class SpanExtractor:
         return Extraction(without_credit(text), [sentence], confidence, closest=closest)
 
     def _best_span(
-        self, question: Question, ranked: list[_Sentence]
+        self, question: Question, ranked: list[_Sentence], openings: Sequence[_Sentence] = ()
     ) -> tuple[str, list[Evidence], float] | None:
+        """The best candidate span in the `ranked` sentences (and, with `window`, the sentences around
+        them and the first sentence of each passage in `openings`)."""
         targets: list[tuple[_Sentence, int, float]] = []  # (sentence, sentence index to read, discount)
         for s in ranked:
             targets.append((s, s.index, 1.0))
@@ -321,10 +324,8 @@ class SpanExtractor:
             # A story's first sentence says who, what and where ("... after a powerful earthquake
             # struck the northern Philippines"); sentences further down say "the country".
             read = {(s.passage.hit.chunk.id, i) for s, i, _ in targets}
-            for s in ranked[:3]:
-                lead = (s.passage.hit.chunk.id, 0)
-                if s.passage.hit.chunk.n == 0 and lead not in read:
-                    read.add(lead)
+            for s in openings:
+                if (s.passage.hit.chunk.id, 0) not in read:
                     targets.append((s, 0, LEAD_DISCOUNT))
         texts = [s.passage.article.text[slice(*s.passage.sentences[i])] for s, i, _ in targets]
         docs = self.parser.parse_many(texts)
@@ -398,6 +399,15 @@ class SpanExtractor:
             evidence.append(Evidence(s2.passage, start2, end2, sc))
         confidence = _confidence(s.coverage, totals[best_key], len(seen_articles)) * fits[(k, cs)]
         return answer, evidence, confidence
+
+
+def _openings(ranked: list[_Sentence]) -> list[_Sentence]:
+    """The best sentence of each passage that opens its article: its first sentence is read with it."""
+    out: dict[str, _Sentence] = {}
+    for s in ranked:
+        if s.passage.hit.chunk.n == 0:
+            out.setdefault(s.passage.hit.chunk.id, s)
+    return list(out.values())
 
 
 def _published_day(article: Article) -> date | None:

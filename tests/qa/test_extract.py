@@ -352,6 +352,24 @@ class TestLeadSentence:
         assert self._answer(spacy_parser, chunk_n=1) != "Philippines"
 
 
+class TestOpeningSentences:
+    def test_the_opening_of_a_lower_ranked_story_is_read(self, spacy_parser) -> None:
+        later = "A 7.0-magnitude earthquake shook the country this week, seismologists said."
+        opening = "(CNN) At least five people died after an earthquake struck the northern Philippines."
+        a = Article("a", "Quake", later, source="x.com")
+        b = Article("b", "Quake", opening + " Rescue teams searched the rubble.", source="cnn.com")
+        pa = _passage(a, later, 0)
+        pa = replace(pa, hit=replace(pa.hit, chunk=replace(pa.hit.chunk, n=3)))  # deep in its story
+        passages = [pa, _passage(b, b.text, 1)]
+        analysed = QuestionAnalyzer(spacy_parser).analyze(
+            "Which country was shaken by a 7.0-magnitude earthquake?"
+        )
+        ranked = sentence_scores(analysed, passages)
+        assert ranked[0].passage.article.id == "a"  # the one sentence read is the later passage's
+        result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, passages)
+        assert result.answer == "Philippines" and result.support[0].passage.article.id == "b"
+
+
 class TestRecency:
     QUESTION = "How much did a jury order Alex Jones to pay the families?"
     FIRST = "A jury ordered Alex Jones to pay the families more than $4 million in damages."
