@@ -19,7 +19,7 @@ from typing import Any
 from qa.gazetteer import COUNTRIES, COUNTRY_MENTIONS, REGIONS, US_STATE_MENTIONS, US_STATES
 from qa.nlp import STOPWORDS, doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
-from qa.question import Question
+from qa.question import Question, singular_forms
 
 # Publishers' names in datelines and credits ("New York (CNN Business)") are never the answer.
 _PUBLISHERS = frozenset(
@@ -387,12 +387,13 @@ _AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]o
 _AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
 _BIRTHDAY = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
-# "Which company ...": the regulators, agencies and legislatures that news about companies names
-# beside them, as normalize_text writes them.
+# "Which company" and its kin ask for a business, not for a public body.
 _BUSINESS_NOUNS = frozenset(
     {"company", "firm", "business", "corporation", "brand", "retailer", "chain", "airline"}
     | {"automaker", "manufacturer", "maker", "startup", "giant", "carrier", "bank", "store", "restaurant"}
 )
+# The regulators, agencies and legislatures that news about companies names beside them, as
+# normalize_text writes them.
 _PUBLIC_BODIES = frozenset(
     {"fda", "cdc", "sec", "ftc", "fcc", "faa", "fbi", "epa", "irs", "nih", "nasa", "doj", "dhs", "nhtsa"}
     | {"food and drug administration", "us food and drug administration", "federal trade commission"}
@@ -484,7 +485,7 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     if question.target and question.phrase and not question.kind_of:
         spans += _named_before_target(doc, stem(question.target))
     out: list[Candidate] = []
-    target_is_business = bool(_singulars(question.target or "") & _BUSINESS_NOUNS)
+    target_is_business = not _BUSINESS_NOUNS.isdisjoint(singular_forms(question.target or ""))
     for start, end, label in dict.fromkeys(spans):
         if start < skip_before:
             continue
@@ -656,13 +657,6 @@ def _next_word(text: str, end: int) -> str:
 def _next_word_stem(text: str, end: int) -> str:
     word = _next_word(text, end)
     return stem(word) if word else ""
-
-
-def _singulars(noun: str) -> set[str]:
-    """ "companies" -> {"companies", "company", ...}, "businesses" -> {..., "business"}: the noun and
-    the forms its singular may have."""
-    low = noun.lower()
-    return {low, re.sub(r"ies$", "y", low), low.removesuffix("s"), low.removesuffix("es")}
 
 
 def _asked_places(question: Question) -> tuple[frozenset[str], re.Pattern[str]] | None:

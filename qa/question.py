@@ -72,10 +72,18 @@ for _labels, _nouns in (
         _TARGET_LABELS[_noun] = _labels
 
 
+def singular_forms(noun: str) -> tuple[str, ...]:
+    """The lower-cased noun and the forms its singular may take ("countries" -> "country",
+    "businesses" -> "business", "teams" -> "team"), the noun itself first."""
+    low = noun.lower()
+    return tuple(
+        dict.fromkeys((low, re.sub(r"ies$", "y", low), low.removesuffix("es"), low.removesuffix("s")))
+    )
+
+
 def target_labels(noun: str) -> frozenset[str]:
     """The entity labels that answer "which <noun>" ("company" -> {"ORG"}); empty when unknown."""
-    low = noun.lower()
-    return _TARGET_LABELS.get(low) or _TARGET_LABELS.get(low.rstrip("s"), frozenset())
+    return next((_TARGET_LABELS[f] for f in singular_forms(noun) if f in _TARGET_LABELS), frozenset())
 
 
 _WH_WORDS = ("who", "whom", "whose", "where", "when", "which", "what", "how", "why")
@@ -274,12 +282,8 @@ class QuestionAnalyzer:
         if not wh_positions:
             return _clue_type(tokens)
         # The last clause with a wh-word asks the question; earlier sentences give context.
-        i = wh_positions[-1]
-        for j in reversed(wh_positions):
-            opens = j == 0 or tokens[j - 1].is_sent_start or tokens[j - 1].text in (".", "?", "!", ",", ":")
-            if opens and not _inserted_relative(tokens, j):
-                i = j
-                break
+        i = _asking_wh(tokens)
+        i = wh_positions[-1] if i is None else i
         wh = tokens[i].text.lower()
         nxt = list(tokens[i + 1 : i + 9])
         nxt_low = [t.text.lower() for t in nxt]
@@ -330,12 +334,7 @@ class QuestionAnalyzer:
         target = _noun_after(rest)
         if target is None:
             return wh, frozenset(), None
-        lowered = target.lower()
-        for singular in (lowered, re.sub(r"ies$", "y", lowered), lowered.rstrip("s")):  # "countries"
-            labels = _TARGET_LABELS.get(singular)
-            if labels is not None:
-                return wh, labels, target
-        return wh, frozenset(), target
+        return wh, target_labels(target), target
 
 
 _TIME_NOUNS = frozenset(
@@ -420,15 +419,23 @@ def _asking_sentence_start(doc: object) -> int:
     return start
 
 
-def _asking_clause_start(doc: object) -> int:
-    """Index of the wh-word that asks (after "According to the officer who speaks ..., where ...")."""
-    tokens = list(doc)  # type: ignore[call-overload]
-    wh = [i for i, t in enumerate(tokens) if t.text.lower() in _WH_WORDS]
-    for j in reversed(wh):
-        opens = j == 0 or tokens[j - 1].text in (".", "?", "!", ",", ":", ";")
+def _asking_wh(tokens: list[Any]) -> int | None:
+    """Index of the last wh-word that opens a clause (after "According to the officer who speaks ...,
+    where ..."), not counting a relative clause inside the question; None when no wh-word opens one."""
+    for j in reversed([i for i, t in enumerate(tokens) if t.text.lower() in _WH_WORDS]):
+        opens = j == 0 or tokens[j - 1].is_sent_start or tokens[j - 1].text in (".", "?", "!", ",", ":", ";")
         if opens and not _inserted_relative(tokens, j):
             return j
-    return wh[0] if wh else 0
+    return None
+
+
+def _asking_clause_start(doc: object) -> int:
+    """Index of the wh-word that asks; the first wh-word when none opens a clause, 0 without one."""
+    tokens = list(doc)  # type: ignore[call-overload]
+    i = _asking_wh(tokens)
+    if i is not None:
+        return i
+    return next((j for j, t in enumerate(tokens) if t.text.lower() in _WH_WORDS), 0)
 
 
 def _inserted_relative(tokens: list[Any], j: int) -> bool:

@@ -163,7 +163,6 @@ class TestFindCandidates:
     ) -> None:
         question = "President Joe Biden celebrated a milestone birthday this week. What is his age?"
         assert _best(spacy_parser, question, sentence) == "80"
-        assert not QuestionAnalyzer(spacy_parser).analyze("What is the age range?").asks_age
 
     def test_which_two_is_answered_by_two_names_together(self, spacy_parser) -> None:
         question = "Which two countries did NATO formally invite to join its alliance this week?"

@@ -18,7 +18,7 @@ from qa.extract import (
     without_credit,
 )
 from qa.nlp import split_sentences
-from qa.question import QuestionAnalyzer
+from qa.question import QuestionAnalyzer, singular_forms
 from qa.rewrite import earlier_answers
 
 AS_OF = "2021-08-28"
@@ -101,6 +101,18 @@ class TestQuestionAnalyzer:
     def test_this_week_points_at_no_thing(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("This week the central bank raised rates again.")
         assert q.kind == "other" and q.target is None
+
+    def test_what_is_his_age_asks_an_age_and_the_age_range_does_not(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("What is his age?")
+        assert q.asks_age and q.kind == "how_much" and "CARDINAL" in q.labels
+        assert not analyzer.analyze("What is the age range?").asks_age
+
+    @pytest.mark.parametrize(
+        ("noun", "singular"), [("countries", "country"), ("businesses", "business"), ("teams", "team")]
+    )
+    def test_singular_forms(self, noun: str, singular: str) -> None:
+        assert singular in singular_forms(noun) and singular_forms(noun)[0] == noun
 
     def test_a_national_team_is_named_by_its_country(self, spacy_parser) -> None:
         analyzer = QuestionAnalyzer(spacy_parser)
