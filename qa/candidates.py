@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from qa.gazetteer import COUNTRIES, COUNTRY_MENTIONS, REGIONS, US_STATE_MENTIONS, US_STATES
+from qa.gazetteer import COMPANIES, COUNTRIES, COUNTRY_MENTIONS, REGIONS, US_STATE_MENTIONS, US_STATES
 from qa.nlp import STOPWORDS, doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
 from qa.question import Question, singular_forms
@@ -203,6 +203,9 @@ def _proper_runs(
         if proper and tok.lower_ not in _TITLE_WORDS or joins:  # titles end a name: "Meat Chief ..."
             current.append(tok)
             continue
+        if _opens_name(tok, tokens):
+            current = [tok]
+            continue
         if any(t.pos_ == "PROPN" for t in current):
             start, end = current[0].idx, current[-1].idx + len(current[-1].text)
             names_target = target_stem is not None and stem(current[-1].text) == target_stem
@@ -210,6 +213,19 @@ def _proper_runs(
                 out.append((start, end, "PROPN"))
         current = []
     return out
+
+
+def _opens_name(tok: Any, tokens: list[Any]) -> bool:
+    """A capitalised preposition or modifier inside a sentence, before a proper noun, begins a
+    name: "(CNN Business) Beyond Meat suspended", "Under Armour"."""
+    return (
+        tok is not None
+        and tok.i > 0
+        and tok.text[:1].isupper()
+        and tok.pos_ in ("ADP", "ADV", "ADJ", "VERB")
+        and tok.i + 1 < len(tokens)
+        and tokens[tok.i + 1].pos_ == "PROPN"
+    )
 
 
 _NUMBER_START = re.compile(
@@ -445,11 +461,18 @@ _COUNT_UNITS = frozenset(
 
 # "Domino’s Pizza", "McDonald's Corp.": a possessive inside one name is a business named after someone.
 _INNER_POSSESSIVE = re.compile(r"\w['’]s\s+\w")
+_VAGUE_AMOUNT = re.compile(
+    r"(?:(?:tens|hundreds) of )?(?:dozens|hundreds|thousands|millions|billions|trillions)", re.IGNORECASE
+)
+_COMPANY_MISREADS = frozenset({"PERSON", "NORP", "PRODUCT", "WORK_OF_ART"})
 
 
 def entity_label(ent: Any) -> str:
-    """spaCy's label for `ent`, except a "PERSON" with a possessive inside, which is an "ORG"."""
+    """spaCy's label for `ent`, except that a "PERSON" with a possessive inside ("Domino's Pizza")
+    and a known company read as a person, people or product ("Twitter") are an "ORG"."""
     if ent.label_ == "PERSON" and _INNER_POSSESSIVE.search(ent.text):
+        return "ORG"
+    if ent.label_ in _COMPANY_MISREADS and normalize_text(ent.text) in COMPANIES:
         return "ORG"
     return ent.label_
 
@@ -554,6 +577,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             pref *= 0.3  # "Pfizer says it will seek FDA approval": the regulator is no company
         if question.kind == "how_many" and cand.lower() == "one":
             pref *= 0.5  # "one of the ...": rarely the count asked for
+        if question.kind in ("how_many", "how_much") and _VAGUE_AMOUNT.fullmatch(cand):
+            pref *= 0.4  # "raised millions": a sentence that gives the figure ("more than £7m") answers
         out.append(Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit))
     return out
 

@@ -36,6 +36,11 @@ from qa.nlp import (
 from qa.question import Question
 
 WORD_SPAN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
+# A one-word person or organisation answer is shown as the article's first full mention, looked for in
+# this many opening sentences.
+FULL_NAME_LABELS = frozenset({"PERSON", "ORG"})
+FULL_NAME_SENTENCES = 40
+_ONE_NAME = re.compile(r"[A-Z][\w'’-]+")
 # A question that names what it asks for ("what type of drone") is not answered by a sentence lacking one.
 UNTYPED_SUPPORT_FACTOR = 0.25
 # A typed question ("when", "how many", "which country") whose best sentences hold no such entity.
@@ -388,6 +393,10 @@ class SpanExtractor:
         answer = s.passage.article.text[sent_start + cs : sent_start + ce]
         answer = trim_span(answer)
         evidence = [Evidence(s.passage, ev_start, ev_end, score)]
+        full = self._full_name(question, answer, s.passage.article.text)
+        if full is not None:
+            answer, quote_start, quote_end = full
+            evidence.append(Evidence(s.passage, quote_start, quote_end, score))
         seen_articles = {s.passage.article.id}
         for sc, s2, k2, _, _ in items[1:]:
             if s2.passage.article.id in seen_articles:
@@ -399,6 +408,27 @@ class SpanExtractor:
             evidence.append(Evidence(s2.passage, start2, end2, sc))
         confidence = _confidence(s.coverage, totals[best_key], len(seen_articles)) * fits[(k, cs)]
         return answer, evidence, confidence
+
+
+    def _full_name(self, question: Question, name: str, text: str) -> tuple[str, int, int] | None:
+        """A one-word name answer ("Gorbachev", "Braves") as the article first writes it in full
+        ("Mikhail Gorbachev", "Atlanta Braves"), with the sentence that does: (name, start, end).
+        News names a person or team in full once, then by the short form."""
+        if not question.labels & FULL_NAME_LABELS or not _ONE_NAME.fullmatch(name):
+            return None
+        longer = re.compile(rf"[A-Z][\w'’.-]*\s+{re.escape(name)}\b")
+        for start, end in split_sentences(text)[:FULL_NAME_SENTENCES]:
+            if not longer.search(text, start, end):
+                continue
+            doc = self.parser.parse(text[start:end])
+            for ent in doc.ents:
+                full = ent.text.removeprefix("the ")
+                if ent.label_ not in FULL_NAME_LABELS or not full.endswith(f" {name}"):
+                    continue
+                if question.contains(full.removesuffix(name)):  # "Hurricane Ian" when it asks for the hurricane
+                    return None
+                return full, start, end
+        return None
 
 
 def _openings(ranked: list[_Sentence]) -> list[_Sentence]:

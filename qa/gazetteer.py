@@ -1,5 +1,5 @@
 """Names of the world's countries (UN members and observers, and other names news uses for them),
-and of the US states.
+of the US states, and of companies the small NER model mislabels.
 
 "Which country" is answered by a country and "which state" by a state, while spaCy labels cities
 and regions GPE as well, and misses a place inside a longer name ("the Illinois Lottery"). Names
@@ -303,6 +303,16 @@ REGIONS: dict[str, frozenset[str]] = {
     | {"el salvador", "costa rica", "dominican republic"},
     "middle eastern": _MIDDLE_EAST,
 }
+
+
+# Companies and platforms in the news whose names the small NER model reads as people, peoples or
+# products ("buy Twitter" PERSON, "the Tesla CEO" NORP, "SpaceX and Neuralink" PERSON). Names that
+# are also places or common words ("Amazon", "Apple", "Target", "Meta") are left to the tagger.
+COMPANIES = frozenset(
+    """airbnb biontech boeing costco disney doordash facebook google instagram linkedin lyft microsoft
+    moderna netflix neuralink nvidia openai parler paypal pfizer pinterest reddit snapchat spacex spotify
+    starbucks tesla tiktok twitch twitter uber walmart whatsapp youtube""".split()  # noqa: SIM905 - a word list reads better as text
+)
 
 
 def _mention_pattern(names: frozenset[str]) -> re.Pattern[str]:

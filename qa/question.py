@@ -38,7 +38,7 @@ for _labels, _nouns in (
         "president leader ceo founder billionaire politician senator governor judge justice coach "
         "quarterback pitcher artist musician celebrity lawmaker candidate prime minister king queen "
         "prince princess chancellor spokesperson director host comedian athlete golfer driver son "
-        "daughter wife husband mother father brother sister chef journalist anchor rival monarch",
+        "daughter wife husband mother father brother sister chef journalist anchor rival monarch member",
     ),
     (
         _ORG,
@@ -288,6 +288,8 @@ class QuestionAnalyzer:
         nxt = list(tokens[i + 1 : i + 9])
         nxt_low = [t.text.lower() for t in nxt]
         if wh in ("who", "whom", "whose"):
+            if _names_a_human(nxt_low):
+                return "who", frozenset({"PERSON"}), None
             return "who", frozenset({"PERSON", "ORG", "NORP"}), None
         if wh == "where":
             return "where", _PLACE, None
@@ -343,6 +345,13 @@ _TIME_NOUNS = frozenset(
 )
 
 
+def _names_a_human(after_who: list[str]) -> bool:
+    """The words after "who" say the answer is a human: "is now the world's richest man"."""
+    if not after_who or after_who[0] not in _BECOMING:
+        return False
+    return any(w in _HUMAN_NOUNS for w in after_who[1:])
+
+
 def _clue_type(tokens: list[Any]) -> tuple[str, frozenset[str], str | None]:
     """A quiz clue without a wh-word ("Elon Musk purchased this company for $44 billion.") asks for
     the thing its "this X" points at, like "which X"; "this week" points at no thing."""
@@ -394,6 +403,9 @@ def _split_context(question: str) -> tuple[str, str]:
 
 
 _COPULA = frozenset({"is", "was", "are", "were", "'s"})
+# "Who is the world's richest man?", "Who became the first woman to ...": only a person answers.
+_HUMAN_NOUNS = frozenset({"man", "woman", "person", "men", "women", "people", "boy", "girl"})
+_BECOMING = _COPULA | {"became", "becomes", "become"}
 _ROLE_LINKS = frozenset({"of", "for", "at", "with", "to", "in"})
 # Partitive nouns: "which part of the airport" asks for a named part of the airport.
 _PARTS = frozenset({"part", "section", "area", "portion", "side", "end", "half", "wing", "floor"})

@@ -130,6 +130,18 @@ class TestQuestionAnalyzer:
         q = analyzer.analyze("Which Nobel Peace Prize-winning former world leader died this week?")
         assert q.target == "leader" and q.labels == {"PERSON"}
 
+    @pytest.mark.parametrize(
+        ("question", "labels"),
+        [
+            ("Who is now the world’s richest man after Elon Musk dropped from the top spot?", {"PERSON"}),
+            ("Who became the first woman to lead the agency?", {"PERSON"}),
+            ("Which member of the England squad scored the winning goal?", {"PERSON"}),
+            ("Who bought the richest man's company?", {"PERSON", "ORG", "NORP"}),  # not "who is a man"
+        ],
+    )
+    def test_a_human_noun_asks_for_a_person(self, spacy_parser, question: str, labels: set[str]) -> None:
+        assert QuestionAnalyzer(spacy_parser).analyze(question).labels == labels
+
     def test_sentences_before_the_asking_one_count_half(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze(
             "Brittney Griner was released from a Russian penal colony. How long was Griner detained?"
@@ -426,6 +438,34 @@ class TestOneNameInTheSentence:
         )
         result = self._extract(spacy_parser, question, text)
         assert not result.span and result.answer == text
+
+
+class TestFullName:
+    def _extract(self, parser, question: str, text: str, read: str):
+        article = Article("a", "Obituary", text, source="x.com")
+        analysed = QuestionAnalyzer(parser).analyze(question)
+        return SpanExtractor(parser).extract(analysed, [_passage(article, read, 0)])
+
+    def test_a_surname_is_shown_as_the_article_first_writes_it(self, spacy_parser) -> None:
+        first = "Mikhail Gorbachev, the last leader of the Soviet Union, has died at the age of 91."
+        read = "Even though Gorbachev won the 1990 Nobel Peace Prize, he was despised by many at home."
+        result = self._extract(
+            spacy_parser, "Which former world leader won the Nobel Peace Prize?", f"{first} {read}", read
+        )
+        assert result.answer == "Mikhail Gorbachev"
+        quotes = [e.passage.article.text[e.start : e.end] for e in result.support]
+        assert read in quotes and first in quotes  # the full name is quoted too
+
+    def test_words_the_question_already_says_are_not_added(self, spacy_parser) -> None:
+        first = "Hurricane Ian made landfall in Florida as a Category 4 storm on Wednesday."
+        read = "Officials said the hurricane, Ian, left a trail of destruction across southwest Florida."
+        result = self._extract(
+            spacy_parser,
+            "What is the name of the category 4 hurricane that has left a trail of destruction in Florida?",
+            f"{first} {read}",
+            read,
+        )
+        assert result.answer == "Ian"
 
 
 class TestWithoutCredit:
