@@ -41,6 +41,7 @@ WORD_SPAN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-\.]*[A-Za-z0-9]|[A-Za-z0-
 FULL_NAME_LABELS = frozenset({"PERSON", "ORG"})
 FULL_NAME_SENTENCES = 40
 _ONE_NAME = re.compile(r"[A-Z][\w'’-]+")
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 # A question that names what it asks for ("what type of drone") is not answered by a sentence lacking one.
 UNTYPED_SUPPORT_FACTOR = 0.25
 # A typed question ("when", "how many", "which country") whose best sentences hold no such entity.
@@ -396,7 +397,8 @@ class SpanExtractor:
         full = self._full_name(question, answer, s.passage.article.text)
         if full is not None:
             answer, quote_start, quote_end = full
-            evidence.append(Evidence(s.passage, quote_start, quote_end, score))
+            if not ev_start <= quote_start < quote_end <= ev_end:
+                evidence.append(Evidence(s.passage, quote_start, quote_end, score))
         seen_articles = {s.passage.article.id}
         for sc, s2, k2, _, _ in items[1:]:
             if s2.passage.article.id in seen_articles:
@@ -408,7 +410,6 @@ class SpanExtractor:
             evidence.append(Evidence(s2.passage, start2, end2, sc))
         confidence = _confidence(s.coverage, totals[best_key], len(seen_articles)) * fits[(k, cs)]
         return answer, evidence, confidence
-
 
     def _full_name(self, question: Question, name: str, text: str) -> tuple[str, int, int] | None:
         """A one-word name answer ("Gorbachev", "Braves") as the article first writes it in full
@@ -422,10 +423,12 @@ class SpanExtractor:
                 continue
             doc = self.parser.parse(text[start:end])
             for ent in doc.ents:
-                full = ent.text.removeprefix("the ")
+                full = _LEADING_THE.sub("", ent.text)
                 if ent.label_ not in FULL_NAME_LABELS or not full.endswith(f" {name}"):
                     continue
-                if question.contains(full.removesuffix(name)):  # "Hurricane Ian" when it asks for the hurricane
+                if question.contains(
+                    full.removesuffix(name)
+                ):  # "Hurricane Ian" when it asks for the hurricane
                     return None
                 return full, start, end
         return None

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from qa.nlp import split_sentences
+
 Strength = Literal["filter", "boost"]
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -47,6 +49,7 @@ _MONTH_RE = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
 )
+_MONTH_NAMES_RE = "|".join(name for name in calendar.month_name if name)
 _YEAR_RE = r"(?:19|20)\d\d"
 
 # Words that open a clause about the background of the story rather than its time.
@@ -72,8 +75,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month_year", re.compile(rf"\b(?:in|during|of)\s+(?P<month>{_MONTH_RE})\s+(?P<y>{_YEAR_RE})\b", re.I)),
     (
         "month",
-        re.compile(rf"\b(?:in|during)\s+(?:early\s+|late\s+|mid-?)?(?P<month>{_MONTH_RE})(?!\s*\d)\b", re.I),
+        re.compile(
+            rf"\b(?:in|during)\s+(?:early\s+|late\s+|mid-?)?(?P<month>{_MONTH_RE})(?!\s*\d)\b"
+            r"(?P<last_year>\s+(?:of\s+)?last\s+year\b)?",
+            re.I,
+        ),
     ),
+    # Case-sensitive month: "last March", not "the last march".
+    ("last_month_name", re.compile(rf"\b[Ll]ast\s+(?P<month>{_MONTH_NAMES_RE})(?!\s*\d)\b")),
     # "in 2020" but not "in 2020 elections" style noun modifiers, handled by the lookahead.
     ("year", re.compile(rf"\b(?:in|during)\s+(?P<y>{_YEAR_RE})\b(?!\s+[a-z])")),
     (
@@ -137,10 +146,12 @@ def parse_as_of(value: date | datetime | str) -> date:
 def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | None:
     """The date window the question asks about, or None when it names no time.
 
-    Windows never reach past `as_of`; expressions that resolve to the future are ignored.
+    Windows never reach past `as_of`; expressions that resolve to the future are ignored. A time
+    named in the asking sentence wins over one in the sentences that set the scene ("This week marked
+    the anniversary of the Taliban's return. How many people were evacuated in August last year?").
     """
     today = parse_as_of(as_of)
-    candidates: list[TimeWindow] = []
+    candidates: list[tuple[int, TimeWindow]] = []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(question):
             window = _window(kind, match, today)
@@ -154,11 +165,21 @@ def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | No
                 continue
             if window is not None and window.start <= today:
                 end = min(window.end, today)
-                candidates.append(TimeWindow(window.start, end, match.group(0).strip(), window.strength))
-    if not candidates:
+                found = TimeWindow(window.start, end, match.group(0).strip(), window.strength)
+                candidates.append((match.start(), found))
+    asked = _asking_sentence_start(question)
+    in_asking = [w for position, w in candidates if position >= asked]
+    pool = in_asking or [w for _, w in candidates]
+    if not pool:
         return None
     # Narrowest first; among equals, the expression that appears first in the pattern list.
-    return min(candidates, key=lambda w: w.days)
+    return min(pool, key=lambda w: w.days)
+
+
+def _asking_sentence_start(question: str) -> int:
+    """Where the last sentence of a question of several sentences begins (0 for one sentence)."""
+    sentences = split_sentences(question)
+    return sentences[-1][0] if sentences else 0
 
 
 def _in_background_clause(question: str, position: int) -> bool:
@@ -195,6 +216,12 @@ def _window(kind: str, m: re.Match[str], today: date) -> TimeWindow | None:
         month = _month_number(m["month"])
         # "may" is also a verb: only "in May" reaches here, which is a month.
         year = today.year if month <= today.month else today.year - 1
+        if m["last_year"]:  # "in August last year"
+            year = today.year - 1
+        return _month_window(year, month, text, "filter")
+    if kind == "last_month_name":  # "last August": the latest August before this month
+        month = _month_number(m["month"])
+        year = today.year if month < today.month else today.year - 1
         return _month_window(year, month, text, "filter")
     if kind == "year":
         year = int(m["y"])

@@ -70,6 +70,13 @@ class TestExplicitDates:
         # The current month stops at as-of.
         assert window("Who won in September?").as_iso() == ("2022-09-01", "2022-09-15")
 
+    def test_a_month_of_last_year(self) -> None:
+        as_of = date(2022, 8, 19)
+        assert window("Who left in August last year?", as_of).as_iso() == ("2021-08-01", "2021-08-31")
+        assert window("What happened last August?", as_of).as_iso() == ("2021-08-01", "2021-08-31")
+        assert window("What happened last March?", as_of).as_iso() == ("2022-03-01", "2022-03-31")
+        assert resolve_time("It was the last march of the season.", as_of) is None
+
     def test_year(self) -> None:
         w = window("Who won the election in 2020?")
         assert (w.start, w.end, w.strength) == (date(2020, 1, 1), date(2020, 12, 31), "filter")
@@ -116,6 +123,15 @@ class TestChoice:
     def test_narrowest_window_wins(self) -> None:
         q = "The halftime show in February was announced this week. Who will perform?"
         assert window(q).expression == "this week"
+
+    def test_the_asking_sentence_names_the_time(self) -> None:
+        q = (
+            "This week marked the first anniversary of the Taliban’s return to power in Afghanistan. "
+            "How many people evacuated the country in August last year?"
+        )
+        assert window(q, date(2022, 8, 19)).expression == "in August last year"  # not the narrower week
+        q = "Gov. Newsom signed a law this week. What did he sign in May?"  # "Gov." ends no sentence
+        assert window(q).expression == "in May"
 
     def test_window_never_passes_as_of(self) -> None:
         assert window("this year").end == THURSDAY
