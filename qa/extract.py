@@ -329,10 +329,15 @@ class SpanExtractor:
                         targets.append((s, s.index - 1, 0.5))
             # A story's first sentence says who, what and where ("... after a powerful earthquake
             # struck the northern Philippines"); sentences further down say "the country".
-            read = {(s.passage.hit.chunk.id, i) for s, i, _ in targets}
+            read = {(t.passage.hit.chunk.id, i): n for n, (t, i, _) in enumerate(targets)}
             for s in openings:
-                if (s.passage.hit.chunk.id, 0) not in read:
+                n = read.get((s.passage.hit.chunk.id, 0))
+                if n is None:
                     targets.append((s, 0, LEAD_DISCOUNT))
+                elif targets[n][0].score * targets[n][2] < s.score * LEAD_DISCOUNT:
+                    # "Subway is launching a new menu" read on its own scores low; it is the lead of
+                    # "... a refreshed menu board in its roughly 21,000 US restaurants": read it as such
+                    targets[n] = (s, 0, LEAD_DISCOUNT)
         texts = [s.passage.article.text[slice(*s.passage.sentences[i])] for s, i, _ in targets]
         docs = self.parser.parse_many(texts)
         # candidate key -> list of (score, sentence, doc index, char start, char end)

@@ -377,6 +377,20 @@ class TestLeadSentence:
 
 
 class TestOpeningSentences:
+    def test_a_lead_already_read_takes_the_credit_of_the_sentence_it_opens(self, spacy_parser) -> None:
+        lead = "New York (CNN Business) Subway is launching a new menu, the biggest makeover in its history."
+        best = "Customers will see a refreshed menu board in its roughly 21,000 US restaurants."
+        text = f"{lead} Sandwich lines had slowed down. {best}"
+        article = Article("a", "Menu", text, source="cnn.com")
+        analysed = QuestionAnalyzer(spacy_parser).analyze(
+            "Which food chain launched a redesigned menu in roughly 21,000 of its restaurants?"
+        )
+        result = SpanExtractor(spacy_parser, max_sentences=3).extract(analysed, [_passage(article, text, 0)])
+        assert result.answer == "Subway"
+        # read on its own, the lead shares one word with the question; as the lead of the best sentence
+        # ("its roughly 21,000 US restaurants") the answer is about as sure as that sentence
+        assert result.confidence > 0.3
+
     def test_the_opening_of_a_lower_ranked_story_is_read(self, spacy_parser) -> None:
         later = "A 7.0-magnitude earthquake shook the country this week, seismologists said."
         opening = "(CNN) At least five people died after an earthquake struck the northern Philippines."
