@@ -431,9 +431,8 @@ class SpanExtractor:
                 full = _LEADING_THE.sub("", ent.text)
                 if ent.label_ not in FULL_NAME_LABELS or not full.endswith(f" {name}"):
                     continue
-                if question.contains(
-                    full.removesuffix(name)
-                ):  # "Hurricane Ian" when it asks for the hurricane
+                # "Hurricane Ian" adds nothing when the question asks for the hurricane's name
+                if question.contains(full.removesuffix(name)):
                     return None
                 return full, start, end
         return None
