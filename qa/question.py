@@ -336,8 +336,16 @@ class QuestionAnalyzer:
         target = _noun_after(rest)
         if target is None:
             return wh, frozenset(), None
+        if target.lower() in ("member", "members") and _ALLIANCE.search(tokens[0].doc.text):
+            return wh, target_labels("country"), target  # "Which NATO member ...": a country
         return wh, target_labels(target), target
 
+
+# Bodies whose members are countries: "which member of NATO" asks for a country, not a person.
+_ALLIANCE = re.compile(
+    r"\b(?:NATO|EU|European Union|UN|United Nations|G-?7|G-?20|OPEC\+?|BRICS|ASEAN|African Union"
+    r"|Security Council|Commonwealth|eurozone)\b"
+)
 
 _TIME_NOUNS = frozenset(
     {"week", "weekend", "month", "year", "summer", "fall", "autumn", "winter", "spring", "season", "time"}

@@ -136,6 +136,7 @@ class TestQuestionAnalyzer:
             ("Who is now the world’s richest man after Elon Musk dropped from the top spot?", {"PERSON"}),
             ("Who became the first woman to lead the agency?", {"PERSON"}),
             ("Which member of the England squad scored the winning goal?", {"PERSON"}),
+            ("Which NATO member threatened to veto Sweden's bid?", {"GPE", "LOC"}),  # members are countries
             ("Who bought the richest man's company?", {"PERSON", "ORG", "NORP"}),  # not "who is a man"
         ],
     )
