@@ -132,10 +132,10 @@ _LABEL_PREFERENCE = {
     "GPE": 1.0,
     "LOC": 0.9,
     "FAC": 0.8,
-    "GROUP": 0.8,
-    "NAMED": 1.1,
+    "GROUP": 0.8,  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
+    "NAMED": 1.1,  # "news service Politico": named right after the asked noun
     "QUOTED": 1.2,  # quoted in the text: what titles and coined terms look like in news
-    "PHRASE": 0.8,  # "news service Politico": named right after the asked noun  # "veterans of the US Special Forces": a name, when there is one, answers "who" better
+    "PHRASE": 0.8,
     "PROPN": 0.7,  # a proper noun with no entity label: a name of some kind, perhaps not the asked one
 }
 

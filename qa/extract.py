@@ -423,6 +423,8 @@ class SpanExtractor:
         if not question.labels & FULL_NAME_LABELS or not _ONE_NAME.fullmatch(name):
             return None
         longer = re.compile(rf"[A-Z][\w'’.-]*\s+{re.escape(name)}\b")
+        if not longer.search(text):  # most short names: no article split, no parse
+            return None
         for start, end in split_sentences(text)[:FULL_NAME_SENTENCES]:
             if not longer.search(text, start, end):
                 continue

@@ -367,7 +367,7 @@ def _clue_type(tokens: list[Any]) -> tuple[str, frozenset[str], str | None]:
         if tok.text.lower() not in ("this", "these"):
             continue
         target = _noun_after(tokens[i + 1 : i + 6])
-        if target is None or target.lower() in _TIME_NOUNS or target.lower().rstrip("s") in _TIME_NOUNS:
+        if target is None or not _TIME_NOUNS.isdisjoint(singular_forms(target)):
             continue
         return "which", target_labels(target), target
     return "other", frozenset(), None

@@ -167,7 +167,7 @@ def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | No
                 end = min(window.end, today)
                 found = TimeWindow(window.start, end, match.group(0).strip(), window.strength)
                 candidates.append((match.start(), found))
-    asked = _asking_sentence_start(question)
+    asked = _last_sentence_start(question)
     in_asking = [w for position, w in candidates if position >= asked]
     pool = in_asking or [w for _, w in candidates]
     if not pool:
@@ -176,8 +176,9 @@ def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | No
     return min(pool, key=lambda w: w.days)
 
 
-def _asking_sentence_start(question: str) -> int:
-    """Where the last sentence of a question of several sentences begins (0 for one sentence)."""
+def _last_sentence_start(question: str) -> int:
+    """Where the last sentence of a question of several sentences begins (0 for one sentence): the
+    one that asks. A string-level cut, because the search reads the question before any parse."""
     sentences = split_sentences(question)
     return sentences[-1][0] if sentences else 0
 
