@@ -3,7 +3,8 @@
     app = create_server_app(Settings())     # FastAPI: the API routes, the Gradio UI at "/"
     serve(Settings(host="0.0.0.0"))          # uvicorn, with a warning when open without API keys
 
-`uvicorn --factory newsqa.server:app_from_env` runs the same app configured from NEWSQA_* variables.
+`uvicorn --factory --no-proxy-headers newsqa.server:app_from_env` runs the same app configured from
+NEWSQA_* variables (the app reads X-Forwarded-For itself, from NEWSQA_TRUSTED_PROXIES only).
 """
 
 from __future__ import annotations
@@ -116,4 +117,5 @@ def serve(settings: Settings) -> None:
     if not settings.api_keys and not is_loopback(settings.host):
         print(OPEN_BIND_WARNING.format(host=settings.host, port=settings.port), file=sys.stderr, flush=True)
     app = create_server_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True, log_level="info")
+    # X-Forwarded-For is read by the app itself, from `settings.trusted_proxies` only (qa.api).
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False, log_level="info")

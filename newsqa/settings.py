@@ -7,21 +7,58 @@ Components never read this class themselves: they take the values they need as a
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
-def _split_csv(value: object) -> object:
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return value
+def _env_list(value: object) -> object:
+    """A list from the environment: a JSON list (`["k1","k2"]`) or comma-separated text (`k1,k2`).
+
+    Empty or blank text is the empty list; blanks around items are dropped. Lists given in code
+    pass through unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON list ({exc.msg}); or give comma-separated text") from exc
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+# Every list-valued setting has this type, so that `NEWSQA_X=a,b`, `NEWSQA_X='["a","b"]'` and
+# `NEWSQA_X=` all work. NoDecode stops pydantic-settings from requiring JSON first.
+EnvList = Annotated[list[str], NoDecode, BeforeValidator(_env_list)]
+
+
+def _check_trusted_proxies(entries: list[str]) -> list[str]:
+    """IP addresses or CIDR networks, normalised (`10.0.0.7/8` -> `10.0.0.0/8`); no wildcard."""
+    networks = []
+    for entry in entries:
+        if entry == "*":
+            raise ValueError(
+                "'*' would trust X-Forwarded-For from every client, so anyone could pick their own "
+                "address; list the proxy's addresses or network instead, e.g. 172.30.0.0/24"
+            )
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{entry!r} is not an IP address or CIDR network") from exc
+        single = network.num_addresses == 1
+        networks.append(str(network.network_address) if single else str(network))
+    return networks
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore")
+    # Validation errors name the setting and the reason, never the value: it may hold API keys.
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore", hide_input_in_errors=True)
 
     # Where the on-disk index lives (Chroma, lexical index, locks, eval indexes).
     data_dir: Path = Path(".newsqa")
@@ -66,20 +103,28 @@ class Settings(BaseSettings):
     # Serving.
     host: str = "127.0.0.1"
     port: int = 8000
-    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Bearer tokens; `NEWSQA_API_KEYS=k1,k2` or `NEWSQA_API_KEYS='["k1","k2"]'` (empty: none).
+    api_keys: EnvList = Field(default_factory=list)
     require_key_for_reads: bool = False
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_origins: EnvList = Field(default_factory=list)
     max_question_chars: int = 2000
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
-    rate_limit_per_minute: int = 120
+    # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For names the client.
+    # Requests from any other peer are identified, and rate limited, by the peer's own address.
+    trusted_proxies: Annotated[EnvList, AfterValidator(_check_trusted_proxies)] = Field(default_factory=list)
+    # Token buckets per client (API key, else address), requests per minute; 0 turns one off.
+    # Questions: /ask, /ask/stream, /v1/chat/completions.
+    rate_limit_per_minute: int = Field(120, ge=0)
+    # Reads: GET /articles, /articles/{id}, /stats, /v1/models.
+    read_rate_limit_per_minute: int = Field(600, ge=0)
+    # Writes: POST /articles (JSON, uploads, URLs) and DELETE /articles/{id}.
+    write_rate_limit_per_minute: int = Field(60, ge=0)
+    # Failed key checks (missing or wrong API key) per client address; past them, 429 until refilled.
+    auth_failures_per_minute: int = Field(10, ge=0)
 
     # URL ingestion.
     allow_private_urls: bool = False
     fetch_timeout_s: float = 15.0
     fetch_max_bytes: int = 10_000_000
     fetch_max_redirects: int = 5
-
-    def model_post_init(self, __context: object) -> None:
-        self.api_keys = list(_split_csv(self.api_keys))  # type: ignore[arg-type]
-        self.cors_origins = list(_split_csv(self.cors_origins))  # type: ignore[arg-type]

@@ -21,13 +21,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from newsqa.errors import NewsQAError, Unavailable
 from newsqa.settings import Settings
 from qa.api_articles import router as articles_router
 from qa.api_ask import router as ask_router
 from qa.api_openai import router as openai_router
-from qa.deps import ApiGuards, Services, ServicesDep, build_services, require_read_key
+from qa.deps import ApiGuards, Services, ServicesDep, build_services, read_rate_limit
 from qa.schemas import ErrorResponse, HealthResponse, IngestRequest
 from qa.security import BodySizeLimitMiddleware
 
@@ -141,6 +142,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    if settings.trusted_proxies:
+        # Outermost, so every guard (and the UI) sees the client named by a trusted proxy; from any
+        # other peer X-Forwarded-For is ignored.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(ask_router)
     app.include_router(openai_router)
@@ -170,7 +175,7 @@ def _add_health_routes(app: FastAPI) -> None:
             raise Unavailable(f"not ready: the store is unreachable ({type(exc).__name__})") from exc
         return {"status": "ready", "articles": stats.get("articles")}
 
-    @app.get("/stats", tags=["articles"], dependencies=[Depends(require_read_key)])
+    @app.get("/stats", tags=["articles"], dependencies=[Depends(read_rate_limit)])
     def stats(services: ServicesDep) -> dict[str, Any]:
         """Index counts (articles, chunks, outlets, dates) and whether generative mode is available."""
         return {**services.store.stats(), "llm_enabled": services.llm_enabled}

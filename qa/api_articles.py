@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from newsqa.errors import IngestError, InvalidInput, NotFound, TooLarge
 from newsqa.types import Article, IngestFailure, IngestSummary
-from qa.deps import GuardsDep, Services, ServicesDep, require_read_key, require_write_key
+from qa.deps import GuardsDep, Services, ServicesDep, read_rate_limit, write_rate_limit
 from qa.schemas import (
     MAX_ARTICLES_PER_REQUEST,
     ArticleListResponse,
@@ -60,7 +60,7 @@ INGEST_BODY = {
 @router.post(
     "/articles",
     response_model=IngestResponse,
-    dependencies=[Depends(require_write_key)],
+    dependencies=[Depends(write_rate_limit)],
     openapi_extra=INGEST_BODY,
 )
 async def add_articles(request: Request, services: ServicesDep, guards: GuardsDep) -> dict[str, Any]:
@@ -151,7 +151,7 @@ async def _ingest_uploads(request: Request, services: Services, max_upload_bytes
     return summary.to_dict()
 
 
-@router.get("/articles", response_model=ArticleListResponse, dependencies=[Depends(require_read_key)])
+@router.get("/articles", response_model=ArticleListResponse, dependencies=[Depends(read_rate_limit)])
 def list_articles(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -176,7 +176,7 @@ def list_articles(
     }
 
 
-@router.get("/articles/{article_id}", response_model=ArticleOut, dependencies=[Depends(require_read_key)])
+@router.get("/articles/{article_id}", response_model=ArticleOut, dependencies=[Depends(read_rate_limit)])
 def get_article(article_id: ArticleId, services: ServicesDep) -> dict[str, Any]:
     """One article: its full text (the text citation offsets point into) and metadata."""
     article = services.store.get_article(article_id)
@@ -186,7 +186,7 @@ def get_article(article_id: ArticleId, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.delete(
-    "/articles/{article_id}", response_model=DeleteResponse, dependencies=[Depends(require_write_key)]
+    "/articles/{article_id}", response_model=DeleteResponse, dependencies=[Depends(write_rate_limit)]
 )
 def delete_article(article_id: ArticleId, services: ServicesDep) -> dict[str, str]:
     """Remove an article and its chunks from the index."""

@@ -24,7 +24,7 @@ from fastapi.responses import StreamingResponse
 
 from newsqa.errors import InvalidInput
 from qa.api_ask import SSE_HEADERS, check_question, error_payload, started_stream
-from qa.deps import GuardsDep, ServicesDep, rate_limit, require_read_key
+from qa.deps import GuardsDep, ServicesDep, rate_limit, read_rate_limit
 from qa.schemas import ChatCompletionRequest, ChatCompletionResponse, ModelCard, ModelList
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _chat_kwargs(body: ChatCompletionRequest, history: list[dict[str, str]]) -> 
     }
 
 
-@router.get("/models", dependencies=[Depends(require_read_key)])
+@router.get("/models", dependencies=[Depends(read_rate_limit)])
 def list_models(services: ServicesDep) -> ModelList:
     """The one model this server answers as."""
     return ModelList(data=[ModelCard(id=services.model_name)])

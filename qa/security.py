@@ -10,6 +10,7 @@ dependency or ASGI middleware:
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import math
@@ -130,11 +131,52 @@ class TokenBucketLimiter:
             if len(self._buckets) > self.max_clients:
                 self._evict_full(now)
 
+    def retry_after_s(self, client: str) -> float:
+        """Seconds until `client` has a whole token again (0 when it has one now); takes nothing."""
+        if not self.enabled:
+            return 0.0
+        now = self.clock()  # type: ignore[operator]
+        with self._lock:
+            tokens, last = self._buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate_per_s)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate_per_s
+
     def _evict_full(self, now: float) -> None:
         full_after_s = self.capacity / self.rate_per_s
         for client, (_, last) in list(self._buckets.items()):
             if now - last >= full_after_s:
                 del self._buckets[client]
+
+
+class FailedAuthLimiter:
+    """Slows guessing of keys or passwords: `per_minute` failures per client, then 429 until refilled.
+
+    Each failure takes a token from the client's own bucket (separate from the request limits).
+    While the bucket is empty, `check` refuses the client before its credentials are looked at,
+    so a correct guess cannot be told from a wrong one; it refills at `per_minute`/60 per second.
+
+        failures = FailedAuthLimiter(per_minute=10)
+        failures.check("203.0.113.7")        # raises RateLimitExceeded while the client is blocked
+        if not password_ok:
+            failures.record("203.0.113.7")
+    """
+
+    def __init__(self, per_minute: int, *, clock: object = time.monotonic) -> None:
+        self.bucket = TokenBucketLimiter(per_minute, clock=clock)
+
+    @property
+    def enabled(self) -> bool:
+        return self.bucket.enabled
+
+    def check(self, client: str) -> None:
+        wait_s = self.bucket.retry_after_s(client)
+        if wait_s > 0:
+            raise RateLimitExceeded(wait_s)
+
+    def record(self, client: str) -> None:
+        """Count one failure; the failure itself is still answered as such (401), not with 429."""
+        with contextlib.suppress(RateLimitExceeded):  # already empty: nothing left to take
+            self.bucket.acquire(client)
 
 
 class BodyTooLarge(HTTPException):

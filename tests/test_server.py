@@ -75,7 +75,8 @@ class TestServe:
         server.serve(Settings(host=host, port=8123))
         err = capsys.readouterr().err
         assert "WARNING" in err and f"{host}:8123" in err and "NEWSQA_API_KEYS" in err
-        assert no_uvicorn == [{"host": host, "port": 8123, "proxy_headers": True, "log_level": "info"}]
+        # uvicorn must not trust X-Forwarded-For itself: the app does, from trusted proxies only.
+        assert no_uvicorn == [{"host": host, "port": 8123, "proxy_headers": False, "log_level": "info"}]
 
     @pytest.mark.parametrize(("host", "keys"), [("127.0.0.1", []), ("localhost", []), ("0.0.0.0", ["k"])])
     def test_no_warning_when_local_or_keyed(
