@@ -34,8 +34,9 @@ from index.clean import (
 )
 from index.fetch import Fetcher
 from index.ids import content_hash, content_id, derive_title, parse_date, source_from_url, url_id
-from newsqa.errors import IngestError
-from newsqa.types import Article, IngestFailure
+from index.limits import IngestBudget
+from newsqa.errors import IngestError, LimitExceeded
+from newsqa.types import Article, IngestFailure, IngestLimits
 
 MIN_TEXT_CHARS = 20
 _Producer = Callable[[], Iterable[Article | IngestFailure]]
@@ -121,6 +122,8 @@ class ArticleLoader:
 
     `fetcher` None means offline: URL items fail and feed entries fall back to their own text.
     `max_bulk_bytes` caps JSON, JSONL and feed files; `max_article_bytes` a single text/HTML article.
+    `limits` (optional) bound everything this loader reads together, as one request's budget:
+    past one, `load` raises `LimitExceeded` (it is not an item's failure).
     """
 
     def __init__(
@@ -131,6 +134,7 @@ class ArticleLoader:
         max_article_bytes: int = 5_000_000,
         min_entry_chars: int = 200,
         cleaner: BoilerplateCleaner | None = None,
+        limits: IngestLimits | None = None,
     ) -> None:
         if max_bulk_bytes < 1 or max_article_bytes < 1:
             raise ValueError("size limits must be positive")
@@ -139,19 +143,25 @@ class ArticleLoader:
         self.max_article_bytes = max_article_bytes
         self.min_entry_chars = min_entry_chars
         self.cleaner = cleaner or BoilerplateCleaner()
+        self.budget = IngestBudget(limits)
 
     def load(self, items: Iterable[str | os.PathLike[str]]) -> Iterator[Article | IngestFailure]:
         for item in items:
             label = str(item)
             if re.match(r"^https?://", label, re.I):
-                yield from self._guard(label, lambda label=label: self._load_url(label))
+                results = self._guard(label, lambda label=label: self._load_url(label))
             else:
-                yield from self._load_path(Path(label), label)
+                results = self._load_path(Path(label), label)
+            for result in results:
+                self.budget.take_entry()
+                yield result
 
     def _guard(self, label: str, produce: _Producer) -> Iterator[Article | IngestFailure]:
         """Run a producer; any error becomes one IngestFailure for `label` (earlier results stand)."""
         try:
             yield from produce()
+        except LimitExceeded:
+            raise  # the request's budget is spent: not this item's failure
         except IngestError as exc:
             yield IngestFailure(label, " ".join(exc.message.split()))
         except Exception as exc:  # a parser choking on odd input must not end the batch
@@ -189,6 +199,7 @@ class ArticleLoader:
         limit = self._limit(kind)
         if size > limit:
             raise IngestError(f"too large ({size:,} bytes; the limit for {kind} files is {limit:,})")
+        self.budget.take_bytes(size)
         with path.open("rb") as fh:
             yield from self._load_stream(fh, kind, label)
 
@@ -205,7 +216,8 @@ class ArticleLoader:
                 if head.startswith(_GZIP_MAGIC):
                     raise IngestError("gzip inside gzip is not read")
                 kind = _kind_of_head(head)
-            yield from self._load_stream(_CappedReader(raw, self._limit(kind), kind), kind, label)
+            capped = _CappedReader(raw, self._limit(kind), kind, self.budget)
+            yield from self._load_stream(capped, kind, label)
 
     def _limit(self, kind: str) -> int:
         return self.max_bulk_bytes if kind in _BULK_KINDS else self.max_article_bytes
@@ -220,6 +232,7 @@ class ArticleLoader:
 
     def _load_jsonl(self, fh: BinaryIO, label: str) -> Iterator[Article | IngestFailure]:
         for lineno, raw in enumerate(_lines(fh, self.max_article_bytes), 1):
+            self.budget.take_line()
             if raw is None:
                 yield IngestFailure(
                     f"{label}:{lineno}", f"line too long (over {self.max_article_bytes:,} bytes)"
@@ -289,6 +302,7 @@ class ArticleLoader:
         if self.fetcher is None:
             raise IngestError("URL ingestion is disabled (no fetcher configured)")
         page = self.fetcher.get(url)
+        self.budget.take_bytes(len(page.body))
         kind = sniff_kind(page.body, page.content_type)
         if kind == "text" and looks_binary(page.body):
             raise IngestError(f"{page.url} is binary ({page.media_type or 'unknown type'}), not an article")
@@ -338,9 +352,12 @@ def load_items(
     *,
     max_bulk_bytes: int = 100_000_000,
     max_article_bytes: int = 5_000_000,
+    limits: IngestLimits | None = None,
 ) -> Iterator[Article | IngestFailure]:
     """`ArticleLoader(fetcher, ...).load(items)`: Articles and IngestFailures, streamed in input order."""
-    loader = ArticleLoader(fetcher, max_bulk_bytes=max_bulk_bytes, max_article_bytes=max_article_bytes)
+    loader = ArticleLoader(
+        fetcher, max_bulk_bytes=max_bulk_bytes, max_article_bytes=max_article_bytes, limits=limits
+    )
     return loader.load(items)
 
 
@@ -358,14 +375,16 @@ def _folder_kind(file: Path) -> str | None:
 
 
 class _CappedReader:
-    """A binary stream that fails with IngestError once more than `limit` bytes were read from it:
-    a small .gz can hold gigabytes (a "zip bomb"), so the limits count decompressed bytes."""
+    """A binary stream that fails with IngestError once more than `limit` bytes were read from it,
+    and with LimitExceeded once the request's `budget` is spent: a small .gz can hold gigabytes
+    (a "zip bomb"), so the limits count decompressed bytes, as they are unpacked."""
 
-    def __init__(self, raw: BinaryIO, limit: int, kind: str) -> None:
-        self._raw, self._limit, self._kind, self._read = raw, limit, kind, 0
+    def __init__(self, raw: BinaryIO, limit: int, kind: str, budget: IngestBudget) -> None:
+        self._raw, self._limit, self._kind, self._read, self._budget = raw, limit, kind, 0, budget
 
     def _count(self, data: bytes) -> bytes:
         self._read += len(data)
+        self._budget.take_bytes(len(data))
         if self._read > self._limit:
             raise IngestError(
                 f"too large (over {self._limit:,} bytes decompressed; the limit for {self._kind} files)"
@@ -373,9 +392,11 @@ class _CappedReader:
         return data
 
     def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            size = self._limit + 1 - self._read  # never inflate more than one byte past the limit
-        return self._count(self._raw.read(size))
+        # Never inflate more than one byte past the file's limit or the request's budget.
+        cap = self._limit + 1 - self._read
+        left = self._budget.bytes_left()
+        cap = cap if left is None else min(cap, left + 1)
+        return self._count(self._raw.read(cap if size is None or size < 0 else min(size, cap)))
 
     def readline(self, size: int = -1) -> bytes:
         return self._count(self._raw.readline(size))

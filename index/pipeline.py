@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +32,7 @@ from index.encoder_process import EncoderProcess
 from index.lock import DataDirLock
 from index.store import ArticleStore, ArticleWrite
 from newsqa.errors import InvalidInput
-from newsqa.types import Article, Chunk, IngestFailure, IngestSummary
+from newsqa.types import Article, Chunk, IngestFailure, IngestLimits, IngestSummary
 
 if TYPE_CHECKING:
     from index.dedup import Deduplicator
@@ -52,7 +52,11 @@ class _Pending:
 
 
 class Ingestor:
-    """Writes articles into an `ArticleStore`, skipping unchanged ones and linking reprints."""
+    """Writes articles into an `ArticleStore`, skipping unchanged ones and linking reprints.
+
+    A write waits up to `lock_timeout_s` for the data dir's write lock (`math.inf`: its turn,
+    however long), telling `on_lock_wait(message)` while it waits, then raises IndexBusy.
+    """
 
     def __init__(
         self,
@@ -65,6 +69,7 @@ class Ingestor:
         embed_batch_chunks: int = 512,
         overlap_embedding: bool = True,
         encoder_process: bool = False,
+        on_lock_wait: Callable[[str], None] | None = None,
     ) -> None:
         if embedder.dim != store.dim:
             raise InvalidInput(f"embedder makes {embedder.dim}-d vectors but the store holds {store.dim}-d")
@@ -76,6 +81,7 @@ class Ingestor:
         self.deduplicator = deduplicator
         self.fetcher = fetcher
         self.lock_timeout_s = lock_timeout_s
+        self.on_lock_wait = on_lock_wait
         self.embed_batch_chunks = embed_batch_chunks
         self.overlap_embedding = overlap_embedding
         self._dedup_ids: set[str] = set()
@@ -107,11 +113,19 @@ class Ingestor:
             return self.embedder.embed_texts(texts, encode=encoder.encode)
         return self.embedder.embed_texts(texts)
 
-    def ingest(self, items: Iterable[str], *, progress: bool = False) -> IngestSummary:
-        """Ingest files, folders, JSON/JSONL, HTML, URLs or feeds (see index.loaders)."""
+    def ingest(
+        self, items: Iterable[str], *, progress: bool = False, limits: IngestLimits | None = None
+    ) -> IngestSummary:
+        """Ingest files, folders, JSON/JSONL, HTML, URLs or feeds (see index.loaders).
+
+        With `limits` (one API request's budget) every item is read before the write lock is
+        taken, so a request past a limit raises `LimitExceeded` having written nothing; without,
+        articles stream into the store as they are read (a large CLI ingest).
+        """
         from index.loaders import load_items
 
-        return self.ingest_articles(load_items(items, self.fetcher), progress=progress)
+        entries = load_items(items, self.fetcher, limits=limits)
+        return self.ingest_articles(entries if limits is None else list(entries), progress=progress)
 
     def ingest_articles(
         self,
@@ -122,7 +136,8 @@ class Ingestor:
     ) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
-        with DataDirLock(self.store.data_dir, self.lock_timeout_s), self.store.batch():
+        lock = DataDirLock(self.store.data_dir, self.lock_timeout_s, on_wait=self.on_lock_wait)
+        with lock, self.store.batch():
             self.store.refresh()  # another process may have written since the store was opened
             self.store.repair()
             self._sync_deduplicator()
@@ -342,11 +357,14 @@ def build_ingestor(
     embedder: Any | None = None,
     store: ArticleStore | None = None,
     encoder_process: bool | None = None,
+    lock_timeout_s: float | None = None,
+    on_lock_wait: Callable[[str], None] | None = None,
 ) -> Ingestor:
     """An `Ingestor` from settings; pass `embedder`/`store` to share ones already loaded.
 
     `encoder_process` (default: `settings.ingest_encoder_process`) runs the model for ingest
-    batches in a child process (see index.encoder_process).
+    batches in a child process (see index.encoder_process). `lock_timeout_s` (default:
+    `settings.write_lock_wait_s`) bounds the wait for the write lock; see `Ingestor`.
     """
     from index.dedup import Deduplicator
     from index.fetch import Fetcher
@@ -366,4 +384,6 @@ def build_ingestor(
         Deduplicator(threshold=settings.duplicate_threshold),
         fetcher=fetcher,
         encoder_process=settings.ingest_encoder_process if encoder_process is None else encoder_process,
+        lock_timeout_s=settings.write_lock_wait_s if lock_timeout_s is None else lock_timeout_s,
+        on_lock_wait=on_lock_wait,
     )

@@ -7,6 +7,7 @@ Heavy libraries (torch, chromadb, llama-index) are imported inside the commands 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -62,6 +63,21 @@ def _fail(error: Exception, as_json: bool) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _lock_wait_s(settings: Settings) -> float:
+    """The CLI waits its turn for the write lock (docs/deploy.md): 0 means without limit."""
+    return settings.cli_lock_wait_s or math.inf
+
+
+def _lock_notice(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _cli_ingestor(settings: Settings) -> Any:
+    from index.pipeline import build_ingestor
+
+    return build_ingestor(settings, lock_timeout_s=_lock_wait_s(settings), on_lock_wait=_lock_notice)
+
+
 def _summary_text(summary: dict[str, Any]) -> str:
     lines = [
         f"added {summary['added']}, updated {summary['updated']}, unchanged {summary['unchanged']}, "
@@ -84,12 +100,12 @@ def ingest(
         bool, typer.Option("--allow-private-urls", help="Allow fetching loopback/private addresses.")
     ] = False,
 ) -> None:
-    """Clean, chunk, embed and index articles. Re-ingesting unchanged articles changes nothing."""
-    from index.pipeline import build_ingestor
+    """Clean, chunk, embed and index articles. Re-ingesting unchanged articles changes nothing.
 
+    While another ingest writes the same data dir, this one waits its turn (NEWSQA_CLI_LOCK_WAIT_S)."""
     settings = _settings(data_dir, allow_private_urls=allow_private_urls or None)
     try:
-        summary = build_ingestor(settings).ingest(items, progress=not as_json).to_dict()
+        summary = _cli_ingestor(settings).ingest(items, progress=not as_json).to_dict()
     except NewsQAError as error:
         raise _fail(error, as_json) from error
     _emit(summary, as_json, _summary_text(summary))
@@ -134,8 +150,11 @@ def articles_delete(article_id: str, data_dir: DataDir = None, as_json: JsonOut 
 
     settings = _settings(data_dir)
     store = _open_store(settings)
-    with DataDirLock(settings.data_dir, timeout_s=30):
-        deleted = store.delete_article(article_id)
+    try:
+        with DataDirLock(settings.data_dir, timeout_s=_lock_wait_s(settings), on_wait=_lock_notice):
+            deleted = store.delete_article(article_id)
+    except NewsQAError as error:
+        raise _fail(error, as_json) from error
     if not deleted:
         raise _fail(_not_found(article_id), as_json)
     _emit({"deleted": article_id}, as_json, f"deleted {article_id}")
@@ -233,10 +252,8 @@ def eval_command(
 @app.command()
 def demo(data_dir: DataDir = None, as_json: JsonOut = False) -> None:
     """Index the bundled demo corpus (the seed article and 199 real 2022 news articles)."""
-    from index.pipeline import build_ingestor
-
     settings = _settings(data_dir)
-    summary = build_ingestor(settings).ingest([str(DEMO_DIR)], progress=not as_json).to_dict()
+    summary = _cli_ingestor(settings).ingest([str(DEMO_DIR)], progress=not as_json).to_dict()
     _emit(summary, as_json, _summary_text(summary))
 
 

@@ -47,7 +47,17 @@ class IngestError(NewsQAError):
 
 
 class IndexBusy(NewsQAError):
-    """Another process holds the write lock on this data dir."""
+    """Another process holds the write lock on this data dir; `retry_after_s` (when set) is the
+    wait a client should allow before trying again (the API sends it as Retry-After)."""
 
     code = "index_busy"
     status = 503
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class LimitExceeded(TooLarge):
+    """A request asks for more work than a configured limit allows (unpacked bytes, lines,
+    articles): the whole request is refused and nothing of it is written."""

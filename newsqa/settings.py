@@ -128,3 +128,19 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 15.0
     fetch_max_bytes: int = 10_000_000
     fetch_max_redirects: int = 5
+
+    # Work one request may buy (issue #19; docs/deploy.md "Limits"). An upload or URL ingest through
+    # the API is refused whole (413, nothing written) past any of the first three, counted over
+    # all its files while they are read (gzip is unpacked as a stream, never past the limit).
+    ingest_max_unpacked_bytes: int = Field(100_000_000, ge=1)
+    ingest_max_lines: int = Field(50_000, ge=1)
+    # Articles plus failed items (a bad line, a feed entry without text) per request.
+    ingest_max_articles: int = Field(2_000, ge=1)
+    # The reply to POST /articles lists at most this many items and failures; the rest are counted.
+    ingest_reply_max_items: int = Field(100, ge=0)
+    # How long an API write waits for the data dir's write lock before 503 with Retry-After.
+    write_lock_wait_s: float = Field(30.0, ge=0)
+    # How long `newsqa ingest` / `newsqa demo` / `newsqa articles delete` wait for it; 0: as long as it takes.
+    cli_lock_wait_s: float = Field(0.0, ge=0)
+    # A request body must arrive within this many seconds, or the client gets 408 and is disconnected.
+    body_read_timeout_s: float = Field(60.0, gt=0)

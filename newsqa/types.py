@@ -175,3 +175,17 @@ class IngestSummary:
             "seconds": round(self.seconds, 3),
             "items": list(self.items),
         }
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """What one write request may make the loaders read: unpacked bytes (files after gzip, fetched
+    pages), JSONL lines, and entries (articles plus failed items). Past any of them the whole
+    request is refused with `newsqa.errors.LimitExceeded` before anything is written.
+
+        limits = IngestLimits(max_unpacked_bytes=100_000_000, max_lines=50_000, max_entries=2_000)
+    """
+
+    max_unpacked_bytes: int
+    max_lines: int
+    max_entries: int

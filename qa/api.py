@@ -11,6 +11,7 @@ Routes: /ask and /ask/stream (qa.api_ask), /v1/chat/completions and /v1/models (
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from qa.api_articles import router as articles_router
 from qa.api_ask import router as ask_router
 from qa.api_openai import router as openai_router
 from qa.deps import ApiGuards, Services, ServicesDep, build_services, read_rate_limit
+from qa.limits import BodyReadTimeoutMiddleware, WriteLimits
 from qa.schemas import ErrorResponse, HealthResponse, IngestRequest
 from qa.security import BodySizeLimitMiddleware
 
@@ -73,7 +75,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _newsqa_error(request: Request, exc: NewsQAError) -> JSONResponse:
         if exc.status >= 500:
             log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
-        return error_response(exc.status, exc.code, exc.message)
+        retry_after = getattr(exc, "retry_after_s", None)  # e.g. IndexBusy: the write lock's wait
+        headers = {"Retry-After": str(math.ceil(retry_after))} if retry_after else None
+        return error_response(exc.status, exc.code, exc.message, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -130,11 +134,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     app.state.services = services
     app.state.guards = ApiGuards.from_settings(settings)
+    app.state.write_limits = WriteLimits.from_settings(settings)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_read_timeout_s)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

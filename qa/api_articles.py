@@ -3,7 +3,10 @@
 POST /articles takes `application/json` ({"articles": [...]} and/or {"urls": [...]}) or
 `multipart/form-data` with one or more `files`. Uploads are written under the data dir's
 `uploads/` folder with generated names, parsed by the loaders, and removed afterwards.
-URLs go through the Ingestor's fetcher (SSRF guard, redirect/size/time limits).
+URLs go through the Ingestor's fetcher (SSRF guard, redirect/size/time limits). Uploads and URLs
+share one budget per request (qa.limits.WriteLimits: unpacked bytes, lines, articles): past it the
+request is refused whole with 413 before anything is written; the reply lists a bounded number
+of items.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from starlette.datastructures import UploadFile
 from newsqa.errors import IngestError, InvalidInput, NotFound, TooLarge
 from newsqa.types import Article, IngestFailure, IngestSummary
 from qa.deps import GuardsDep, Services, ServicesDep, read_rate_limit, write_rate_limit
+from qa.limits import WriteLimits, WriteLimitsDep
 from qa.schemas import (
     MAX_ARTICLES_PER_REQUEST,
     ArticleListResponse,
@@ -63,11 +67,14 @@ INGEST_BODY = {
     dependencies=[Depends(write_rate_limit)],
     openapi_extra=INGEST_BODY,
 )
-async def add_articles(request: Request, services: ServicesDep, guards: GuardsDep) -> dict[str, Any]:
+async def add_articles(
+    request: Request, services: ServicesDep, guards: GuardsDep, limits: WriteLimitsDep
+) -> dict[str, Any]:
     """Index articles given as JSON, uploaded files, or URLs (pages or feeds); returns the ingest summary."""
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
-        return await _ingest_uploads(request, services, guards.max_upload_bytes)
+        summary = await _ingest_uploads(request, services, guards.max_upload_bytes, limits)
+        return limits.reply(summary)
     if not content_type.startswith("application/json"):
         raise InvalidInput(
             "send application/json ({'articles': [...]} or {'urls': [...]}) or multipart files"
@@ -78,7 +85,7 @@ async def add_articles(request: Request, services: ServicesDep, guards: GuardsDe
         raise RequestValidationError(_body_errors(exc)) from exc
     if not body.articles and not body.urls:
         raise InvalidInput("nothing to ingest: give 'articles' or 'urls'")
-    return (await run_in_threadpool(_ingest_json, services, body)).to_dict()
+    return limits.reply(await run_in_threadpool(_ingest_json, services, body, limits))
 
 
 def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -86,7 +93,9 @@ def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [{**e, "loc": ("body", *e["loc"])} for e in errors]
 
 
-def _ingest_json(services: Services, body: IngestRequest) -> IngestSummary:
+def _ingest_json(services: Services, body: IngestRequest, limits: WriteLimits) -> IngestSummary:
+    # URLs first: one past the request's limits is refused before the given articles are written.
+    fetched = services.ingestor.ingest(list(body.urls), limits=limits.ingest) if body.urls else None
     summary = IngestSummary()
     if body.articles:
         entries: list[Article | IngestFailure] = []
@@ -100,9 +109,7 @@ def _ingest_json(services: Services, body: IngestRequest) -> IngestSummary:
                     IngestFailure(item=given.id or given.title or f"articles[{i}]", error=exc.message)
                 )
         summary = services.ingestor.ingest_articles(entries)
-    if body.urls:
-        summary = _merge(summary, services.ingestor.ingest(list(body.urls)))
-    return summary
+    return summary if fetched is None else _merge(summary, fetched)
 
 
 def _merge(a: IngestSummary, b: IngestSummary) -> IngestSummary:
@@ -118,7 +125,9 @@ def _merge(a: IngestSummary, b: IngestSummary) -> IngestSummary:
     )
 
 
-async def _ingest_uploads(request: Request, services: Services, max_upload_bytes: int) -> dict[str, Any]:
+async def _ingest_uploads(
+    request: Request, services: Services, max_upload_bytes: int, limits: WriteLimits
+) -> IngestSummary:
     spool = UploadSpool(services.upload_dir)
     form = await request.form(max_files=MAX_ARTICLES_PER_REQUEST, max_fields=10)
     folder = spool.new_folder()
@@ -140,7 +149,7 @@ async def _ingest_uploads(request: Request, services: Services, max_upload_bytes
             client_names[str(path)] = UploadSpool.display_name(upload.filename)
         if not paths:
             raise InvalidInput("no files uploaded: send them in the multipart field 'files'")
-        summary = await run_in_threadpool(services.ingestor.ingest, paths)
+        summary = await run_in_threadpool(lambda: services.ingestor.ingest(paths, limits=limits.ingest))
         for failure in summary.failed:  # report the client's names, not paths on this server
             for path, name in client_names.items():
                 if failure.item.startswith(path):
@@ -148,7 +157,7 @@ async def _ingest_uploads(request: Request, services: Services, max_upload_bytes
     finally:
         await form.close()
         shutil.rmtree(folder, ignore_errors=True)
-    return summary.to_dict()
+    return summary
 
 
 @router.get("/articles", response_model=ArticleListResponse, dependencies=[Depends(read_rate_limit)])

@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 
 from newsqa.errors import Unavailable
 from newsqa.settings import Settings
-from newsqa.types import Answer, Article, Filters, IngestSummary
+from newsqa.types import Answer, Article, Filters, IngestLimits, IngestSummary
 from qa.security import ApiKeyChecker, FailedAuthLimiter, TokenBucketLimiter, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class AnswererLike(Protocol):
 
 
 class IngestorLike(Protocol):
-    def ingest(self, items: list[str]) -> IngestSummary: ...
+    def ingest(self, items: list[str], *, limits: IngestLimits | None = None) -> IngestSummary: ...
 
     def ingest_articles(self, articles: list[Article]) -> IngestSummary: ...
 

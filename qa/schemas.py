@@ -153,6 +153,9 @@ class IngestResponse(BaseModel):
     chunks: int
     seconds: float
     items: list[dict[str, Any]]
+    # Items and failures past NEWSQA_INGEST_REPLY_MAX_ITEMS are counted here instead of listed.
+    items_omitted: int = 0
+    failed_omitted: int = 0
 
 
 class ArticleOut(BaseModel):

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.errors import InvalidInput
-from newsqa.types import Answer, Article, Citation, Filters, IngestFailure, IngestSummary, QueryInfo
+from newsqa.types import (
+    Answer,
+    Article,
+    Citation,
+    Filters,
+    IngestFailure,
+    IngestLimits,
+    IngestSummary,
+    QueryInfo,
+)
 
 SENTENCE = re.compile(r"[^.!?]+[.!?]")
 
@@ -85,6 +94,7 @@ class FakeIngestor:
         self.store = store
         self.ingested_paths: list[str] = []
         self.path_texts: dict[str, str] = {}
+        self.limits: IngestLimits | None = None
 
     def ingest_articles(self, articles: list[Article]) -> IngestSummary:
         summary = IngestSummary()
@@ -96,8 +106,9 @@ class FakeIngestor:
             summary.items.append({"id": article.id, "title": article.title, "status": status})
         return summary
 
-    def ingest(self, items: list[str]) -> IngestSummary:
+    def ingest(self, items: list[str], *, limits: IngestLimits | None = None) -> IngestSummary:
         summary = IngestSummary()
+        self.limits = limits
         for item in items:
             self.ingested_paths.append(item)
             if item.startswith(("http://", "https://")):
