@@ -108,7 +108,11 @@ class Ingestor:
         return self.embedder.embed_texts(texts)
 
     def ingest(self, items: Iterable[str], *, progress: bool = False) -> IngestSummary:
-        """Ingest files, folders, JSON/JSONL, HTML, URLs or feeds (see index.loaders)."""
+        """Ingest files, folders, JSON/JSONL, HTML, URLs or feeds (see index.loaders).
+
+        Any path on this machine is read: entry points serving remote clients screen their items
+        first with `qa.ingest_policy.IngestPolicy`.
+        """
         from index.loaders import load_items
 
         return self.ingest_articles(load_items(items, self.fetcher), progress=progress)

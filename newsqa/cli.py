@@ -86,10 +86,12 @@ def ingest(
 ) -> None:
     """Clean, chunk, embed and index articles. Re-ingesting unchanged articles changes nothing."""
     from index.pipeline import build_ingestor
+    from qa.ingest_policy import IngestPolicy
 
     settings = _settings(data_dir, allow_private_urls=allow_private_urls or None)
     try:
-        summary = build_ingestor(settings).ingest(items, progress=not as_json).to_dict()
+        ingestor = build_ingestor(settings)
+        summary = IngestPolicy.command_line().ingest(ingestor, items, progress=not as_json).to_dict()
     except NewsQAError as error:
         raise _fail(error, as_json) from error
     _emit(summary, as_json, _summary_text(summary))

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = 10_000_000
     fetch_max_redirects: int = 5
 
+    # Failed chat UI sign-ins (wrong API key) allowed per client address per minute; then 429.
+    # 0 turns the limit off.
+    ui_login_failures_per_minute: int = Field(10, ge=0)
+
     def model_post_init(self, __context: object) -> None:
         self.api_keys = list(_split_csv(self.api_keys))  # type: ignore[arg-type]
         self.cors_origins = list(_split_csv(self.cors_origins))  # type: ignore[arg-type]

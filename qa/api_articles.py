@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from newsqa.errors import IngestError, InvalidInput, NotFound, TooLarge
 from newsqa.types import Article, IngestFailure, IngestSummary
 from qa.deps import GuardsDep, Services, ServicesDep, require_read_key, require_write_key
+from qa.ingest_policy import IngestPolicy, show_client_names
 from qa.schemas import (
     MAX_ARTICLES_PER_REQUEST,
     ArticleListResponse,
@@ -101,7 +102,7 @@ def _ingest_json(services: Services, body: IngestRequest) -> IngestSummary:
                 )
         summary = services.ingestor.ingest_articles(entries)
     if body.urls:
-        summary = _merge(summary, services.ingestor.ingest(list(body.urls)))
+        summary = _merge(summary, IngestPolicy.http_api().ingest(services.ingestor, list(body.urls)))
     return summary
 
 
@@ -140,11 +141,9 @@ async def _ingest_uploads(request: Request, services: Services, max_upload_bytes
             client_names[str(path)] = UploadSpool.display_name(upload.filename)
         if not paths:
             raise InvalidInput("no files uploaded: send them in the multipart field 'files'")
-        summary = await run_in_threadpool(services.ingestor.ingest, paths)
-        for failure in summary.failed:  # report the client's names, not paths on this server
-            for path, name in client_names.items():
-                if failure.item.startswith(path):
-                    failure.item = name + failure.item[len(path) :]
+        policy = IngestPolicy.http_api(folder)
+        summary = await run_in_threadpool(policy.ingest, services.ingestor, paths)
+        show_client_names(summary, client_names)  # the client's names, not paths on this server
     finally:
         await form.close()
         shutil.rmtree(folder, ignore_errors=True)
