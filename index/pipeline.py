@@ -121,6 +121,9 @@ class Ingestor:
         With `limits` (one API request's budget) every item is read before the write lock is
         taken, so a request past a limit raises `LimitExceeded` having written nothing; without,
         articles stream into the store as they are read (a large CLI ingest).
+
+        Any path on this machine is read: entry points serving remote clients screen their items
+        first with `qa.ingest_policy.IngestPolicy`.
         """
         from index.loaders import load_items
 

@@ -105,7 +105,10 @@ def ingest(
     While another ingest writes the same data dir, this one waits its turn (NEWSQA_CLI_LOCK_WAIT_S)."""
     settings = _settings(data_dir, allow_private_urls=allow_private_urls or None)
     try:
-        summary = _cli_ingestor(settings).ingest(items, progress=not as_json).to_dict()
+        from qa.ingest_policy import IngestPolicy
+
+        policy = IngestPolicy.command_line()
+        summary = policy.ingest(_cli_ingestor(settings), items, progress=not as_json).to_dict()
     except NewsQAError as error:
         raise _fail(error, as_json) from error
     _emit(summary, as_json, _summary_text(summary))

@@ -59,17 +59,29 @@ def create_server_app(settings: Settings) -> FastAPI:
     os.environ.setdefault("GRADIO_TEMP_DIR", str(upload_dir))
 
     import gradio as gr
+    from gradio.utils import get_upload_folder
 
     from qa.api import create_app
     from qa.deps import build_services
+    from qa.ingest_policy import IngestPolicy
+    from qa.limits import WriteLimits
     from ui.app import CSS, ChatUI
+    from ui.login_guard import FailedLoginLimiter, LoginGuardMiddleware
 
     services = build_services(settings)
     app = create_app(settings, services=services)
-    ui = ChatUI(services.answerer, services.ingestor, services.store, llm_enabled=services.llm_enabled)
+    ui = ChatUI(
+        services.answerer,
+        services.ingestor,
+        services.store,
+        llm_enabled=services.llm_enabled,
+        ingest_policy=IngestPolicy.chat_ui(Path(get_upload_folder())),
+        ingest_limits=WriteLimits.from_settings(settings).ingest,
+    )
+    blocks = ui.build()
     app = gr.mount_gradio_app(
         app,
-        ui.build(),
+        blocks,
         path="/",
         auth=_ui_login(settings.api_keys) if settings.api_keys else None,
         auth_message="Sign in with any user name and one of the server's API keys as the password.",
@@ -78,12 +90,19 @@ def create_server_app(settings: Settings) -> FastAPI:
         footer_links=["api"],
         css=CSS,
     )
+    # Gradio checks that an input file was uploaded by a user (not any path a client names, which it
+    # would copy into its upload folder) only once the Blocks count as launched; a mounted app never is.
+    blocks.has_launched = True
+    app.add_middleware(
+        LoginGuardMiddleware, limiter=FailedLoginLimiter(settings.ui_login_failures_per_minute)
+    )
     _unknown_routes_in_error_shape(app)
     return app
 
 
 def _unknown_routes_in_error_shape(app: FastAPI) -> None:
-    """The UI mounted at "/" receives every unknown path: answer those 404/405s in the API's shape."""
+    """The UI mounted at "/" receives every unknown path: answer those 404/405s, and Gradio's 401s
+    (not signed in), in the API's shape."""
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
     from starlette.responses import Response
@@ -99,10 +118,17 @@ def _unknown_routes_in_error_shape(app: FastAPI) -> None:
         )
         return error_response(status, STATUS_CODES[status], message)
 
+    async def unauthorized(request: Request, exc: Exception) -> Response:
+        detail = exc.detail if isinstance(exc, HTTPException) else None
+        hint = detail.get("auth_message") if isinstance(detail, dict) else None
+        message = "not signed in to the chat UI" + (f": {hint}" if hint else "")
+        return error_response(401, STATUS_CODES[401], message)
+
     for route in app.routes:
         if isinstance(route, Mount) and route.path in ("", "/"):
             route.app.add_exception_handler(404, handler)  # type: ignore[attr-defined]
             route.app.add_exception_handler(405, handler)  # type: ignore[attr-defined]
+            route.app.add_exception_handler(401, unauthorized)  # type: ignore[attr-defined]
 
 
 def app_from_env() -> FastAPI:

@@ -144,3 +144,7 @@ class Settings(BaseSettings):
     cli_lock_wait_s: float = Field(0.0, ge=0)
     # A request body must arrive within this many seconds, or the client gets 408 and is disconnected.
     body_read_timeout_s: float = Field(60.0, gt=0)
+
+    # Failed chat UI sign-ins (wrong API key) allowed per client address per minute; then 429.
+    # 0 turns the limit off.
+    ui_login_failures_per_minute: int = Field(10, ge=0)

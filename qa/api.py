@@ -32,7 +32,7 @@ from qa.api_openai import router as openai_router
 from qa.deps import ApiGuards, Services, ServicesDep, build_services, read_rate_limit
 from qa.limits import BodyReadTimeoutMiddleware, WriteLimits
 from qa.schemas import ErrorResponse, HealthResponse, IngestRequest
-from qa.security import BodySizeLimitMiddleware
+from qa.security import BodySizeLimitMiddleware, UploadSpool
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.services is None:
             app.state.services = await run_in_threadpool(build_services, settings)
+        removed = UploadSpool(app.state.services.upload_dir).remove_stale()
+        if removed:
+            log.warning("removed %d upload folders left behind by an earlier run", removed)
         yield
 
     app = FastAPI(

@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 from newsqa.errors import IngestError, InvalidInput, NotFound, TooLarge
 from newsqa.types import Article, IngestFailure, IngestSummary
 from qa.deps import GuardsDep, Services, ServicesDep, read_rate_limit, write_rate_limit
+from qa.ingest_policy import IngestPolicy, show_client_names
 from qa.limits import WriteLimits, WriteLimitsDep
 from qa.schemas import (
     MAX_ARTICLES_PER_REQUEST,
@@ -95,7 +96,11 @@ def _body_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 def _ingest_json(services: Services, body: IngestRequest, limits: WriteLimits) -> IngestSummary:
     # URLs first: one past the request's limits is refused before the given articles are written.
-    fetched = services.ingestor.ingest(list(body.urls), limits=limits.ingest) if body.urls else None
+    fetched = (
+        IngestPolicy.http_api().ingest(services.ingestor, list(body.urls), limits=limits.ingest)
+        if body.urls
+        else None
+    )
     summary = IngestSummary()
     if body.articles:
         entries: list[Article | IngestFailure] = []
@@ -149,11 +154,11 @@ async def _ingest_uploads(
             client_names[str(path)] = UploadSpool.display_name(upload.filename)
         if not paths:
             raise InvalidInput("no files uploaded: send them in the multipart field 'files'")
-        summary = await run_in_threadpool(lambda: services.ingestor.ingest(paths, limits=limits.ingest))
-        for failure in summary.failed:  # report the client's names, not paths on this server
-            for path, name in client_names.items():
-                if failure.item.startswith(path):
-                    failure.item = name + failure.item[len(path) :]
+        policy = IngestPolicy.http_api(folder)
+        summary = await run_in_threadpool(
+            lambda: policy.ingest(services.ingestor, paths, limits=limits.ingest)
+        )
+        show_client_names(summary, client_names)  # the client's names, not paths on this server
     finally:
         await form.close()
         shutil.rmtree(folder, ignore_errors=True)

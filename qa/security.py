@@ -15,6 +15,7 @@ import hmac
 import json
 import math
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -297,3 +298,24 @@ class UploadSpool:
         if path.parent != folder:
             raise InvalidInput(f"upload name {client_name!r} escapes the upload folder")
         return path
+
+    def remove_stale(self, older_than_s: float | None = None) -> int:
+        """Remove request folders left behind by a process that died mid-request; returns how many.
+
+        Only this spool's own folders (`upload-*`) untouched for `older_than_s` (default
+        `STALE_UPLOAD_AGE_S`) go: another process on the same data dir may be filling a younger one.
+        """
+        cutoff = time.time() - (STALE_UPLOAD_AGE_S if older_than_s is None else older_than_s)
+        removed = 0
+        for folder in self.root.glob("upload-*") if self.root.is_dir() else []:
+            try:
+                if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder)
+                    removed += 1
+            except OSError:  # gone already (another process cleaned it), or not ours to remove
+                continue
+        return removed
+
+
+# An upload request's spool folder lives seconds to minutes; one older than this was left by a crash.
+STALE_UPLOAD_AGE_S = 3600.0

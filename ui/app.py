@@ -21,7 +21,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from newsqa.errors import NewsQAError
-from newsqa.types import Answer, Article, Filters, IngestSummary
+from newsqa.types import Answer, Article, Filters, IngestLimits, IngestSummary
+from qa.ingest_policy import IngestPolicy, show_client_names
+from qa.schemas import MAX_ARTICLES_PER_REQUEST, MAX_URLS_PER_REQUEST
 from ui.render import (
     answer_markdown,
     citation_label,
@@ -53,7 +55,7 @@ class AnswererLike(Protocol):
 
 
 class IngestorLike(Protocol):
-    def ingest(self, items: list[str]) -> IngestSummary: ...
+    def ingest(self, items: list[str], **kwargs: Any) -> IngestSummary: ...
 
 
 class StoreLike(Protocol):
@@ -89,9 +91,15 @@ class ChatUI:
         *,
         llm_enabled: bool = False,
         title: str = "NewsQA",
+        ingest_policy: IngestPolicy | None = None,
+        ingest_limits: IngestLimits | None = None,
     ) -> None:
         self.answerer = answerer
         self.ingestor = ingestor
+        # Without Gradio's upload folder, only URLs go in (`newsqa.server` passes the folder).
+        self.ingest_policy = ingest_policy or IngestPolicy("the chat UI")
+        # The same per-request budget as POST /articles (unpacked bytes, lines, articles).
+        self.ingest_limits = ingest_limits
         self.store = store
         self.llm_enabled = llm_enabled
         self.title = title
@@ -163,23 +171,29 @@ class ChatUI:
                             heading=state.get("heading", "Sources"))  # fmt: skip
 
     def add_articles(self, files: list[str] | None, urls: str | None) -> tuple[str, str, list[list[str]]]:
-        """Ingest uploaded files and pasted page/feed URLs; returns the summary and the refreshed index panel."""
+        """Ingest uploaded files and pasted page/feed URLs; returns the summary and the refreshed index panel.
+
+        `self.ingest_policy` decides what goes in: files of Gradio's upload folder and http(s) URLs;
+        any other line (a path, a folder) is refused by name while the rest are ingested.
+        """
         if self.ingestor is None:
             raise gr.Error("Adding articles is disabled on this server.")
         paths = [str(f) for f in files or []]
-        items = paths + [u.strip() for u in (urls or "").splitlines() if u.strip()]
-        if not items:
+        lines = [u.strip() for u in (urls or "").splitlines() if u.strip()]
+        if not paths and not lines:
             raise gr.Error("Upload files or paste URLs first.")
+        if len(paths) > MAX_ARTICLES_PER_REQUEST or len(lines) > MAX_URLS_PER_REQUEST:
+            raise gr.Error(
+                f"Add at most {MAX_ARTICLES_PER_REQUEST} files and {MAX_URLS_PER_REQUEST} URLs at a time."
+            )
         try:
-            summary = self.ingestor.ingest(items).to_dict()
+            bounded = {"limits": self.ingest_limits} if self.ingest_limits else {}
+            summary = self.ingest_policy.ingest(self.ingestor, paths + lines, **bounded)
         except NewsQAError as exc:
             raise gr.Error(exc.message) from exc
-        for failure in summary["failed"]:  # the upload folder's paths mean nothing to the user
-            failure["item"] = (
-                os.path.basename(failure["item"]) if failure["item"] in paths else failure["item"]
-            )
+        show_client_names(summary, {p: os.path.basename(p) for p in paths})  # Gradio keeps the name
         stats_md, rows = self.index_panel()
-        return summary_markdown(summary), stats_md, rows
+        return summary_markdown(summary.to_dict()), stats_md, rows
 
     def index_panel(self) -> tuple[str, list[list[str]]]:
         return index_markdown(self.store.stats()), newest_rows(self.store.list_articles(limit=NEWEST_SHOWN))

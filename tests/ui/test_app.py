@@ -9,6 +9,8 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from qa.ingest_policy import IngestPolicy
+from qa.schemas import MAX_URLS_PER_REQUEST
 from tests.qa.api_fakes import FakeAnswerer, FakeIngestor, FakeStore, fake_services
 from ui.app import ChatUI
 
@@ -84,6 +86,7 @@ class TestAddArticles:
         self, parts: tuple[ChatUI, Any], tmp_path: Path
     ) -> None:
         ui, services = parts
+        ui.ingest_policy = IngestPolicy.chat_ui(tmp_path)  # tmp_path stands for Gradio's upload folder
         doc = tmp_path / "rain.txt"
         doc.write_text("Rain fell in Lahore on Tuesday, officials said.")
         summary, counts, rows = ui.add_articles([str(doc)], "https://example.com/feed.xml\n\n")
@@ -94,6 +97,22 @@ class TestAddArticles:
     def test_nothing_given_is_a_user_error(self, parts: tuple[ChatUI, Any]) -> None:
         with pytest.raises(gr.Error):
             parts[0].add_articles(None, "  ")
+
+    def test_without_an_upload_folder_only_urls_go_in(
+        self, parts: tuple[ChatUI, Any], tmp_path: Path
+    ) -> None:
+        ui, services = parts
+        doc = tmp_path / "rain.txt"
+        doc.write_text("Rain fell in Lahore on Tuesday, officials said.")
+        summary, _, _ = ui.add_articles([str(doc)], "https://example.com/a")
+        assert services.ingestor.ingested_paths == ["https://example.com/a"]
+        assert "- failed: `rain.txt` — refused: the chat UI takes only http(s) URLs" in summary
+
+    def test_too_many_urls_is_a_user_error(self, parts: tuple[ChatUI, Any]) -> None:
+        urls = "\n".join(f"https://example.com/{i}" for i in range(MAX_URLS_PER_REQUEST + 1))
+        with pytest.raises(gr.Error, match="at most"):
+            parts[0].add_articles(None, urls)
+        assert parts[1].ingestor.ingested_paths == []
 
 
 class TestBuild:
