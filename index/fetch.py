@@ -2,8 +2,8 @@
 
 Every hop of a redirect chain is checked: its host is resolved and refused when any address is
 private, loopback, link-local, multicast or reserved (unless `allow_private`). The hop then connects
-to the address that was checked, not to the name: a second lookup could answer differently (DNS
-rebinding), so there is none. The request keeps the name in its Host header and as the TLS server
+to a checked address (the first that accepts), not to the name: a second lookup could answer
+differently (DNS rebinding), so there is none. The request keeps the name in its Host header and as the TLS server
 name, so virtual hosts and certificate checks work as for a request by name. Bodies are streamed and
 cut off past `max_bytes`; `timeout_s` bounds the whole fetch, redirects included.
 
@@ -82,8 +82,9 @@ def resolve_host(host: str, port: int) -> list[str]:
     return [str(info[4][0]).split("%")[0] for info in infos]
 
 
-def check_url_target(url: str, allow_private: bool = False, resolve: Resolver = resolve_host) -> str:
-    """The address to connect to for `url`: its host resolved once, every address checked.
+def check_url_target(url: str, allow_private: bool = False, resolve: Resolver = resolve_host) -> list[str]:
+    """The addresses to connect to for `url`, in the resolver's order: its host resolved once, every
+    address checked.
 
     Raise IngestError unless `url` is http(s) and (unless `allow_private`) its host resolves only to
     public addresses.
@@ -107,7 +108,7 @@ def check_url_target(url: str, allow_private: bool = False, resolve: Resolver = 
                 f"refusing to fetch {url}: host {host!r} resolves to non-public address {address} "
                 "(private, loopback, link-local, multicast or reserved; allow private URLs to permit)"
             )
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 def pinned_request(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
@@ -160,12 +161,25 @@ class Fetcher:
         deadline = time.monotonic() + self.timeout_s
         current = url
         for _ in range(self.max_redirects + 1):
-            address = check_url_target(current, self.allow_private, self.resolve)
-            page_or_next = self._request(current, address, deadline)
+            addresses = check_url_target(current, self.allow_private, self.resolve)
+            page_or_next = self._request_any(current, addresses, deadline)
             if isinstance(page_or_next, FetchedPage):
                 return page_or_next
             current = page_or_next
         raise IngestError(f"cannot fetch {url}: more than {self.max_redirects} redirects")
+
+    def _request_any(self, url: str, addresses: list[str], deadline: float) -> FetchedPage | str:
+        """`_request` from the first checked address that takes the connection, as a connect by name
+        would try each address (an unreachable IPv6 address before a working IPv4 one)."""
+        for address in addresses[:-1]:
+            try:
+                return self._request(url, address, deadline)
+            except httpx.ConnectError:
+                continue
+        try:
+            return self._request(url, addresses[-1], deadline)
+        except httpx.ConnectError as exc:
+            raise IngestError(f"cannot fetch {url}: {_reason(exc)}") from exc
 
     def _request(self, url: str, address: str, deadline: float) -> FetchedPage | str:
         """The page at `url`, fetched from `address`, or the next URL when the response is a redirect."""
@@ -204,6 +218,11 @@ class Fetcher:
                 return FetchedPage(url, resp.status_code, resp.headers.get("content-type", ""), bytes(body))
         except httpx.TimeoutException as exc:
             raise IngestError(f"cannot fetch {url}: timed out after {self.timeout_s:g}s") from exc
+        except httpx.ConnectError:
+            raise  # the caller tries the next address
         except httpx.HTTPError as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise IngestError(f"cannot fetch {url}: {reason}") from exc
+            raise IngestError(f"cannot fetch {url}: {_reason(exc)}") from exc
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

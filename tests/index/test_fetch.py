@@ -171,6 +171,19 @@ class TestDnsRebinding:
         assert page.text == f"rebind.example:{port}"  # the Host header kept the name
         assert page.url == f"http://rebind.example:{port}/h1_echo_host"
 
+    def test_checked_addresses_are_tried_in_order(
+        self, h1_server: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """As a connect by name would: nothing listens on 127.0.0.2, so the second checked address serves."""
+        monkeypatch.setattr(
+            fetch_module, "is_public_address", lambda address: str(address).startswith("127.0.0.")
+        )
+        port = _port(h1_server)
+        resolver = RecordingResolver({"two.example": [["127.0.0.2", "127.0.0.1"], ["10.0.0.1"]]})
+        page = Fetcher(timeout_s=5, resolve=resolver).get(f"http://two.example:{port}/h1_echo_host")
+        assert page.text == f"two.example:{port}"
+        assert resolver.calls == [("two.example", port)]
+
     def test_a_private_answer_at_the_check_is_refused(self, h1_server: str) -> None:
         port = _port(h1_server)
         resolver = RecordingResolver({"rebind.example": [["127.0.0.2"], ["127.0.0.1"]]})
