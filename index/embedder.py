@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from newsqa.errors import InvalidInput
+from newsqa.errors import InvalidInput, check_unicode
 
 # "torch": sentence-transformers, fp32. "onnx": the same fp32 weights as a fused ONNX Runtime graph
 # (same vectors, faster). "onnx-int8": that graph with int8 matrix products (see index.onnx_export).
@@ -96,6 +96,8 @@ class _BaseEmbedder:
         ingest passes an `index.encoder_process.EncoderProcess`'s.
         """
         encode = encode or self._encode
+        for i, text in enumerate(texts):
+            check_unicode(text, f"text {i} to embed")  # the tokenizer fails on it with a bare TypeError
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._cache is None:
@@ -111,7 +113,7 @@ class _BaseEmbedder:
         return np.stack([cached[k] for k in keys]).astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text])[0]
+        return self._encode([check_unicode(text, "the query to embed")])[0]
 
     def encode_uncached(self, texts: list[str]) -> np.ndarray:
         """The model's vectors of `texts`, bypassing the cache."""
@@ -237,6 +239,7 @@ class Embedder(_BaseEmbedder):
         return self._encode_onnx(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
+        check_unicode(text, "the query to embed")
         if self.backend == "torch":
             return self._encode([text])[0]
         return self._encode_onnx([text], self._query_session)[0]

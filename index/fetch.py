@@ -1,13 +1,17 @@
 """HTTP fetching for URL and feed ingestion, guarded against SSRF and oversized or slow pages.
 
 Every hop of a redirect chain is checked: its host is resolved and refused when any address is
-private, loopback, link-local, multicast or reserved (unless `allow_private`). Bodies are
-streamed and cut off past `max_bytes`; `timeout_s` bounds the whole fetch, redirects included.
+private, loopback, link-local, multicast or reserved (unless `allow_private`). The hop then connects
+to a checked address (the first that accepts), not to the name: a second lookup could answer
+differently (DNS rebinding), so there is none. The request keeps the name in its Host header and as the TLS server
+name, so virtual hosts and certificate checks work as for a request by name. Bodies are streamed and
+cut off past `max_bytes`; `timeout_s` bounds the whole fetch, redirects included.
 
 Usage:
     fetcher = Fetcher(allow_private=False, timeout_s=15.0)
     page = fetcher.get("https://example.com/story")   # FetchedPage, or raises IngestError
     html = page.body; text = page.text
+    Fetcher(resolve=lambda host, port: ["203.0.113.7"])   # a resolver of your own (tests)
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +33,8 @@ _ACCEPT = (
     "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,application/xml;q=0.9,*/*;q=0.5"
 )
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# (host, port) -> the addresses the host resolves to.
+Resolver = Callable[[str, int], list[str]]
 
 
 @dataclass
@@ -69,28 +76,62 @@ def is_public_address(address: str | IPAddress) -> bool:
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
-def check_url_target(url: str, allow_private: bool = False) -> None:
-    """Raise IngestError unless `url` is http(s) and (unless allowed) its host resolves only to public IPs."""
+def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to for a TCP connection (the system resolver), scope ids dropped."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]).split("%")[0] for info in infos]
+
+
+def check_url_target(url: str, allow_private: bool = False, resolve: Resolver = resolve_host) -> list[str]:
+    """The addresses to connect to for `url`, in the resolver's order: its host resolved once, every
+    address checked.
+
+    Raise IngestError unless `url` is http(s) and (unless `allow_private`) its host resolves only to
+    public addresses.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise IngestError(f"refusing to fetch {url}: only http and https URLs are supported")
     host = parts.hostname
     if not host:
         raise IngestError(f"refusing to fetch {url}: no host in URL")
-    if allow_private:
-        return
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        addresses = resolve(host, port)
+    except (OSError, UnicodeError, ValueError) as exc:
         raise IngestError(f"cannot fetch {url}: cannot resolve host {host!r} ({exc})") from exc
-    for info in infos:
-        address = str(info[4][0]).split("%")[0]
-        if not is_public_address(address):
+    if not addresses:
+        raise IngestError(f"cannot fetch {url}: host {host!r} has no address")
+    for address in addresses:
+        if not allow_private and not is_public_address(address):
             raise IngestError(
                 f"refusing to fetch {url}: host {host!r} resolves to non-public address {address} "
                 "(private, loopback, link-local, multicast or reserved; allow private URLs to permit)"
             )
+    return list(dict.fromkeys(addresses))
+
+
+def pinned_request(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """`url` aimed at `address`: the URL to send, its headers and extensions.
+
+    The Host header stays the URL's host (and port); for https the TLS server name, which the
+    certificate is verified against, stays the host name too (httpcore's `sni_hostname` extension).
+    """
+    original = httpx.URL(url)
+    headers = {"Host": original.netloc.decode("ascii")}
+    extensions: dict[str, str] = {}
+    host = original.raw_host.decode("ascii")
+    if original.scheme == "https" and not _is_ip_literal(original.host):
+        extensions["sni_hostname"] = host
+    return original.copy_with(host=address), headers, extensions
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class Fetcher:
@@ -102,6 +143,7 @@ class Fetcher:
         timeout_s: float = 15.0,
         max_bytes: int = 10_000_000,
         max_redirects: int = 5,
+        resolve: Resolver = resolve_host,
     ) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
@@ -113,29 +155,52 @@ class Fetcher:
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
+        self.resolve = resolve
 
     def get(self, url: str) -> FetchedPage:
         deadline = time.monotonic() + self.timeout_s
         current = url
-        # trust_env=False: an environment proxy would make the address check meaningless.
-        with httpx.Client(
-            follow_redirects=False, trust_env=False, headers={"User-Agent": _USER_AGENT}
-        ) as client:
-            for _ in range(self.max_redirects + 1):
-                check_url_target(current, self.allow_private)
-                page_or_next = self._request(client, current, deadline)
-                if isinstance(page_or_next, FetchedPage):
-                    return page_or_next
-                current = page_or_next
+        for _ in range(self.max_redirects + 1):
+            addresses = check_url_target(current, self.allow_private, self.resolve)
+            page_or_next = self._request_any(current, addresses, deadline)
+            if isinstance(page_or_next, FetchedPage):
+                return page_or_next
+            current = page_or_next
         raise IngestError(f"cannot fetch {url}: more than {self.max_redirects} redirects")
 
-    def _request(self, client: httpx.Client, url: str, deadline: float) -> FetchedPage | str:
-        """The page, or the next URL when the response is a redirect."""
+    def _request_any(self, url: str, addresses: list[str], deadline: float) -> FetchedPage | str:
+        """`_request` from the first checked address that takes the connection, as a connect by name
+        would try each address (an unreachable IPv6 address before a working IPv4 one)."""
+        for address in addresses[:-1]:
+            try:
+                return self._request(url, address, deadline)
+            except httpx.ConnectError:
+                continue
+        try:
+            return self._request(url, addresses[-1], deadline)
+        except httpx.ConnectError as exc:
+            raise IngestError(f"cannot fetch {url}: {_reason(exc)}") from exc
+
+    def _request(self, url: str, address: str, deadline: float) -> FetchedPage | str:
+        """The page at `url`, fetched from `address`, or the next URL when the response is a redirect."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise IngestError(f"cannot fetch {url}: timed out after {self.timeout_s:g}s")
+        target, headers, extensions = pinned_request(url, address)
+        # One client per hop: a pooled connection made for one host name must not serve another on the
+        # same address. trust_env=False: an environment proxy would make the address check meaningless.
+        client = httpx.Client(follow_redirects=False, trust_env=False, headers={"User-Agent": _USER_AGENT})
         try:
-            with client.stream("GET", url, headers={"Accept": _ACCEPT}, timeout=remaining) as resp:
+            with (
+                client,
+                client.stream(
+                    "GET",
+                    target,
+                    headers={"Accept": _ACCEPT, **headers},
+                    extensions=extensions,
+                    timeout=remaining,
+                ) as resp,
+            ):
                 if resp.is_redirect and "location" in resp.headers:
                     return urljoin(url, resp.headers["location"])
                 if not 200 <= resp.status_code < 300:
@@ -150,11 +215,14 @@ class Fetcher:
                         raise IngestError(f"cannot fetch {url}: too large (over {self.max_bytes} bytes)")
                     if time.monotonic() > deadline:
                         raise IngestError(f"cannot fetch {url}: timed out after {self.timeout_s:g}s")
-                return FetchedPage(
-                    str(resp.url), resp.status_code, resp.headers.get("content-type", ""), bytes(body)
-                )
+                return FetchedPage(url, resp.status_code, resp.headers.get("content-type", ""), bytes(body))
         except httpx.TimeoutException as exc:
             raise IngestError(f"cannot fetch {url}: timed out after {self.timeout_s:g}s") from exc
+        except httpx.ConnectError:
+            raise  # the caller tries the next address
         except httpx.HTTPError as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise IngestError(f"cannot fetch {url}: {reason}") from exc
+            raise IngestError(f"cannot fetch {url}: {_reason(exc)}") from exc
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -61,3 +61,20 @@ class IndexBusy(NewsQAError):
 class LimitExceeded(TooLarge):
     """A request asks for more work than a configured limit allows (unpacked bytes, lines,
     articles): the whole request is refused and nothing of it is written."""
+
+
+def check_unicode(text: str, name: str) -> str:
+    """`text` as it is, or InvalidInput naming `name` when it is not valid Unicode: a lone surrogate
+    (JSON's "\\ud800" escape carries one) cannot be encoded, tokenised or stored.
+
+    >>> check_unicode("caf\\u00e9", "question")
+    'café'
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        raise InvalidInput(
+            f"{name} is not valid Unicode text: a lone surrogate U+{code:04X} at character {exc.start}"
+        ) from None
+    return text

@@ -60,11 +60,20 @@ def error_response(
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
+# JSON's names for the Python values a request body parses to, for "wrong type" messages.
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if str(err.get("type", "")).endswith("_type") and "input" in err:
+            # Strict fields: say what came instead ("top_k: ... integer, got a string").
+            given = err["input"]
+            message += f", got {'null' if given is None else _JSON_TYPES.get(type(given), 'another type')}"
+        parts.append(f"{where}: {message}")
     return "; ".join(parts) or "invalid request"
 
 

@@ -10,11 +10,14 @@ built by `qa.service.Answerer` and only described here.
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from newsqa.errors import InvalidInput, check_unicode
 from newsqa.types import Filters
+from qa.timeparse import AS_OF_MAX, AS_OF_MIN, as_of_range_error
 
 MAX_HISTORY_TURNS = 50
 MAX_CHOICES = 20
@@ -34,6 +37,63 @@ def check_iso_date(value: str | None) -> str | None:
 
 
 IsoDate = Annotated[str, AfterValidator(check_iso_date)]
+
+
+def check_as_of(value: str | None) -> str | None:
+    """An ISO date inside `qa.timeparse.AS_OF_MIN..AS_OF_MAX` (or None)."""
+    if value is None:
+        return None
+    problem = as_of_range_error(dt.date.fromisoformat(value))
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+AsOfDate = Annotated[
+    IsoDate,
+    AfterValidator(check_as_of),
+    Field(
+        description=f"ISO date that relative times are read against, {AS_OF_MIN}..{AS_OF_MAX}.",
+        json_schema_extra={"format": "date"},
+    ),
+]
+
+
+def _check_unicode_tree(body: Any) -> None:
+    """InvalidInput naming the first string (key or value, outer fields first) in a parsed JSON body
+    that is not valid Unicode. Iterative: an extra field may nest as deep as the JSON parser allows."""
+    pending: deque[tuple[Any, str]] = deque([(body, "")])
+    while pending:
+        value, path = pending.popleft()
+        if isinstance(value, str):
+            check_unicode(value, path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                # A bad key is named by its escaped form: the message itself must be valid Unicode.
+                name = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+                pending += [
+                    (key, f"a key in {path or 'the body'}"),
+                    (item, f"{path}.{name}" if path else name),
+                ]
+        elif isinstance(value, list):
+            pending += [(item, f"{path}.{i}") for i, item in enumerate(value)]
+
+
+class RequestModel(BaseModel):
+    """A request body: every string in it, keys and ignored extras included, must be valid Unicode.
+
+    Pydantic's `str` already refuses a lone surrogate, but `Any` values (OpenAI content parts, extra
+    parameters) let one through to the tokenizer; this check runs once over the raw body instead.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        try:
+            _check_unicode_tree(data)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+        return data
 
 
 class ErrorBody(BaseModel):
@@ -65,17 +125,18 @@ class FiltersIn(BaseModel):
         )
 
 
-class AskRequest(BaseModel):
+class AskRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, description="Limited to `max_question_chars` (400 above it).")
     history: list[Message] | None = Field(None, max_length=MAX_HISTORY_TURNS)
-    top_k: int | None = Field(None, ge=1, le=50)
+    # strict: a JSON integer, not "5" or true (lax pydantic would read them as 5 and 1).
+    top_k: int | None = Field(None, ge=1, le=50, strict=True)
     filters: FiltersIn | None = None
-    as_of: IsoDate | None = Field(None, description="ISO date that relative times are read against.")
+    as_of: AsOfDate | None = None
     choices: list[str] | None = Field(None, max_length=MAX_CHOICES)
     mode: Literal["extractive", "generative"] = "extractive"
-    debug: bool = False
+    debug: bool = Field(False, strict=True)
 
 
 class CitationOut(BaseModel):
@@ -122,7 +183,7 @@ class ArticleIn(BaseModel):
     id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
 
 
-class IngestRequest(BaseModel):
+class IngestRequest(RequestModel):
     """Either `articles` (JSON) or `urls` (pages or RSS/Atom feeds to fetch), or both."""
 
     model_config = ConfigDict(extra="forbid")
@@ -202,18 +263,18 @@ class ChatMessage(BaseModel):
         return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(RequestModel):
     """OpenAI's request; unknown OpenAI parameters (temperature, ...) are accepted and ignored."""
 
     model_config = ConfigDict(extra="allow")
 
     model: str = "newsqa"
     messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_HISTORY_TURNS + 10)
-    stream: bool = False
+    stream: bool = Field(False, strict=True)
     # NewsQA extensions, for clients that can send extra body fields.
-    top_k: int | None = Field(None, ge=1, le=50)
+    top_k: int | None = Field(None, ge=1, le=50, strict=True)
     filters: FiltersIn | None = None
-    as_of: IsoDate | None = None
+    as_of: AsOfDate | None = None
     mode: Literal["extractive", "generative"] = "extractive"
 
 

@@ -12,6 +12,7 @@ answer span / pick a choice / generate -> cite exact quotes -> abstain when supp
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import time
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from newsqa.errors import InvalidInput
+from newsqa.errors import InvalidInput, check_unicode
 from newsqa.types import Answer, Article, Filters, Hit, QueryInfo
 from qa.cache import AnswerCache
 from qa.choices import ChoicePicker
@@ -39,6 +40,7 @@ from qa.nlp import SpacyParser
 from qa.question import QuestionAnalyzer
 from qa.rerank import retrieval_support
 from qa.rewrite import QueryRewriter, earlier_answers
+from qa.timeparse import as_of_range_error
 
 if TYPE_CHECKING:
     from newsqa.settings import Settings
@@ -197,6 +199,7 @@ class Answerer:
 
     def _answer(self, request: AskRequest) -> Answer:
         t0 = time.perf_counter()
+        _check_texts(request)
         key = None
         revision = getattr(self.store, "revision", None)
         if request.mode == "extractive" and not request.debug and isinstance(revision, int):
@@ -302,6 +305,7 @@ class Answerer:
         the sentences that survived the support check and is the one to keep.
         """
         request = AskRequest(question, history, as_of, filters, choices, top_k, mode, debug)
+        _check_texts(request)
         if mode == "generative" and self.llm is not None:
             yield from self._stream_generative(request)
             return
@@ -337,7 +341,8 @@ class Answerer:
     def _check_top_k(self, top_k: int | None) -> int:
         if top_k is None:
             return self.top_k
-        if not isinstance(top_k, int) or not 1 <= top_k <= 50:
+        # A bool is an int to Python, but `top_k=True` is a mistake, not 1.
+        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
             raise InvalidInput(f"top_k must be an integer between 1 and 50, got {top_k!r}")
         return top_k
 
@@ -520,19 +525,34 @@ def build_answerer(
 
 
 def parse_as_of(value: str | date | None) -> date:
-    """None -> today (UTC); "YYYY-MM-DD" or a date -> that date; anything else -> InvalidInput."""
+    """None -> today (UTC); "YYYY-MM-DD" or a date -> that date; anything else, or a date outside
+    `qa.timeparse.AS_OF_MIN..AS_OF_MAX`, -> InvalidInput."""
     if value is None:
         return datetime.now(UTC).date()
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _DATE_RE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InvalidInput(f"as_of {value!r} is not a date in YYYY-MM-DD form")
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, str) and _DATE_RE.match(day.strip()):
+        with contextlib.suppress(ValueError):  # "2021-13-01": reported below like any other non-date
+            day = date.fromisoformat(day.strip())
+    if not isinstance(day, date):
+        raise InvalidInput(f"as_of {value!r} is not a date in YYYY-MM-DD form")
+    problem = as_of_range_error(day)
+    if problem:
+        raise InvalidInput(problem)
+    return day
+
+
+def _check_texts(request: AskRequest) -> None:
+    """InvalidInput naming the first text of the request that is not valid Unicode."""
+    texts = [("question", request.question)]
+    texts += [
+        (f"history[{i}].content", turn.get("content"))
+        for i, turn in enumerate(request.history or [])
+        if isinstance(turn, dict)
+    ]
+    texts += [(f"choices[{i}]", choice) for i, choice in enumerate(request.choices or [])]
+    for name, text in texts:
+        if isinstance(text, str):
+            check_unicode(text, name)
 
 
 def _looks_english(text: str) -> bool:

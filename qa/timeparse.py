@@ -107,6 +107,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# The as-of dates a question can be asked at, checked at every entry point (API, CLI, library): years
+# a question can name are 19xx/20xx (_YEAR_RE), and every window computed around them (a year back, a
+# reporting lag ahead) stays far inside Python's calendar (years 1..9999), so date arithmetic cannot
+# overflow.
+AS_OF_MIN = date(1900, 1, 1)
+AS_OF_MAX = date(2100, 12, 31)
 _SMALL_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 # "recently" reaches further back than "this week".
 RECENT_DAYS = 30
@@ -143,6 +149,17 @@ def parse_as_of(value: date | datetime | str) -> date:
         raise ValueError(f"as_of {value!r} is not an ISO date (YYYY-MM-DD)") from exc
 
 
+def as_of_range_error(day: date) -> str | None:
+    """Why `day` cannot be an as-of date (outside AS_OF_MIN..AS_OF_MAX), or None when it can.
+
+    >>> as_of_range_error(date(9999, 12, 31))
+    'as_of 9999-12-31 is outside the supported range 1900-01-01..2100-12-31'
+    """
+    if AS_OF_MIN <= day <= AS_OF_MAX:
+        return None
+    return f"as_of {day.isoformat()} is outside the supported range {AS_OF_MIN}..{AS_OF_MAX}"
+
+
 def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | None:
     """The date window the question asks about, or None when it names no time.
 
@@ -154,7 +171,10 @@ def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | No
     candidates: list[tuple[int, TimeWindow]] = []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(question):
-            window = _window(kind, match, today)
+            try:
+                window = _window(kind, match, today)
+            except (OverflowError, ValueError):  # a window off the calendar ("last week" of year 1)
+                window = None
             # A dated background clause is context; a relative one ("following the attack last week")
             # still places the story near as-of, so it stays as a boost.
             if (

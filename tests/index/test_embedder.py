@@ -91,6 +91,15 @@ class TestEmbedder:
         with pytest.raises(InvalidInput):
             Embedder(batch_size=0)
 
+    @pytest.mark.parametrize("text", ["Who runs the \ud800 plant?", "\udfff"])
+    def test_text_that_is_not_unicode_is_invalid_input(self, real_embedder: Embedder, text: str) -> None:
+        """The tokenizer fails on a lone surrogate with a bare TypeError; the embedder names the problem."""
+        for embedder in (real_embedder, FakeEmbedder()):
+            with pytest.raises(InvalidInput, match="not valid Unicode text: a lone surrogate"):
+                embedder.embed_query(text)
+            with pytest.raises(InvalidInput, match="text 1 to embed is not valid Unicode"):
+                embedder.embed_texts(["fine", text])
+
 
 class TestOnnxExporter:
     def test_exports_once_and_reuses_the_files(self, tmp_path: Path, onnx_embedder: Embedder) -> None:

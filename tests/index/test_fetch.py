@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import contextlib
+import shutil
 import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import index.fetch as fetch_module
-from index.fetch import FetchedPage, Fetcher, check_url_target, is_public_address
+from index.fetch import FetchedPage, Fetcher, check_url_target, is_public_address, pinned_request
 from newsqa.errors import IngestError
 
 
@@ -115,14 +122,160 @@ class TestSsrfGuard:
         assert is_public_address(address) is public
 
     def test_every_redirect_hop_is_checked(self, h1_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        """The first hop (our loopback server) is let through; its redirect to 169.254.169.254 is not."""
-        checked: list[str] = []
-
-        def first_hop_allowed(url: str, allow_private: bool = False) -> None:
-            checked.append(url)
-            check_url_target(url, allow_private=url.startswith(h1_server) or allow_private)
-
-        monkeypatch.setattr(fetch_module, "check_url_target", first_hop_allowed)
+        """The first hop (our loopback server, let through) is fetched; its redirect to 169.254.169.254 is not."""
+        monkeypatch.setattr(fetch_module, "is_public_address", lambda address: str(address) == "127.0.0.1")
+        resolver = RecordingResolver({})
         with pytest.raises(IngestError, match="169.254.169.254"):
-            Fetcher(timeout_s=2).get(f"{h1_server}/h1_redirect_private")
-        assert checked == [f"{h1_server}/h1_redirect_private", "http://169.254.169.254/latest/meta-data/"]
+            Fetcher(timeout_s=2, resolve=resolver).get(f"{h1_server}/h1_redirect_private")
+        assert [host for host, _ in resolver.calls] == ["127.0.0.1", "169.254.169.254"]
+
+
+class RecordingResolver:
+    """Answers a host with its next answer (the last one repeats) and records every lookup.
+
+    A host it has no answers for resolves as itself (an IP literal).
+    """
+
+    def __init__(self, answers: dict[str, list[list[str]]]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append((host, port))
+        queue = self.answers.get(host)
+        if queue is None:
+            return [host]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def _port(base_url: str) -> int:
+    return int(base_url.rsplit(":", 1)[1])
+
+
+class TestDnsRebinding:
+    """A name that resolves to a public address for the check and to a private one afterwards.
+
+    Our loopback server plays the public host: `is_public_address` is narrowed to 127.0.0.1, so
+    127.0.0.2 (loopback too, where nothing listens) is the private address a rebinding answer gives.
+    """
+
+    @pytest.fixture(autouse=True)
+    def loopback_is_public(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(fetch_module, "is_public_address", lambda address: str(address) == "127.0.0.1")
+
+    def test_connects_to_the_checked_address_and_never_looks_up_again(self, h1_server: str) -> None:
+        port = _port(h1_server)
+        resolver = RecordingResolver({"rebind.example": [["127.0.0.1"], ["127.0.0.2"]]})
+        page = Fetcher(timeout_s=5, resolve=resolver).get(f"http://rebind.example:{port}/h1_echo_host")
+        assert resolver.calls == [("rebind.example", port)]
+        assert page.text == f"rebind.example:{port}"  # the Host header kept the name
+        assert page.url == f"http://rebind.example:{port}/h1_echo_host"
+
+    def test_checked_addresses_are_tried_in_order(
+        self, h1_server: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """As a connect by name would: nothing listens on 127.0.0.2, so the second checked address serves."""
+        monkeypatch.setattr(
+            fetch_module, "is_public_address", lambda address: str(address).startswith("127.0.0.")
+        )
+        port = _port(h1_server)
+        resolver = RecordingResolver({"two.example": [["127.0.0.2", "127.0.0.1"], ["10.0.0.1"]]})
+        page = Fetcher(timeout_s=5, resolve=resolver).get(f"http://two.example:{port}/h1_echo_host")
+        assert page.text == f"two.example:{port}"
+        assert resolver.calls == [("two.example", port)]
+
+    def test_a_private_answer_at_the_check_is_refused(self, h1_server: str) -> None:
+        port = _port(h1_server)
+        resolver = RecordingResolver({"rebind.example": [["127.0.0.2"], ["127.0.0.1"]]})
+        with pytest.raises(IngestError, match="non-public address 127.0.0.2"):
+            Fetcher(timeout_s=5, resolve=resolver).get(f"http://rebind.example:{port}/h1_echo_host")
+        assert len(resolver.calls) == 1
+
+    def test_every_redirect_hop_is_pinned(self, h1_server: str) -> None:
+        port = _port(h1_server)
+        second = f"http://second.example:{port}/h1_echo_host"
+        rebinding = {name: [["127.0.0.1"], ["127.0.0.2"]] for name in ("first.example", "second.example")}
+        resolver = RecordingResolver(rebinding)
+        page = Fetcher(timeout_s=5, resolve=resolver).get(
+            f"http://first.example:{port}/h1_redirect_to?{second}"
+        )
+        assert resolver.calls == [("first.example", port), ("second.example", port)]
+        assert page.text == f"second.example:{port}"
+        assert page.url == second
+
+    def test_a_redirect_hop_resolving_to_a_private_address_is_refused(self, h1_server: str) -> None:
+        port = _port(h1_server)
+        inside = f"http://inside.example:{port}/h1_echo_host"
+        resolver = RecordingResolver({"first.example": [["127.0.0.1"]], "inside.example": [["127.0.0.2"]]})
+        with pytest.raises(IngestError, match="'inside.example' resolves to non-public address 127.0.0.2"):
+            Fetcher(timeout_s=5, resolve=resolver).get(f"http://first.example:{port}/h1_redirect_to?{inside}")
+
+    def test_any_private_address_among_the_answers_is_refused(self) -> None:
+        resolver = RecordingResolver({"mixed.example": [["127.0.0.1", "10.1.2.3"]]})
+        with pytest.raises(IngestError, match="non-public address 10.1.2.3"):
+            check_url_target("https://mixed.example/story", resolve=resolver)
+
+
+class TestPinnedRequest:
+    def test_https_keeps_the_name_for_host_header_and_tls(self) -> None:
+        target, headers, extensions = pinned_request("https://news.example/story?id=3", "203.0.113.7")
+        assert str(target) == "https://203.0.113.7/story?id=3"
+        assert headers == {"Host": "news.example"}
+        assert extensions == {"sni_hostname": "news.example"}
+
+    def test_ipv6_address_and_explicit_port(self) -> None:
+        target, headers, extensions = pinned_request("http://news.example:8080/a", "2001:db8::7")
+        assert str(target) == "http://[2001:db8::7]:8080/a"
+        assert headers == {"Host": "news.example:8080"}
+        assert extensions == {}
+
+    def test_international_name_goes_out_as_punycode(self) -> None:
+        _, headers, extensions = pinned_request("https://bücher.example/", "203.0.113.7")
+        assert headers == {"Host": "xn--bcher-kva.example"}
+        assert extensions == {"sni_hostname": "xn--bcher-kva.example"}
+
+
+@pytest.fixture
+def tls_server_names(tmp_path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(port, names): a loopback TLS server with a self-signed certificate that records the server
+    name (SNI) of each handshake; clients refuse its certificate, which ends each connection."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tls.example"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    names: list[str] = []
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve_one() -> None:
+        with contextlib.suppress(OSError), listener.accept()[0] as conn:
+            conn.settimeout(10)
+            with contextlib.suppress(OSError), context.wrap_socket(conn, server_side=True):
+                pass
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], names
+    thread.join(timeout=10)
+    listener.close()
+
+
+def test_tls_server_name_is_the_host_name_not_the_pinned_address(
+    tls_server_names: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection goes to 127.0.0.1, the handshake names tls.example, and the certificate is checked."""
+    port, names = tls_server_names
+    monkeypatch.setattr(fetch_module, "is_public_address", lambda address: str(address) == "127.0.0.1")
+    resolver = RecordingResolver({"tls.example": [["127.0.0.1"], ["127.0.0.2"]]})
+    with pytest.raises(IngestError, match="CERTIFICATE_VERIFY_FAILED"):
+        Fetcher(timeout_s=5, resolve=resolver).get(f"https://tls.example:{port}/story")
+    assert names == ["tls.example"]
+    assert resolver.calls == [("tls.example", port)]

@@ -182,6 +182,21 @@ def news_answerer(search_store: ArticleStore, search_embedder: Embedder, spacy_p
 
 
 @pytest.fixture(scope="session")
+def fake_news_answerer(
+    tmp_path_factory: pytest.TempPathFactory, search_articles: list[Article], spacy_parser
+):
+    """An Answerer over the six short news articles embedded with the fake embedder: real time parsing,
+    search and extraction without the embedding model; read-only for tests."""
+    from qa.search import SearchPipeline
+    from qa.service import Answerer
+
+    embedder = FakeEmbedder(dim=32)
+    path = tmp_path_factory.mktemp("fake_news_store")
+    store = _fill(ArticleStore(path, dim=embedder.dim, model_id=embedder.model_id), embedder, search_articles)
+    return Answerer(store, embedder, SearchPipeline(store, embedder), nlp=spacy_parser)
+
+
+@pytest.fixture(scope="session")
 def seed_questions(seed_eval_dir: Path) -> list[dict]:
     import json
 

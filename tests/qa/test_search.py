@@ -13,7 +13,7 @@ from index.store import ArticleStore
 from newsqa.errors import InvalidInput
 from newsqa.types import Filters
 from qa.search import TIMING_KEYS, SearchPipeline, SearchResult, cut_off, within
-from qa.timeparse import TimeWindow
+from qa.timeparse import AS_OF_MAX, AS_OF_MIN, TimeWindow
 
 AS_OF = date(2022, 12, 1)
 
@@ -168,3 +168,32 @@ class TestFakeEmbedderPlumbing:
         result = SearchPipeline(store, embedder).search("Jackson water treatment plant", as_of=AS_OF, k=2)
         assert articles(result)[0] == "jackson"
         assert result.to_dict()["filters"] == {"published_to": "2022-12-02"}
+
+
+class TestAsOfRange:
+    """as_of outside qa.timeparse.AS_OF_MIN..AS_OF_MAX is refused before any date arithmetic."""
+
+    @pytest.mark.parametrize("as_of", [date(9999, 12, 31), "0001-01-01", date(1899, 12, 31)])
+    def test_off_the_range_is_invalid_input(
+        self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]], as_of: date | str
+    ) -> None:
+        store, embedder = make_fake_store()
+        with pytest.raises(InvalidInput, match="outside the supported range"):
+            SearchPipeline(store, embedder).search("Who resigned last week?", as_of=as_of)
+
+    @pytest.mark.parametrize("as_of", [AS_OF_MIN, AS_OF_MAX])
+    def test_the_ends_of_the_range_search(
+        self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]], as_of: date
+    ) -> None:
+        store, embedder = make_fake_store()
+        result = SearchPipeline(store, embedder).search(
+            "Which plant failed last week or in May?", as_of=as_of
+        )
+        assert result.filters.published_to is not None and result.filters.published_to > as_of.isoformat()
+
+    def test_a_bad_as_of_string_is_invalid_input(
+        self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]]
+    ) -> None:
+        store, embedder = make_fake_store()
+        with pytest.raises(InvalidInput, match="not an ISO date"):
+            SearchPipeline(store, embedder).search("Who won?", as_of="15/09/2022")

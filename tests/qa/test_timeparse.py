@@ -5,10 +5,34 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from qa.timeparse import TimeWindow, parse_as_of, resolve_time
+from qa.timeparse import AS_OF_MAX, AS_OF_MIN, TimeWindow, as_of_range_error, parse_as_of, resolve_time
 
 THURSDAY = date(2022, 9, 15)  # a Thursday
+# One phrase of each kind of time expression resolve_time reads.
+TIME_PHRASES = [
+    "on 2022-09-01",
+    "on August 28",
+    "on 3rd of March 2021",
+    "in August 2021",
+    "in May",
+    "in August last year",
+    "last March",
+    "in 2020",
+    "this week",
+    "last week",
+    "yesterday",
+    "today",
+    "this month",
+    "last month",
+    "this year",
+    "recently",
+    "three days ago",
+    "on Monday",
+    "last Friday",
+]
 
 
 def window(question: str, as_of: date | str = THURSDAY) -> TimeWindow:
@@ -148,3 +172,31 @@ class TestAsOf:
     def test_bad_as_of(self) -> None:
         with pytest.raises(ValueError, match="not an ISO date"):
             parse_as_of("15/09/2022")
+
+
+class TestCalendarEdges:
+    """Windows near the ends of Python's calendar (years 1 and 9999) are dropped, never overflow."""
+
+    @pytest.mark.parametrize(
+        "question", ["Who resigned last week?", "What opened in May?", "Who won last March?"]
+    )
+    def test_windows_before_year_one_are_no_window(self, question: str) -> None:
+        assert resolve_time(question, date.min) is None
+
+    def test_windows_inside_the_calendar_still_resolve_at_its_ends(self) -> None:
+        assert window("Who won this week?", date.max).end == date.max
+        assert window("Who spoke today?", date.min).start == date.min
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        day=st.dates(),
+        words=st.lists(st.sampled_from(TIME_PHRASES + ["Who", "spoke", "the", ",", "after"]), max_size=6),
+    )
+    def test_any_day_and_expression(self, day: date, words: list[str]) -> None:
+        found = resolve_time(" ".join(words), day)
+        assert found is None or found.start <= found.end <= day
+
+    def test_the_as_of_range(self) -> None:
+        assert as_of_range_error(AS_OF_MIN) is None and as_of_range_error(AS_OF_MAX) is None
+        assert "outside the supported range" in str(as_of_range_error(date(1899, 12, 31)))
+        assert "outside the supported range" in str(as_of_range_error(date(2101, 1, 1)))
