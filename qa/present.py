@@ -48,6 +48,7 @@ _EXPLICIT_DATE = re.compile(
     r"|\b(?:19|20)\d\d\b|\b\d{1,2}/\d{1,2}\b",
     re.IGNORECASE,
 )
+_NAME_BEFORE = re.compile(r"\b[A-Z][\w'’.-]*\s+$")
 _FUTURE_CUES = re.compile(
     r"\b(?:will|won't|shall|would|is to|are to|set to|expected to|plans? to|planning to|scheduled"
     r"|upcoming|due to|going to)\b",
@@ -121,6 +122,8 @@ def absolute_dates(text: str, published: date | str | None, *, context: str = ""
         return text
 
     def add_date(match: re.Match[str]) -> str:
+        if _NAME_BEFORE.search(text[: match.start()]):
+            return match.group(0)  # part of a name: "Black Friday", "USA Today"
         resolved = _resolve(match, day, context or text)
         return f"{match.group(0)} ({resolved})" if resolved else match.group(0)
 
