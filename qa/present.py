@@ -31,6 +31,8 @@ AP_MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "S
 # An answer this long, or one holding a sentence end, is shown as it is (with markers), not as a
 # direct answer followed by its quote.
 MAX_DIRECT_ANSWER_WORDS = 12
+# An answer this long against its quote (in characters) is most of the quote: shown as it is.
+MAX_DIRECT_ANSWER_SHARE = 0.6
 # Words this far before a relative date are read for its tense ("will meet Thursday").
 TENSE_WINDOW_WORDS = 8
 
@@ -184,7 +186,7 @@ def _is_direct(answer: str, quote: str) -> bool:
     words = answer.split()
     if not words or len(words) > MAX_DIRECT_ANSWER_WORDS or SENTENCE_END.search(answer + " "):
         return False
-    return len(answer) < 0.6 * len(" ".join(quote.split()))
+    return len(answer) < MAX_DIRECT_ANSWER_SHARE * len(" ".join(quote.split()))
 
 
 def readable_answer(answer: Answer) -> str:
