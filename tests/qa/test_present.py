@@ -121,6 +121,12 @@ class TestReadableAnswer:
             "The governor declared an emergency. [2] Residents boiled water for weeks. [1]"
         )
 
+    def test_an_answer_that_is_its_quote_is_not_repeated(self) -> None:
+        quote = "The mayor resigned after the audit."
+        assert readable_answer(answer("the mayor resigned after the audit", [citation(1, quote)])) == (
+            "the mayor resigned after the audit [1]"
+        )
+
     def test_markers_that_cite_nothing_are_dropped(self) -> None:
         cited = [citation(1, "The dam held.")]
         assert readable_answer(answer("The dam held [1] and the town was saved [3].", cited)) == (
