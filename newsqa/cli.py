@@ -207,14 +207,20 @@ def ask(
 
 
 def _answer_text(answer: dict[str, Any]) -> str:
-    lines = [answer["answer"], ""]
+    """The readable answer, its confidence, then each source (with its quote unless shown above)."""
+    shown = answer.get("answer_text") or answer["answer"]
+    lines = [shown]
+    if answer.get("confidence") is not None and not answer["abstained"]:
+        lines.append(f"(confidence {answer['confidence']:.2f})")
+    lines.append("")
     cited = answer["citations"] or answer["related"]
     if answer["abstained"] and cited:
         lines.append("Closest passages:")
     for c in cited:
         meta = ", ".join(x for x in (c.get("source"), c.get("published")) if x)
-        lines.append(f"[{c['n']}] {c['title']} ({meta})")
-        lines.append(f'    "{c["quote"]}"')
+        lines.append(f"[{c['n']}] {c['title']} ({meta})" + (f" {c['url']}" if c.get("url") else ""))
+        if " ".join(c["quote"].split()) not in shown:
+            lines.append(f'    "{c["quote"]}"')
     return "\n".join(lines).rstrip()
 
 

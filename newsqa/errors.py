@@ -19,6 +19,12 @@ class InvalidInput(NewsQAError):
     status = 400
 
 
+class LLMNotConfigured(InvalidInput):
+    """Generative mode was asked for, but no LLM is configured (NEWSQA_LLM_URL / NEWSQA_LLM_MODEL)."""
+
+    code = "llm_not_configured"
+
+
 class NotFound(NewsQAError):
     code = "not_found"
     status = 404

@@ -126,11 +126,15 @@ class Answer:
     query: QueryInfo
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: list[Hit] | None = None  # only with debug
-    confidence: float | None = None  # only with debug: the score `abstain_threshold` is compared with
+    confidence: float | None = None  # the score `abstain_threshold` is compared with, in [0, 1]
+    # The readable form for people (qa.present.readable_answer): the direct answer, its quoted
+    # supporting sentence and `[n]` markers; None -> the same as `answer`.
+    answer_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "answer": self.answer,
+            "answer_text": self.answer if self.answer_text is None else self.answer_text,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],

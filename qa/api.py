@@ -1,4 +1,4 @@
-"""The HTTP API: `create_app(settings) -> FastAPI`, OpenAPI docs at /docs.
+"""The HTTP API: `create_app(settings) -> FastAPI`, OpenAPI docs at /docs and /redoc (offline).
 
 Routes: /ask and /ask/stream (qa.api_ask), /v1/chat/completions and /v1/models (qa.api_openai),
 /articles (qa.api_articles), /healthz, /readyz, /stats. Every error has one shape,
@@ -28,6 +28,7 @@ from newsqa.errors import NewsQAError, Unavailable
 from newsqa.settings import Settings
 from qa.api_articles import router as articles_router
 from qa.api_ask import router as ask_router
+from qa.api_docs import add_offline_docs
 from qa.api_openai import router as openai_router
 from qa.deps import ApiGuards, Services, ServicesDep, build_services, read_rate_limit
 from qa.limits import BodyReadTimeoutMiddleware, WriteLimits
@@ -143,6 +144,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         version="0.1.0",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        # Served by add_offline_docs from vendored assets: the defaults load them from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     app.state.guards = ApiGuards.from_settings(settings)
@@ -169,6 +173,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(openai_router)
     app.include_router(articles_router)
     _add_health_routes(app)
+    add_offline_docs(app)
     _ingest_request_openapi(app)
     return app
 

@@ -1,9 +1,12 @@
 """OpenAI-compatible chat: POST /v1/chat/completions and GET /v1/models.
 
 The last user message is the question, the messages before it the history. The reply's
-`choices[0].message.content` is the answer with inline `[n]` markers after the sentences they
-support; the response also carries `citations` (the sources behind the markers). `stream: true`
-sends OpenAI chunk events and ends with `data: [DONE]`.
+`choices[0].message.content` is the readable answer with `[n]` markers, then a "Sources:" list
+(title, outlet, date, URL per marker) that any chat client shows; the response also carries the
+NewsQA fields `citations`, `answer` (the short answer), `abstained` and `confidence`. `stream: true`
+sends OpenAI chunk events (the last one, `finish_reason: "stop"`, with `usage` and those fields)
+and ends with `data: [DONE]`. `model` must be one listed at /v1/models (404 otherwise), `n` 1.
+`usage` counts words and punctuation marks (`count_tokens`).
 
     client = openai.OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="...")
     client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": "..."}])
@@ -17,60 +20,54 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from newsqa.errors import InvalidInput
+from newsqa.errors import InvalidInput, NotFound
 from qa.api_ask import SSE_HEADERS, check_question, error_payload, started_stream
 from qa.deps import GuardsDep, ServicesDep, rate_limit, read_rate_limit
+from qa.present import add_citation_markers, drop_unknown_markers, sources_block
 from qa.schemas import ChatCompletionRequest, ChatCompletionResponse, ModelCard, ModelList
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
-MARKER = re.compile(r"\[\d+\]")
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
-WORD = re.compile(r"\w+")
+# `usage` counts words and punctuation marks: no model tokenizer is involved in extractive answers,
+# and this count is stable across releases of the embedding model.
+TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text) if len(w) > 2}
+class ModelNotFound(NotFound):
+    code = "model_not_found"
 
 
-def add_citation_markers(text: str, citations: list[dict[str, Any]]) -> str:
-    """Put each citation's `[n]` after the answer sentence sharing most words with its quote.
+def count_tokens(text: str) -> int:
+    """Words and punctuation marks in `text`: `count_tokens("Who won?") == 3`."""
+    return len(TOKEN.findall(text))
 
-    Text that already carries markers (e.g. a generated answer) is left as it is; a citation that
-    matches no sentence goes after the last one.
-    """
-    if not citations or MARKER.search(text):
-        return text
-    bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
-    sentences = [
-        (bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if text[bounds[i] : bounds[i + 1]].strip()
-    ]
-    if not sentences:
-        return text
-    markers: dict[int, list[int]] = {}
-    for citation in citations:
-        quote_words = _words(str(citation.get("quote", "")))
-        overlaps = [len(_words(text[a:b]) & quote_words) for a, b in sentences]
-        best = (
-            max(range(len(sentences)), key=lambda i: (overlaps[i], i))
-            if max(overlaps)
-            else len(sentences) - 1
-        )
-        markers.setdefault(best, []).append(int(citation["n"]))
-    out = []
-    for i, (a, b) in enumerate(sentences):
-        sentence = text[a:b].rstrip()
-        if i in markers:
-            sentence += " " + "".join(f"[{n}]" for n in sorted(set(markers[i])))
-        out.append(sentence)
-    return " ".join(out)
+
+def usage(body: ChatCompletionRequest, content: str) -> dict[str, int]:
+    prompt = sum(count_tokens(m.text()) for m in body.messages)
+    completion = count_tokens(content)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def reply_content(answer: dict[str, Any]) -> str:
+    """The readable answer with `[n]` markers, then the numbered source list behind them."""
+    citations = answer.get("citations") or []
+    text = answer.get("answer_text") or answer["answer"]
+    text = drop_unknown_markers(add_citation_markers(text, citations), {int(c["n"]) for c in citations})
+    sources = sources_block(citations)
+    return f"{text}\n\n{sources}" if sources else text
+
+
+def check_model(body: ChatCompletionRequest, served: str) -> None:
+    if body.model != served:
+        raise ModelNotFound(f"model {body.model[:100]!r} is not served here; use {served!r} (see /v1/models)")
 
 
 def chat_question_and_history(
@@ -108,15 +105,16 @@ def list_models(services: ServicesDep) -> ModelList:
 )
 def chat_completions(body: ChatCompletionRequest, services: ServicesDep, guards: GuardsDep) -> Any:
     """Answer the last user message; earlier messages are the conversation so far."""
+    check_model(body, services.model_name)
     question, history = chat_question_and_history(body, guards.max_question_chars)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if body.stream:
         events = started_stream(services.answerer.ask_stream(question, **_chat_kwargs(body, history)))
-        chunks = _chat_chunks(events, completion_id, created, services.model_name)
+        chunks = _chat_chunks(events, _ChunkHeader(completion_id, created, services.model_name), body)
         return StreamingResponse(chunks, media_type="text/event-stream", headers=SSE_HEADERS)
     answer = services.answerer.ask(question, **_chat_kwargs(body, history)).to_dict()
-    content = add_citation_markers(answer["answer"], answer["citations"])
+    content = reply_content(answer)
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -125,54 +123,59 @@ def chat_completions(body: ChatCompletionRequest, services: ServicesDep, guards:
         "choices": [
             {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
         ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        "citations": answer["citations"],
-        "abstained": answer["abstained"],
+        "usage": usage(body, content),
+        **_extras(answer),
     }
 
 
-def _chunk(completion_id: str, created: int, model: str, delta: dict[str, Any], finish: str | None) -> str:
+def _extras(answer: dict[str, Any]) -> dict[str, Any]:
+    """NewsQA's fields beside OpenAI's: the sources, the short answer, abstention and confidence."""
+    return {
+        "citations": answer["citations"],
+        "abstained": answer["abstained"],
+        "answer": answer["answer"],
+        "confidence": answer.get("confidence"),
+    }
+
+
+@dataclass(frozen=True)
+class _ChunkHeader:
+    id: str
+    created: int
+    model: str
+
+
+def _chunk(head: _ChunkHeader, delta: dict[str, Any], finish: str | None, **extra: Any) -> str:
     payload = {
-        "id": completion_id,
+        "id": head.id,
         "object": "chat.completion.chunk",
-        "created": created,
-        "model": model,
+        "created": head.created,
+        "model": head.model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        **extra,
     }
     return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
 def _chat_chunks(
-    events: Iterator[dict[str, Any]], completion_id: str, created: int, model: str
+    events: Iterator[dict[str, Any]], head: _ChunkHeader, body: ChatCompletionRequest
 ) -> Iterator[str]:
-    yield _chunk(completion_id, created, model, {"role": "assistant", "content": ""}, None)
-    streamed = ""
+    """The final answer's content, a word at a time, then a `stop` chunk with usage and sources.
+
+    Token events are not forwarded: a generated draft can hold sentences the support check drops
+    and markers that then cite nothing, and a client cannot take back what it was sent.
+    """
+    yield _chunk(head, {"role": "assistant", "content": ""}, None)
     try:
         for event in events:
-            if event.get("event") == "token":
-                piece = str(event.get("data", ""))
-                streamed += piece
-                yield _chunk(completion_id, created, model, {"content": piece}, None)
-            elif event.get("event") == "answer":
-                answer = event["data"]
-                marked = add_citation_markers(answer["answer"], answer["citations"])
-                tail = (
-                    marked[len(streamed) :]
-                    if marked.startswith(streamed)
-                    else _marker_suffix(streamed, answer)
-                )
-                if tail:
-                    yield _chunk(completion_id, created, model, {"content": tail}, None)
-                final = json.loads(_chunk(completion_id, created, model, {}, "stop")[len("data: ") :])
-                final["citations"] = answer["citations"]
-                final["abstained"] = answer["abstained"]
-                yield f"data: {json.dumps(final, ensure_ascii=False)}\n\n"
+            if event.get("event") != "answer":
+                continue
+            answer = event["data"]
+            content = reply_content(answer)
+            for piece in re.findall(r"\s*\S+", content):
+                yield _chunk(head, {"content": piece}, None)
+            yield _chunk(head, {}, "stop", usage=usage(body, content), **_extras(answer))
     except Exception as exc:
         log.exception("chat stream failed")
         yield f"data: {json.dumps(error_payload(exc))}\n\n"
     yield "data: [DONE]\n\n"
-
-
-def _marker_suffix(streamed: str, answer: dict[str, Any]) -> str:
-    missing = [c["n"] for c in answer["citations"] if f"[{c['n']}]" not in streamed]
-    return (" " + "".join(f"[{n}]" for n in missing)) if missing else ""

@@ -160,7 +160,14 @@ class QueryOut(BaseModel):
 
 
 class AnswerResponse(BaseModel):
-    answer: str
+    answer: str = Field(description="The short answer (a name, a date, a place) for programs.")
+    answer_text: str = Field(
+        description="The readable form: the direct answer (relative dates made absolute), then its "
+        "supporting sentence quoted, with `[n]` citation markers."
+    )
+    confidence: float | None = Field(
+        None, description="In [0, 1]: below the server's abstain threshold the answer is withheld."
+    )
     abstained: bool
     citations: list[CitationOut]
     related: list[CitationOut]
@@ -268,9 +275,12 @@ class ChatCompletionRequest(RequestModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = "newsqa"
+    model: str = Field("newsqa", description="A model id listed at /v1/models; any other is 404.")
     messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_HISTORY_TURNS + 10)
     stream: bool = Field(False, strict=True)
+    n: int | None = Field(
+        1, ge=1, le=1, strict=True, description="One answer per request: only 1 (or null) is accepted."
+    )
     # NewsQA extensions, for clients that can send extra body fields.
     top_k: int | None = Field(None, ge=1, le=50, strict=True)
     filters: FiltersIn | None = None
@@ -290,6 +300,8 @@ class ChatChoice(BaseModel):
 
 
 class ChatUsage(BaseModel):
+    """Tokens counted as words and punctuation marks (regex `\\w+|[^\\w\\s]`), see qa.api_openai."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
@@ -304,6 +316,8 @@ class ChatCompletionResponse(BaseModel):
     usage: ChatUsage = Field(default_factory=ChatUsage)
     citations: list[CitationOut] = Field(description="NewsQA extension: the sources behind [n] markers.")
     abstained: bool = False
+    answer: str = Field("", description="NewsQA extension: the short answer, as in /ask.")
+    confidence: float | None = Field(None, description="NewsQA extension: as in /ask.")
 
 
 class ModelCard(BaseModel):

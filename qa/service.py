@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from newsqa.errors import InvalidInput, check_unicode
+from newsqa.errors import InvalidInput, LLMNotConfigured, check_unicode
 from newsqa.types import Answer, Article, Filters, Hit, QueryInfo
 from qa.cache import AnswerCache
 from qa.choices import ChoicePicker
@@ -37,6 +37,7 @@ from qa.extract import (
 )
 from qa.lru import LRU
 from qa.nlp import SpacyParser
+from qa.present import readable_answer
 from qa.question import QuestionAnalyzer
 from qa.rerank import retrieval_support
 from qa.rewrite import QueryRewriter, earlier_answers
@@ -234,8 +235,7 @@ class Answerer:
         question = self.clean_question(request.question)
         day = parse_as_of(request.as_of)
         k = self._check_top_k(request.top_k)
-        if mode not in ("extractive", "generative"):
-            raise InvalidInput(f"mode must be 'extractive' or 'generative', got {mode!r}")
+        self._check_mode(mode)
         if choices is not None:
             choices = [str(c) for c in choices if str(c).strip()]
         rewritten = self.rewriter.rewrite(question, history) if history else question
@@ -306,6 +306,7 @@ class Answerer:
         """
         request = AskRequest(question, history, as_of, filters, choices, top_k, mode, debug)
         _check_texts(request)
+        self._check_mode(mode)
         if mode == "generative" and self.llm is not None:
             yield from self._stream_generative(request)
             return
@@ -345,6 +346,15 @@ class Answerer:
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
             raise InvalidInput(f"top_k must be an integer between 1 and 50, got {top_k!r}")
         return top_k
+
+    def _check_mode(self, mode: str) -> None:
+        if mode not in ("extractive", "generative"):
+            raise InvalidInput(f"mode must be 'extractive' or 'generative', got {mode!r}")
+        if mode == "generative" and self.llm is None:
+            raise LLMNotConfigured(
+                "generative mode needs an LLM, and none is configured (set NEWSQA_LLM_URL and "
+                "NEWSQA_LLM_MODEL); ask in extractive mode for an answer quoted from the articles"
+            )
 
     def _stream_generative(self, request: AskRequest) -> Iterator[dict]:
         from qa.generate import GenerativeAnswerer
@@ -463,9 +473,10 @@ class Answerer:
         timings.setdefault("answer", 0.0)
         timings["total"] = _ms(t0)
         answer.timings_ms = timings
+        answer.confidence = None if confidence is None else round(float(confidence), 4)
+        answer.answer_text = readable_answer(answer)
         if debug:
             answer.retrieved = list(hits or [])[:_RETRIEVED_FOR_DEBUG]
-            answer.confidence = None if confidence is None else round(float(confidence), 4)
         return answer
 
     def _nothing_found_message(self, filters: Filters | None, result: Any) -> str:

@@ -87,6 +87,17 @@ class TestIngestAndArticles:
         for c in answer["citations"]:
             assert texts[c["article_id"]][c["start"] : c["end"]] == c["quote"]
 
+    def test_ask_shows_the_readable_answer(self, runner: CliRunner, data_dir: Path) -> None:
+        question = "Where did the drone strike take place?"
+        answer = _json(runner, "ask", question, "--data-dir", str(data_dir))
+        result = runner.invoke(app, ["ask", question, "--data-dir", str(data_dir)])
+        assert result.exit_code == 0, result.output
+        first, confidence, _, source = result.stdout.splitlines()[:4]
+        assert first == answer["answer_text"] and first.startswith(answer["answer"] + ": ")
+        assert first.endswith("[1]") and answer["citations"][0]["quote"].split()[-1] in first
+        assert confidence == f"(confidence {answer['confidence']:.2f})"
+        assert source.startswith("[1] ")
+
     def test_ask_reads_questions_from_stdin(self, runner: CliRunner, data_dir: Path) -> None:
         result = runner.invoke(
             app,

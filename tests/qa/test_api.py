@@ -137,7 +137,7 @@ class TestErrors:
         assert_error(client.get("/ask"), 405, "method_not_allowed")
 
     def test_openapi_docs(self, client: TestClient) -> None:
-        assert client.get("/docs").status_code == 200
+        assert client.get("/docs").status_code == 200 and client.get("/redoc").status_code == 200
         spec = client.get("/openapi.json").json()
         assert {"/ask", "/ask/stream", "/v1/chat/completions", "/articles", "/articles/{article_id}"} <= set(
             spec["paths"]

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from newsqa.settings import Settings
 from qa.api import create_app
-from qa.api_openai import add_citation_markers
+from qa.api_openai import add_citation_markers, count_tokens
 from tests.qa.api_fakes import LiveServer, fake_services
 
 openai = pytest.importorskip("openai")
@@ -39,7 +39,9 @@ class TestChatCompletions:
             model="newsqa", messages=[{"role": "user", "content": QUESTION}]
         )
         content = completion.choices[0].message.content
-        assert "Nangarhar" in content and content.rstrip().endswith("[1]")
+        text, sources = content.split("\n\nSources:\n")
+        assert "Nangarhar" in text and text.rstrip().endswith("[1]")
+        assert sources == "- [1] US drone strike — dawn.com, Aug. 28, 2021 — https://www.dawn.com/news/1"
         assert completion.choices[0].finish_reason == "stop"
         citations = completion.model_extra["citations"]
         assert citations[0]["n"] == 1 and "Nangarhar" in citations[0]["quote"]
@@ -67,8 +69,13 @@ class TestChatCompletions:
         )
         chunks = list(stream)
         text = "".join(c.choices[0].delta.content or "" for c in chunks)
-        assert "Nangarhar" in text and text.rstrip().endswith("[1]")
+        plain = client.chat.completions.create(
+            model="newsqa", messages=[{"role": "user", "content": QUESTION}]
+        )
+        assert text == plain.choices[0].message.content
+        assert "Nangarhar" in text and "\n\nSources:\n- [1] US drone strike" in text
         assert chunks[-1].choices[0].finish_reason == "stop"
+        assert chunks[-1].usage.completion_tokens == plain.usage.completion_tokens > 0
         assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
         assert chunks[-1].model_extra["citations"][0]["n"] == 1
 
@@ -83,6 +90,31 @@ class TestChatCompletions:
         with pytest.raises(openai.BadRequestError) as exc:
             client.chat.completions.create(model="newsqa", messages=[{"role": "assistant", "content": "hi"}])
         assert exc.value.body["code"] == "invalid_input"  # openai unwraps {"error": {...}}
+
+    def test_unknown_model_is_404_naming_the_served_one(self, client: Any) -> None:
+        with pytest.raises(openai.NotFoundError) as exc:
+            client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": QUESTION}])
+        assert exc.value.body["code"] == "model_not_found"
+        assert "'gpt-4o'" in exc.value.body["message"] and "'newsqa'" in exc.value.body["message"]
+
+    @pytest.mark.parametrize("stream", [False, True])
+    def test_more_than_one_choice_is_refused(self, client: Any, stream: bool) -> None:
+        with pytest.raises(openai.UnprocessableEntityError) as exc:
+            client.chat.completions.create(
+                model="newsqa", messages=[{"role": "user", "content": QUESTION}], n=2, stream=stream
+            )
+        assert exc.value.body["code"] == "validation_error" and exc.value.body["message"].startswith("n:")
+
+    def test_usage_counts_words_and_punctuation(self, client: Any) -> None:
+        messages = [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": QUESTION},
+        ]
+        completion = client.chat.completions.create(model="newsqa", messages=messages)
+        usage = completion.usage
+        assert usage.prompt_tokens == count_tokens("Be brief.") + count_tokens(QUESTION) == 3 + 7
+        assert usage.completion_tokens == count_tokens(completion.choices[0].message.content) > 10
+        assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
     def test_reads_need_no_key_by_default(self, live: Any) -> None:
         anyone = openai.OpenAI(base_url=live[0] + "/v1", api_key="not-a-key", max_retries=0)

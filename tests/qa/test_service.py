@@ -10,7 +10,7 @@ import pytest
 
 from index.embedder import FakeEmbedder
 from index.store import ArticleStore
-from newsqa.errors import InvalidInput
+from newsqa.errors import InvalidInput, LLMNotConfigured
 from newsqa.settings import Settings
 from newsqa.types import Filters
 from qa.rerank import retrieval_support
@@ -113,7 +113,18 @@ class TestUndatedArticles:
 class TestAnswerShape:
     def test_to_dict_shape(self, seed_answerer: Answerer) -> None:
         out = seed_answerer.ask("Who is the spokesman for US Central Command?", as_of=AS_OF).to_dict()
-        assert set(out) == {"answer", "abstained", "citations", "related", "query", "timings_ms"}
+        assert set(out) == {
+            "answer",
+            "answer_text",
+            "confidence",
+            "abstained",
+            "citations",
+            "related",
+            "query",
+            "timings_ms",
+        }
+        assert out["answer_text"].startswith(out["answer"] + ": “") and out["answer_text"].endswith("[1]")
+        assert 0.0 < out["confidence"] <= 1.0
         assert set(out["citations"][0]) == {
             "n",
             "article_id",
@@ -174,6 +185,21 @@ class TestAnswerShape:
 def _same_services(answerer: Answerer, **options: Any) -> Answerer:
     """Another Answerer over the same store, embedder, search and spaCy, with other thresholds."""
     return Answerer(answerer.store, answerer.embedder, answerer.search, nlp=answerer.parser, **options)
+
+
+class TestReadableAnswers:
+    def test_a_relative_date_answer_reads_with_its_calendar_date(self, news_answerer: Answerer) -> None:
+        # The story, published on Wednesday 2022-09-07, says the game was "on Tuesday".
+        answer = news_answerer.ask("When did Sue Bird play her final game?", as_of="2022-12-01")
+        assert answer.answer == "Tuesday"
+        assert answer.answer_text == f"Tuesday (Sept. 6, 2022): “{answer.citations[0].quote}” [1]"
+
+    def test_generative_mode_without_an_llm_says_so(self, seed_answerer: Answerer) -> None:
+        assert seed_answerer.llm is None
+        with pytest.raises(LLMNotConfigured, match="NEWSQA_LLM_URL"):
+            seed_answerer.ask("Who is the spokesman?", as_of=AS_OF, mode="generative")
+        with pytest.raises(LLMNotConfigured):
+            next(seed_answerer.ask_stream("Who is the spokesman?", as_of=AS_OF, mode="generative"))
 
 
 class TestStream:
