@@ -64,7 +64,7 @@ class TestServe:
         import uvicorn
 
         runs: list[dict[str, Any]] = []
-        monkeypatch.setattr(server, "create_server_app", lambda settings: "app")
+        monkeypatch.setattr(server, "create_server_app", lambda settings, **kw: "app")
         monkeypatch.setattr(uvicorn, "run", lambda app, **kw: runs.append(kw))
         return runs
 

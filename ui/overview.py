@@ -15,8 +15,9 @@ from typing import Any
 # The named subject of a headline: a run of capitalised words (initials, acronyms, "Jr." included).
 CAPITALISED_RUN = re.compile(r"(?:[A-Z][\w'’.&-]*)(?:\s+(?:of\s+|de\s+)?[A-Z][\w'’.&-]*)*")
 # A headline whose words are mostly capitalised is in title case: its capitals name nothing.
-TITLE_CASE_SHARE = 0.6
+TITLE_CASE_SHARE = 0.8
 MAX_SUBJECT_WORDS = 4
+SHORT_WORD = 3  # an opening "The", "Why", "How" is taken as the clause's first word, not a name's
 CALENDAR = {
     n for n in [*calendar.month_name, *calendar.month_abbr, *calendar.day_name, *calendar.day_abbr] if n
 }
@@ -95,7 +96,8 @@ def _subject(sentence: str) -> str | None:
     """The best capitalised run of a headline or sentence, cut to MAX_SUBJECT_WORDS words.
 
     Runs inside a clause beat runs that open one (an opening capital names nothing by itself, so
-    an opening run needs two words); longer runs beat shorter; dates are no subject.
+    an opening run needs two words, and loses its first when that is short or the run is long);
+    longer runs beat shorter; dates are no subject.
     """
     if _is_title_case(sentence) and len(sentence.split()) > MAX_SUBJECT_WORDS:
         return None
@@ -103,9 +105,11 @@ def _subject(sentence: str) -> str | None:
     best: tuple[int, int, str] | None = None
     for clause in re.split(r"[:;?!]\s|\.\s", sentence):
         for match in CAPITALISED_RUN.finditer(clause):
-            run = re.sub(r"['’]s$", "", match.group(0).rstrip(".,'’-"))
-            words = run.split()
+            words = re.sub(r"['’]s$", "", match.group(0).rstrip(".,'’-")).split()
             opening = not clause[: match.start()].strip()
+            if opening and len(words) > 1 and (len(words) > 2 or len(words[0]) <= SHORT_WORD):
+                words = words[1:]  # "Why Nadia Rahimi", "The US": the opening capital is the clause's
+            run = " ".join(words)
             if len(run) < 4 or (opening and len(words) < 2) or any(w.strip(".") in CALENDAR for w in words):
                 continue
             key = (not opening, len(words), run)

@@ -16,7 +16,7 @@ from qa.api_openai import add_citation_markers
 NOT_FOUND = "Not found in the indexed articles"
 CONTEXT_CHARS = 280
 # A citation link in a chat bubble: "#nq-cite-<answer turn>-<source n>" (the page script reads it).
-CITE_LINK = '<a href="#nq-cite-{turn}-{n}" class="nq-cite" aria-label="{label}">{text}</a>'
+CITE_LINK = '<a href="#nq-cite-{turn}-{n}" class="nq-cite">{text}</a>'
 SUMMARY_ROWS = 50  # rows of an ingest summary shown; the counts above cover the rest
 MARKER = re.compile(r"\[(\d+)\]")
 LINK_TAG = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
@@ -113,8 +113,7 @@ def answer_markdown(answer: dict[str, Any], turn: int | None = None) -> str:
         if related and turn is None:
             lead += "\n\nRelated passages are in the sources panel."
         elif related:
-            link = CITE_LINK.format(turn=turn, n=related[0]["n"], label="Show the related passages",
-                                    text="Show the related passages")  # fmt: skip
+            link = CITE_LINK.format(turn=turn, n=related[0]["n"], text="Show the related passages")
             lead += f"\n\n{link}"
         return lead
     text = add_citation_markers(answer.get("answer", ""), answer.get("citations", []))
@@ -125,9 +124,7 @@ def answer_markdown(answer: dict[str, Any], turn: int | None = None) -> str:
 
 
 def _marker_link(match: re.Match[str], turn: int) -> str:
-    return CITE_LINK.format(
-        turn=turn, n=match.group(1), label=f"Source {match.group(1)}", text=match.group(0)
-    )
+    return CITE_LINK.format(turn=turn, n=match.group(1), text=match.group(0))
 
 
 def plain_text(message: str) -> str:
@@ -174,13 +171,6 @@ def index_markdown(stats: dict[str, Any]) -> str:
         f"**{stats.get('articles', 0)}** articles · **{stats.get('chunks', 0)}** chunks · "
         f"**{len([o for o in outlets if o])}** outlets{span}"
     )
-
-
-def newest_rows(articles: list[dict[str, Any]]) -> list[list[str]]:
-    return [
-        [a.get("published") or "", a.get("source") or "", a.get("title") or "", a.get("id", "")]
-        for a in articles
-    ]
 
 
 def progress_html(progress: dict[str, Any] | None) -> str:
