@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 EXAMPLES_SHOWN = 4  # example questions in an empty chat
 EXAMPLE_ARTICLES = 60  # newest articles the examples are drawn from
 PROGRESS_POLL_S = 2.0  # how often the page asks how far first-start indexing got
+COLUMN_WIDTHS = ["14%", "16%", "50%", "20%"]  # published, outlet, title, id
 EMPTY_QUESTION_HINT = "Type a question first, or pick one of the examples above the box."
 EMPTY_PANEL: dict[str, Any] = {"citations": [], "texts": {}, "heading": "Sources"}
 CSS = """
@@ -282,13 +283,15 @@ class ChatUI:
         """(index counts, search result count, result rows) for the Add-articles tab."""
         return index_markdown(self.store.stats()), *self.library.search(query)
 
-    def open_article(self, event: gr.SelectData) -> tuple[str | None, str]:
+    def open_article(self, event: gr.SelectData) -> tuple[str | None, str, Any]:
+        """(opened id, the article, the delete button shown) for a clicked table row."""
         article_id = row_id(event.row_value)
-        return article_id, self.library.open(article_id)
+        return article_id, self.library.open(article_id), gr.update(visible=article_id is not None)
 
     def delete_article(self, article_id: str | None, query: str | None) -> tuple[Any, ...]:
+        """(no article opened, what happened, the delete button hidden, the refreshed index panel)."""
         message = self.library.delete(article_id)
-        return None, message, *self.index_panel(query)
+        return None, message, gr.update(visible=False), *self.index_panel(query)
 
     def outlet_choices(self) -> Any:
         return gr.update(choices=outlets_of(self.store.stats()))
@@ -388,16 +391,15 @@ class ChatUI:
                 search = gr.Textbox(label="Search articles", placeholder="words of the title, outlet, date or id",
                                     elem_id="nq-article-search")  # fmt: skip
                 found = gr.Markdown(elem_id="nq-article-count")
-                table = gr.Dataframe(
-                    headers=HEADERS, label="Articles", interactive=False, elem_id="nq-articles"
-                )
-        with gr.Row():
-            article = gr.Markdown(elem_id="nq-article", label="Article")
-        delete = gr.Button("Delete the opened article", variant="stop", elem_id="nq-delete", size="sm")
+                table = gr.Dataframe(headers=HEADERS, label="Articles", interactive=False, elem_id="nq-articles",
+                                     wrap=True, max_height=420, column_widths=COLUMN_WIDTHS)  # fmt: skip
+                article = gr.Markdown(elem_id="nq-article", max_height=480)
+                delete = gr.Button("Delete the opened article", variant="stop", elem_id="nq-delete", size="sm",
+                                   visible=False)  # fmt: skip
         add.click(self.add_articles, [files, urls], [summary, counts, found, table], concurrency_limit=1)
         search.change(self.index_panel, search, [counts, found, table], show_progress="hidden")
-        table.select(self.open_article, None, [opened, article])
-        delete.click(self.delete_article, [opened, search], [opened, article, counts, found, table])
+        table.select(self.open_article, None, [opened, article, delete])
+        delete.click(self.delete_article, [opened, search], [opened, article, delete, counts, found, table])
         blocks.load(self.index_panel, None, [counts, found, table])
 
 

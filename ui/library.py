@@ -39,12 +39,11 @@ class ArticleLibrary:
         matches = [a for a in articles if all(w in _haystack(a) for w in words)]
         rows = [[a.get("published") or "", a.get("source") or "", a.get("title") or "", a.get("id", "")]
                 for a in matches[: self.rows_shown]]  # fmt: skip
+        total = _count(len(articles), "article")
         if not words:
-            count = f"{len(articles)} articles" + (
-                f", newest {len(rows)} shown" if len(rows) < len(articles) else ""
-            )
+            count = total + (f", newest {len(rows)} shown" if len(rows) < len(articles) else "")
         else:
-            count = f"{len(matches)} of {len(articles)} articles match “{escape(query or '')}”"
+            count = f"{len(matches)} of {total} match “{escape(query or '')}”"
             if len(rows) < len(matches):
                 count += f"; first {len(rows)} shown"
         return count + ". Select a row to open it.", rows
@@ -77,3 +76,7 @@ def row_id(row: list[Any] | None) -> str | None:
 
 def _haystack(article: dict[str, Any]) -> str:
     return " ".join(str(article.get(k) or "") for k in ("title", "source", "published", "id")).lower()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -164,9 +164,10 @@ class TestAddArticles:
         _, found, rows = ui.index_panel("lahore")
         assert found.startswith("1 of 2 articles match") and rows == [["", "", "Lahore rain", "rain"]]
         assert "Rain fell in Lahore." in ui.library.open("rain")
-        opened, message, counts, found, rows = ui.delete_article("rain", "lahore")
+        opened, message, button, counts, found, rows = ui.delete_article("rain", "lahore")
         assert opened is None and message.startswith("Deleted") and "rain" not in services.store.articles
-        assert found.startswith("0 of 1 articles match") and rows == []
+        assert button["visible"] is False
+        assert found.startswith("0 of 1 article match") and rows == []
         assert "already deleted" in ui.delete_article("rain", "")[1]
 
     def test_nothing_given_is_a_user_error(self, parts: tuple[ChatUI, Any]) -> None:

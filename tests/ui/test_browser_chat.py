@@ -213,7 +213,7 @@ def test_add_articles_reports_real_failures_finds_opens_and_deletes_and_names_co
     expect(count).to_contain_text(f"1 of {len(STORIES) + 1} articles match", timeout=30_000)
     page.locator("#nq-articles").get_by_test_id("cell-0-2").click()  # the title of the one match
     expect(page.locator("#nq-article")).to_contain_text("walked out on Monday over pay", timeout=30_000)
-    page.get_by_role("button", name="Delete the opened article").click()
+    page.get_by_role("button", name="Delete the opened article").click()  # shown once one is open
     expect(page.locator("#nq-article")).to_contain_text("Deleted", timeout=30_000)
     expect(count).to_contain_text(f"0 of {len(STORIES)} articles match", timeout=30_000)
     page.close()
