@@ -21,6 +21,8 @@ from newsqa.types import Article, IngestFailure, IngestSummary
 from tests.qa.api_fakes import FakeAnswerer, FakeIngestor, FakeStore, LiveServer, fake_article
 from tests.ui.browser_helpers import CHROMIUM, CHROMIUM_ARGS, WCAG_AA_TEXT, element_contrast, unnamed_controls
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
@@ -81,7 +83,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from qa.deps import Services
 
     root = tmp_path_factory.mktemp("chat-site")
-    corpus = root / "corpus"
+    corpus = root / "stories"
     corpus.mkdir()
     for name, text in STORIES.items():
         (corpus / name).write_text(text, encoding="utf-8")
@@ -115,8 +117,10 @@ def test_first_start_shows_progress_then_what_is_indexed_and_examples(site: Site
     assert ready.json()["indexing"] == {"done": 0, "total": len(STORIES)}
     page = site.page()
     expect(page.locator("#nq-progress")).to_contain_text(f"0 of {len(STORIES)}", timeout=30_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "first-start.png"))
     site.indexed()
-    expect(page.locator("#nq-progress")).to_contain_text(f"Indexed the corpus corpus: {len(STORIES)}",
+    expect(page.locator("#nq-progress")).to_contain_text(f"Indexed the stories corpus: {len(STORIES)}",
                                                          timeout=30_000)  # fmt: skip
     chat = page.locator("#nq-chat")
     expect(chat).to_contain_text(f"{len(STORIES)} articles", timeout=30_000)
