@@ -5,7 +5,7 @@ return; it builds nothing from Settings. Mounted at "/" by `newsqa.server`.
 
     ui = ChatUI(answerer, ingestor, store, llm_enabled=False)
     blocks = ui.build()
-    gr.mount_gradio_app(app, blocks, path="/")
+    gr.mount_gradio_app(app, blocks, path="/", css=CSS, head=HEAD)   # HEAD: the [n] link script
 """
 
 from __future__ import annotations
@@ -292,9 +292,6 @@ class ChatUI:
         """(no article opened, what happened, the delete button hidden, the refreshed index panel)."""
         message = self.library.delete(article_id)
         return None, message, gr.update(visible=False), *self.index_panel(query)
-
-    def outlet_choices(self) -> Any:
-        return gr.update(choices=outlets_of(self.store.stats()))
 
     def overview(self) -> tuple[str, Any, Any, Any]:
         """(progress banner, empty-chat overview and examples, outlets, poll timer) as indexed now."""
