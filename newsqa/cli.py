@@ -296,16 +296,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     demo_if_empty: Annotated[
-        bool, typer.Option("--demo-if-empty", help="Index the demo corpus first when the index is empty.")
+        bool,
+        typer.Option(
+            "--demo-if-empty",
+            help="When the index is empty, index the demo corpus in the background (the server answers meanwhile).",
+        ),
     ] = False,
 ) -> None:
     """Serve the HTTP API and the chat UI in one process."""
     from newsqa.server import serve as run_server
 
     settings = _settings(data_dir, host=host, port=port)
-    if demo_if_empty and not _open_store(settings).stats().get("articles"):
-        demo(data_dir=settings.data_dir, as_json=False)
-    run_server(settings)
+    run_server(settings, index_if_empty=DEMO_DIR if demo_if_empty else None)
 
 
 def _open_store(settings: Settings) -> Any:

@@ -2,6 +2,7 @@
 
     app = create_server_app(Settings())     # FastAPI: the API routes, the Gradio UI at "/"
     serve(Settings(host="0.0.0.0"))          # uvicorn, with a warning when open without API keys
+    serve(settings, index_if_empty=DEMO_DIR) # opens the port at once, indexes the demo meanwhile
 
 `uvicorn --factory --no-proxy-headers newsqa.server:app_from_env` runs the same app configured from
 NEWSQA_* variables (the app reads X-Forwarded-For itself, from NEWSQA_TRUSTED_PROXIES only).
@@ -14,12 +15,17 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from newsqa.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Articles per committed batch when indexing on first start: small enough that the first answers
+# come within seconds and /readyz moves often, large enough that per-batch overhead stays small.
+FIRST_START_BATCH_ARTICLES = 20
 
 OPEN_BIND_WARNING = (
     "WARNING: NewsQA is listening on {host}:{port} without API keys: anyone who can reach this address "
@@ -50,8 +56,14 @@ def _ui_login(keys: list[str]) -> object:
     return check
 
 
-def create_server_app(settings: Settings) -> FastAPI:
-    """The API of `qa.api.create_app` with the chat UI mounted at "/", on one set of services."""
+def create_server_app(
+    settings: Settings, *, index_if_empty: Path | None = None, services: Any = None
+) -> FastAPI:
+    """The API of `qa.api.create_app` with the chat UI mounted at "/", on one set of services.
+
+    `index_if_empty`: a folder of articles indexed on a background thread when the index is empty
+    (the port opens at once; /readyz and the page show progress). `services`: prebuilt (tests).
+    """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     # Gradio stores uploads in GRADIO_TEMP_DIR: keep them inside the data dir.
     upload_dir = Path(settings.data_dir).resolve() / "uploads" / "ui"
@@ -65,11 +77,14 @@ def create_server_app(settings: Settings) -> FastAPI:
     from qa.deps import build_services
     from qa.ingest_policy import IngestPolicy
     from qa.limits import WriteLimits
-    from ui.app import CSS, ChatUI
+    from ui.app import CSS, HEAD, ChatUI
     from ui.login_guard import FailedLoginLimiter, LoginGuardMiddleware
 
-    services = build_services(settings)
+    services = services if services is not None else build_services(settings)
     app = create_app(settings, services=services)
+    if index_if_empty is not None and not services.store.stats().get("articles"):
+        app.state.indexing = _index_in_background(services.ingestor, index_if_empty, settings)
+    indexing = app.state.indexing
     ui = ChatUI(
         services.answerer,
         services.ingestor,
@@ -77,6 +92,7 @@ def create_server_app(settings: Settings) -> FastAPI:
         llm_enabled=services.llm_enabled,
         ingest_policy=IngestPolicy.chat_ui(Path(get_upload_folder())),
         ingest_limits=WriteLimits.from_settings(settings).ingest,
+        indexing_progress=indexing.progress if indexing is not None else None,
     )
     blocks = ui.build()
     app = gr.mount_gradio_app(
@@ -89,6 +105,7 @@ def create_server_app(settings: Settings) -> FastAPI:
         ssr_mode=False,
         footer_links=["api"],
         css=CSS,
+        head=HEAD,
     )
     # Gradio checks that an input file was uploaded by a user (not any path a client names, which it
     # would copy into its upload folder) only once the Blocks count as launched; a mounted app never is.
@@ -98,6 +115,17 @@ def create_server_app(settings: Settings) -> FastAPI:
     )
     _unknown_routes_in_error_shape(app)
     return app
+
+
+def _index_in_background(ingestor: Any, folder: Path, settings: Settings) -> Any:
+    from index.loaders import load_items
+    from qa.background import BackgroundIndexing
+
+    log.info("the index is empty: indexing %s in the background; the server answers meanwhile", folder)
+    loader = lambda: list(load_items([str(folder)]))  # noqa: E731
+    return BackgroundIndexing(
+        ingestor, loader, batch_size=FIRST_START_BATCH_ARTICLES, label=f"the {folder.name} corpus"
+    ).start()
 
 
 def _unknown_routes_in_error_shape(app: FastAPI) -> None:
@@ -136,12 +164,12 @@ def app_from_env() -> FastAPI:
     return create_server_app(Settings())
 
 
-def serve(settings: Settings) -> None:
-    """Run the server with uvicorn on settings.host:settings.port."""
+def serve(settings: Settings, *, index_if_empty: Path | None = None) -> None:
+    """Run the server with uvicorn on settings.host:settings.port (see `create_server_app`)."""
     import uvicorn
 
     if not settings.api_keys and not is_loopback(settings.host):
         print(OPEN_BIND_WARNING.format(host=settings.host, port=settings.port), file=sys.stderr, flush=True)
-    app = create_server_app(settings)
+    app = create_server_app(settings, index_if_empty=index_if_empty)
     # X-Forwarded-For is read by the app itself, from `settings.trusted_proxies` only (qa.api).
     uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False, log_level="info")

@@ -149,6 +149,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         redoc_url=None,
     )
     app.state.services = services
+    app.state.indexing = None  # a qa.background.BackgroundIndexing while the first start indexes
     app.state.guards = ApiGuards.from_settings(settings)
     app.state.write_limits = WriteLimits.from_settings(settings)
     app.add_middleware(
@@ -186,10 +187,18 @@ def _add_health_routes(app: FastAPI) -> None:
 
     @app.get("/readyz", tags=["health"])
     def readyz(request: Request) -> dict[str, Any]:
-        """The model is loaded and the store answers; 503 otherwise."""
+        """The model is loaded, the store answers and no first-start indexing runs; 503 otherwise.
+
+        While the demo corpus is indexed on first start: 503 with `"ready": false` and
+        `"indexing": {"done", "total"}` beside the error.
+        """
         services: Services | None = request.app.state.services
         if services is None:
             raise Unavailable("not ready: the model and the store are still loading")
+        indexing = getattr(request.app.state, "indexing", None)
+        progress = indexing.progress() if indexing is not None else None
+        if progress and progress["running"]:  # answering already, from what is indexed so far
+            return _indexing_response(progress)
         try:
             stats = services.store.stats()
         except NewsQAError:
@@ -202,3 +211,16 @@ def _add_health_routes(app: FastAPI) -> None:
     def stats(services: ServicesDep) -> dict[str, Any]:
         """Index counts (articles, chunks, outlets, dates) and whether generative mode is available."""
         return {**services.store.stats(), "llm_enabled": services.llm_enabled}
+
+
+def _indexing_response(progress: dict[str, Any]) -> JSONResponse:
+    """503 in the error shape, with `ready` and `indexing` beside the error for pages and probes."""
+    done, total, label = progress["done"], progress["total"], progress.get("label", "articles")
+    message = (
+        f"not ready: indexing {label}, {done} of {total} done"
+        if total is not None
+        else f"not ready: loading {label} to index"
+    )
+    body = {"error": {"code": "unavailable", "message": message}, "ready": False,
+            "indexing": {"done": done, "total": total}}  # fmt: skip
+    return JSONResponse(body, status_code=503)

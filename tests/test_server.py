@@ -57,6 +57,19 @@ class TestCreateServerApp:
         assert client.post("/login/", data={"username": "me", "password": "k1"}).status_code == 200
         assert client.get("/config").status_code == 200
 
+    def test_a_corpus_is_indexed_in_the_background_only_into_an_empty_index(
+        self, fake_backend: Any, tmp_path: Path
+    ) -> None:
+        corpus = tmp_path / "stories"
+        corpus.mkdir()
+        (corpus / "rain.txt").write_text("Rain in Lahore\n\nMonsoon rains flooded Lahore on Tuesday.")
+        settings = Settings(data_dir=tmp_path / "data")
+        assert server.create_server_app(settings, index_if_empty=corpus).state.indexing is None  # not empty
+        fake_backend.store.articles.clear()
+        app = server.create_server_app(settings, index_if_empty=corpus)
+        assert app.state.indexing.wait(30) and app.state.indexing.progress()["done"] == 1
+        assert [a.title for a in fake_backend.store.articles.values()] == ["Rain in Lahore"]
+
 
 class TestServe:
     @pytest.fixture
@@ -64,7 +77,7 @@ class TestServe:
         import uvicorn
 
         runs: list[dict[str, Any]] = []
-        monkeypatch.setattr(server, "create_server_app", lambda settings: "app")
+        monkeypatch.setattr(server, "create_server_app", lambda settings, **kw: runs.append(kw) or "app")
         monkeypatch.setattr(uvicorn, "run", lambda app, **kw: runs.append(kw))
         return runs
 
@@ -76,14 +89,28 @@ class TestServe:
         err = capsys.readouterr().err
         assert "WARNING" in err and f"{host}:8123" in err and "NEWSQA_API_KEYS" in err
         # uvicorn must not trust X-Forwarded-For itself: the app does, from trusted proxies only.
-        assert no_uvicorn == [{"host": host, "port": 8123, "proxy_headers": False, "log_level": "info"}]
+        assert no_uvicorn == [
+            {"index_if_empty": None},
+            {"host": host, "port": 8123, "proxy_headers": False, "log_level": "info"},
+        ]
 
     @pytest.mark.parametrize(("host", "keys"), [("127.0.0.1", []), ("localhost", []), ("0.0.0.0", ["k"])])
     def test_no_warning_when_local_or_keyed(
         self, no_uvicorn: list, capsys: pytest.CaptureFixture, host: str, keys: list[str]
     ) -> None:
         server.serve(Settings(host=host, api_keys=keys))
-        assert "WARNING" not in capsys.readouterr().err and len(no_uvicorn) == 1
+        assert "WARNING" not in capsys.readouterr().err and len(no_uvicorn) == 2
+
+    def test_demo_if_empty_opens_the_port_and_indexes_meanwhile(
+        self, no_uvicorn: list, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from typer.testing import CliRunner
+
+        import newsqa.cli as cli
+
+        result = CliRunner().invoke(cli.app, ["serve", "--demo-if-empty", "--port", "8124"])
+        assert result.exit_code == 0, result.output
+        assert no_uvicorn[0] == {"index_if_empty": cli.DEMO_DIR} and no_uvicorn[1]["port"] == 8124
 
     def test_default_bind_is_loopback(self) -> None:
         assert server.is_loopback(Settings().host)

@@ -1,11 +1,13 @@
 """HTML and Markdown for the chat UI, from the dicts `qa` returns (no Gradio here, so it tests fast).
 
 passage_html("... in the Nangarhar province ...", 15, 24)   # '... in the <mark>Nangarhar</mark> ...'
-sources_html(citations, {"a1": article_text}, selected=1)
+sources_html(citations, {"a1": article_text}, selected=1, turn=0)
+answer_markdown(answer, turn=0)   # "... [1]" with [1] a link that shows answer 0's source 1
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -13,6 +15,11 @@ from qa.api_openai import add_citation_markers
 
 NOT_FOUND = "Not found in the indexed articles"
 CONTEXT_CHARS = 280
+# A citation link in a chat bubble: "#nq-cite-<answer turn>-<source n>" (the page script reads it).
+CITE_LINK = '<a href="#nq-cite-{turn}-{n}" class="nq-cite">{text}</a>'
+SUMMARY_ROWS = 50  # rows of an ingest summary shown; the counts above cover the rest
+MARKER = re.compile(r"\[(\d+)\]")
+LINK_TAG = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
 
 
 def passage_html(text: str, start: int, end: int, context_chars: int = CONTEXT_CHARS) -> str:
@@ -60,7 +67,7 @@ def source_card(citation: dict[str, Any], article_text: str | None, *, selected:
     )
     css = "nq-source nq-selected" if selected else "nq-source"
     return (
-        f'<div class="{css}" id="nq-source-{citation["n"]}" data-n="{citation["n"]}">'
+        f'<div class="{css}" id="nq-source-{citation["n"]}" data-n="{citation["n"]}" tabindex="-1">'
         f'<div class="nq-title"><span class="nq-n">[{citation["n"]}]</span> {link}</div>'
         f'<div class="nq-meta">{meta}</div><blockquote class="nq-passage">{passage}</blockquote>{also_html}</div>'
     )
@@ -72,26 +79,57 @@ def sources_html(
     selected: int | None,
     *,
     heading: str = "Sources",
+    turn: int | None = None,
 ) -> str:
-    """The sources panel: the selected source first (marked), then the others, with anchors to each."""
+    """The sources panel: the selected source first (marked), then the others, with anchors to each.
+
+    `turn` (the answer's index in the conversation) is written on the panel so the page script
+    knows whose sources it shows.
+    """
     if not citations:
         return '<div class="nq-sources nq-empty">Sources of the answer appear here.</div>'
+    if turn is not None:
+        heading = f"{heading} of answer {turn + 1}"
     chosen = next((c for c in citations if c["n"] == selected), citations[0])
     ordered = [chosen] + [c for c in citations if c is not chosen]
     anchors = " ".join(f'<a href="#nq-source-{c["n"]}">[{c["n"]}]</a>' for c in citations)
     cards = "".join(source_card(c, article_texts.get(c["article_id"]), selected=c is chosen) for c in ordered)
-    return f'<div class="nq-sources"><div class="nq-heading">{escape(heading)} {anchors}</div>{cards}</div>'
+    data_turn = f' data-turn="{turn}"' if turn is not None else ""
+    return (
+        f'<div class="nq-sources"{data_turn}><div class="nq-heading">{escape(heading)} {anchors}</div>'
+        f"{cards}</div>"
+    )
 
 
-def answer_markdown(answer: dict[str, Any]) -> str:
-    """The chat message of an answer: text with [n] markers, or the abstention said plainly."""
+def answer_markdown(answer: dict[str, Any], turn: int | None = None) -> str:
+    """The chat message of an answer: text with [n] markers, or the abstention said plainly.
+
+    With `turn`, each [n] is a link that brings back source n of that answer.
+    """
     if answer.get("abstained"):
         text = answer.get("answer") or ""
         lead = text if NOT_FOUND.lower() in text.lower() else f"{NOT_FOUND}. {text}".strip()
-        if answer.get("related"):
+        related = answer.get("related") or []
+        if related and turn is None:
             lead += "\n\nRelated passages are in the sources panel."
+        elif related:
+            link = CITE_LINK.format(turn=turn, n=related[0]["n"], text="Show the related passages")
+            lead += f"\n\n{link}"
         return lead
-    return add_citation_markers(answer.get("answer", ""), answer.get("citations", []))
+    text = add_citation_markers(answer.get("answer", ""), answer.get("citations", []))
+    if turn is None:
+        return text
+    cited = {c["n"] for c in answer.get("citations", [])}
+    return MARKER.sub(lambda m: _marker_link(m, turn) if int(m.group(1)) in cited else m.group(0), text)
+
+
+def _marker_link(match: re.Match[str], turn: int) -> str:
+    return CITE_LINK.format(turn=turn, n=match.group(1), text=match.group(0))
+
+
+def plain_text(message: str) -> str:
+    """A chat message as the answerer should read it: citation links back to "[n]", other links dropped."""
+    return LINK_TAG.sub(lambda m: m.group(1) if MARKER.fullmatch(m.group(1)) else "", message).strip()
 
 
 def shown_citations(answer: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -107,10 +145,15 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"**unchanged** {summary.get('unchanged', 0)} · **duplicates** {summary.get('duplicates', 0)} · "
         f"**chunks** {summary.get('chunks', 0)} · {summary.get('seconds', 0)} s"
     ]
-    for item in summary.get("items", [])[:50]:
-        lines.append(f"- {item.get('status', '')}: {item.get('title') or item.get('id', '')}")
-    for failure in summary.get("failed", [])[:50]:
-        lines.append(f"- failed: `{failure.get('item', '')}` — {failure.get('error', '')}")
+    # Failed items are listed once, from `failed`, with their reason (they have no title or id).
+    done = [
+        i for i in summary.get("items", []) if i.get("status") != "failed" and (i.get("title") or i.get("id"))
+    ]
+    for item in done[:SUMMARY_ROWS]:
+        lines.append(f"- {item.get('status', '')}: {item.get('title') or item.get('id')}")
+    for failure in summary.get("failed", [])[:SUMMARY_ROWS]:
+        reason = failure.get("error") or "could not be read"
+        lines.append(f"- **failed**: `{failure.get('item') or 'an item'}` — {reason}")
     return "\n".join(lines)
 
 
@@ -130,8 +173,23 @@ def index_markdown(stats: dict[str, Any]) -> str:
     )
 
 
-def newest_rows(articles: list[dict[str, Any]]) -> list[list[str]]:
-    return [
-        [a.get("published") or "", a.get("source") or "", a.get("title") or "", a.get("id", "")]
-        for a in articles
-    ]
+def progress_html(progress: dict[str, Any] | None) -> str:
+    """The first-start banner: a progress bar while indexing runs, a short note when it ended."""
+    if not progress:
+        return ""
+    label = escape(str(progress.get("label") or "articles"))
+    done, total = progress.get("done", 0), progress.get("total")
+    if progress.get("running"):
+        if total is None:
+            return f'<div class="nq-progress" role="status">Loading {label} to index …</div>'
+        return (
+            f'<div class="nq-progress" role="status">Indexing {label}: <b>{done}</b> of <b>{total}</b> '
+            f"articles. Ask already: answers come from what is indexed so far. "
+            f'<progress value="{done}" max="{total or 1}" aria-label="Indexing progress"></progress></div>'
+        )
+    if progress.get("error"):
+        return (
+            f'<div class="nq-progress nq-warn" role="status">Indexing {label} stopped after {done} '
+            f"articles: {escape(str(progress['error']))}. The server log has the details.</div>"
+        )
+    return f'<div class="nq-progress" role="status">Indexed {label}: {done} articles.</div>'

@@ -9,9 +9,10 @@ import pytest
 from ui.render import (
     answer_markdown,
     index_markdown,
-    newest_rows,
     outlets_of,
     passage_html,
+    plain_text,
+    progress_html,
     shown_citations,
     source_card,
     sources_html,
@@ -101,4 +102,44 @@ class TestIndexPanel:
                  "published_max": "2022-02-01"}  # fmt: skip
         assert "**3** articles" in index_markdown(stats) and "**1** outlets" in index_markdown(stats)
         assert outlets_of(stats) == ["cnn.com"]
-        assert newest_rows([{"id": "a", "title": "T", "source": "cnn.com"}]) == [["", "cnn.com", "T", "a"]]
+
+
+class TestCitationLinks:
+    def test_markers_link_to_their_answer_and_source_and_read_back_as_markers(self) -> None:
+        answer = {"answer": "Nangarhar", "abstained": False, "citations": [citation(1), citation(2)]}
+        text = answer_markdown(answer, turn=3)
+        links = re.findall(r'<a href="#nq-cite-(\d+)-(\d+)"[^>]*>\[(\d+)\]</a>', text)
+        assert links == [("3", "1", "1"), ("3", "2", "2")]
+        assert plain_text(text) == answer_markdown(answer)  # what the answerer reads as history
+
+    def test_an_abstention_links_its_related_passages_and_the_link_is_not_history(self) -> None:
+        answer = {"answer": "Not found in the indexed articles.", "abstained": True, "citations": [],
+                  "related": [citation(2)]}  # fmt: skip
+        text = answer_markdown(answer, turn=0)
+        assert 'href="#nq-cite-0-2"' in text
+        assert plain_text(text) == "Not found in the indexed articles."
+
+    def test_the_panel_says_whose_sources_it_shows(self) -> None:
+        html = sources_html([citation()], {"a1": TEXT}, 1, turn=1)
+        assert 'data-turn="1"' in html and "Sources of answer 2" in html
+
+
+class TestIngestSummary:
+    def test_failures_are_listed_once_with_their_reason_and_never_as_none(self) -> None:
+        summary = {"added": 1, "items": [{"id": "a", "title": "T", "status": "added"},
+                                         {"id": None, "title": None, "status": "failed", "item": "x.pdf"}],
+                   "failed": [{"item": "x.pdf", "error": "binary content"}]}  # fmt: skip
+        md = summary_markdown(summary)
+        assert "None" not in md and md.count("x.pdf") == 1 and "binary content" in md
+
+
+class TestProgress:
+    def test_running_finished_and_stopped(self) -> None:
+        running = progress_html({"running": True, "done": 12, "total": 40, "label": "the demo corpus"})
+        assert "12</b> of <b>40" in running and '<progress value="12" max="40"' in running
+        assert "Loading" in progress_html({"running": True, "done": 0, "total": None})
+        assert "Indexed" in progress_html({"running": False, "done": 40, "total": 40})
+        assert "stopped after 3" in progress_html(
+            {"running": False, "done": 3, "total": 40, "error": "OSError: x"}
+        )
+        assert progress_html(None) == ""

@@ -88,11 +88,11 @@ class TestWhatTheUiIngests:
     def test_local_paths_and_folders_in_the_url_box_are_refused_by_name(self, serve: Any) -> None:
         with httpx.Client(base_url=serve(), timeout=30) as client:
             rain = upload(client, "rain.txt", STORY.encode())
-            event, (summary, _, _) = call_add_articles(client, [rain], "/etc/passwd\n/\nrelative.txt")
+            event, (summary, *_) = call_add_articles(client, [rain], "/etc/passwd\n/\nrelative.txt")
             assert event == "complete"
             assert "**Added** 1" in summary
             for line in ("/etc/passwd", "/", "relative.txt"):
-                assert f"- failed: `{line}` — refused: the chat UI takes only uploaded files" in summary
+                assert f"- **failed**: `{line}` — refused: the chat UI takes only uploaded files" in summary
             assert indexed_texts(client) == [STORY]  # the upload, and nothing of /etc/passwd
             assert client.get("/articles", params={"source": "local"}).json()["articles"][0]["title"]
 
@@ -108,8 +108,8 @@ class TestWhatTheUiIngests:
     def test_failures_name_the_upload_not_its_server_path(self, serve: Any, tmp_path: Path) -> None:
         with httpx.Client(base_url=serve(), timeout=30) as client:
             empty = upload(client, "blank.txt", b"   \n")
-            event, (summary, _, _) = call_add_articles(client, [empty], "")
-        assert event == "complete" and "- failed: `blank.txt` —" in summary
+            event, (summary, *_) = call_add_articles(client, [empty], "")
+        assert event == "complete" and "- **failed**: `blank.txt` —" in summary
         assert str(tmp_path) not in summary
 
 
@@ -140,7 +140,7 @@ class TestSignIn:
     def test_signed_in_clients_still_cannot_ingest_server_files(self, serve: Any) -> None:
         with httpx.Client(base_url=serve(api_keys=[KEY]), timeout=30) as client:
             assert client.post("/login/", data={"username": "me", "password": KEY}).status_code == 200
-            event, (summary, _, _) = call_add_articles(client, None, "/etc/passwd")
+            event, (summary, *_) = call_add_articles(client, None, "/etc/passwd")
             assert event == "complete" and "refused" in summary
             headers = {"Authorization": f"Bearer {KEY}"}
             assert (
