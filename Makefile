@@ -56,7 +56,10 @@ eval: install
 # Dev: RealTime QA 2022, shipped. Time split: the 2024 questions of realtimeqa-2023-24 (not shipped: set
 # SHARED_DATA to the folder holding it). Eval indexes are cached under $NEWSQA_DATA_DIR/eval/.
 SHARED_DATA ?= ../shared/data
+TIME_SPLIT_ARTICLES ?= $(SHARED_DATA)/realtimeqa-2023-24/articles.jsonl.gz
+TIME_SPLIT_QUESTIONS ?= $(SHARED_DATA)/realtimeqa-2023-24/questions.jsonl
 TIME_SPLIT_FROM ?= 2024-01-01
+TIME_SPLIT_JSON ?= docs/results/eval-time-split.json
 
 eval-dev: install
 	$(BIN)/newsqa eval --articles eval/datasets/realtimeqa-2022/articles.jsonl.gz \
@@ -64,9 +67,9 @@ eval-dev: install
 	  --compare ours,hybrid,bm25,dense,llamaindex --out out/eval-dev --json docs/results/eval-dev.json
 
 eval-time-split: install
-	$(BIN)/newsqa eval --articles $(SHARED_DATA)/realtimeqa-2023-24/articles.jsonl.gz \
-	  --questions $(SHARED_DATA)/realtimeqa-2023-24/questions.jsonl --asked-from $(TIME_SPLIT_FROM) \
-	  --compare ours,hybrid,bm25,dense --out out/eval-time-split --json docs/results/eval-time-split.json
+	$(BIN)/newsqa eval --articles $(TIME_SPLIT_ARTICLES) --questions $(TIME_SPLIT_QUESTIONS) \
+	  --asked-from $(TIME_SPLIT_FROM) --compare ours,hybrid,bm25,dense \
+	  --out out/eval-time-split --json $(TIME_SPLIT_JSON)
 
 eval-validation: eval-time-split eval-dev
 

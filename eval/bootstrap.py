@@ -22,7 +22,8 @@ import numpy as np
 
 from eval.metrics import QAEvaluator, QuestionOutcome, TurnOutcome
 
-# Metrics whose unit is not one question: a percentile over latencies, a mean over follow-up turns.
+# Metrics that are not a mean over the questions they apply to (every other metric of `QAEvaluator` is
+# taken to be one; a new metric of another kind must be listed here and given its parts in `of`).
 LATENCY_PERCENTILES = {"latency_ms_p50": 50.0, "latency_ms_p95": 95.0}
 TURN_METRICS = ("followup_accuracy",)
 RATIO_OF_COUNTS = ("citation_integrity",)
