@@ -67,6 +67,37 @@ class Conversation:
     turns: list[ConversationTurn]
 
 
+@dataclass(frozen=True)
+class AskedWindow:
+    """Inclusive range of `asked_at` dates; either end may be open (None)."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @classmethod
+    def parse(cls, asked_from: str | None, asked_to: str | None) -> AskedWindow:
+        window = cls(_iso_date("asked_from", asked_from), _iso_date("asked_to", asked_to))
+        if window.start and window.end and window.start > window.end:
+            raise InvalidInput(f"asked_from {window.start} is after asked_to {window.end}")
+        return window
+
+    def holds(self, asked_at: str) -> bool:
+        day = dt.date.fromisoformat(asked_at)
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+    def __str__(self) -> str:
+        return f"from {self.start or 'the start'} to {self.end or 'the end'}"
+
+
+def _iso_date(name: str, value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} is not an ISO date (YYYY-MM-DD): {value!r}") from exc
+
+
 @dataclass
 class EvalSet:
     """Articles by id (file order kept), questions, and optional conversations."""
@@ -78,9 +109,27 @@ class EvalSet:
     questions_path: Path | None = None
     conversations_path: Path | None = None
 
-    def select(self, *, ids: list[str] | None = None, limit: int | None = None) -> EvalSet:
-        """A copy restricted to the question ids given (in file order), then to the first `limit`."""
+    def select(
+        self,
+        *,
+        ids: list[str] | None = None,
+        limit: int | None = None,
+        asked_from: str | None = None,
+        asked_to: str | None = None,
+    ) -> EvalSet:
+        """A copy restricted to the question ids given (in file order), to questions (and conversations)
+        asked between `asked_from` and `asked_to` (ISO dates, both inclusive), then to the first `limit`.
+
+            dev.select(asked_from="2024-01-01")   # a time split: only the questions asked in 2024 on
+        """
         questions = self.questions
+        conversations = self.conversations
+        if asked_from or asked_to:
+            window = AskedWindow.parse(asked_from, asked_to)
+            questions = [q for q in questions if window.holds(q.asked_at)]
+            conversations = [c for c in conversations if window.holds(c.asked_at)]
+            if not questions:
+                raise InvalidInput(f"no question was asked {window}")
         if ids:
             known = {q.id for q in questions}
             unknown = [i for i in ids if i not in known]
@@ -95,7 +144,7 @@ class EvalSet:
         return EvalSet(
             articles=self.articles,
             questions=questions,
-            conversations=self.conversations,
+            conversations=conversations,
             articles_path=self.articles_path,
             questions_path=self.questions_path,
             conversations_path=self.conversations_path,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.baselines import EvalConfig, build_config
+from eval.bootstrap import DEFAULT_BOOTSTRAP, BootstrapSpec, MetricSamples, report_sections
 from eval.evalsets import Conversation, EvalArticle, EvalQuestion, EvalSet, load_evalset
 from eval.metrics import QAEvaluator, QuestionOutcome, TurnOutcome, dedupe_ranking, exact_match, hits_at_k
 from eval.report import print_table, write_outputs
@@ -152,6 +153,7 @@ class ConfigRun:
     records: list[dict[str, Any]]
     turn_records: list[dict[str, Any]]
     hits_curve: list[float | None]
+    samples: MetricSamples | None = None  # per-question parts, for confidence intervals
 
 
 def _progress(items: Sequence[Any], desc: str, enabled: bool) -> Any:
@@ -196,7 +198,10 @@ class ConfigRunner:
         curve = QAEvaluator(k_values=range(1, CUTOFF + 1), cutoff=CUTOFF)(
             [o for o in outcomes if o.answerable]
         )
-        return ConfigRun(row, records, turn_records, [curve[f"hits@{k}"] for k in range(1, CUTOFF + 1)])
+        hits_curve = [curve[f"hits@{k}"] for k in range(1, CUTOFF + 1)]
+        return ConfigRun(
+            row, records, turn_records, hits_curve, MetricSamples.of(self.evaluator, outcomes, turns)
+        )
 
     def _ask(self, question: EvalQuestion) -> tuple[QuestionOutcome, dict[str, Any]]:
         answerer = self.config.answerer
@@ -264,6 +269,7 @@ class ConfigRunner:
                 f"hits@{CUTOFF}": bool(hits_at_k(ranking, relevant, CUTOFF)) if question.answerable else None,
                 "answer_em": _flag(single.get("answer_em")),
                 "answer_contains": _flag(single.get("answer_contains")),
+                "answer_contains_uncapped": _flag(single.get("answer_contains_uncapped")),
                 "citation_support": _flag(single.get("citation_support")),
                 "abstention": (outcome.abstained == (not question.answerable))
                 if outcome.abstained is not None
@@ -337,8 +343,12 @@ def build_report(
     seconds: float,
     limit: int | None = None,
     ids: Sequence[str] | None = None,
+    asked: tuple[str | None, str | None] = (None, None),
+    bootstrap: BootstrapSpec | None = DEFAULT_BOOTSTRAP,
 ) -> dict[str, Any]:
-    return {
+    """The report dict; with `bootstrap`, each metric's 95% interval and paired deltas beside the rows."""
+    sampled = {name: run.samples for name, run in runs.items() if run.samples is not None}
+    report = {
         "primary_metric": QAEvaluator.primary_metric,
         "run": {
             "dataset": {
@@ -353,6 +363,8 @@ def build_report(
             "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "limit": limit,
             "ids": list(ids) if ids else None,
+            "asked_from": asked[0],
+            "asked_to": asked[1],
             "index": index_info,
             "durations": {
                 "total_seconds": round(seconds, 3),
@@ -365,6 +377,9 @@ def build_report(
         "configs": {name: run.row for name, run in runs.items()},
         "hits_at_k": {name: run.hits_curve for name, run in runs.items()},
     }
+    if bootstrap is not None and sampled:
+        report.update(report_sections(sampled, bootstrap))
+    return report
 
 
 def run_eval(
@@ -380,10 +395,14 @@ def run_eval(
     conversations_path: str | Path | None = None,
     progress: bool = True,
     show_table: bool = True,
+    asked_from: str | None = None,
+    asked_to: str | None = None,
+    bootstrap: BootstrapSpec | None = DEFAULT_BOOTSTRAP,
 ) -> dict[str, Any]:
     """Evaluate `configs` on an eval set; returns the report and writes it to `out_dir` / `json_path`.
 
-    out_dir gets report.json, report.md, questions-<config>.jsonl (+ conversations-<config>.jsonl)
+    `asked_from` / `asked_to` (ISO dates, inclusive) keep the questions asked in that window (a time
+    split); `bootstrap` adds 95% intervals (None: none). out_dir gets report.json, report.md, questions-<config>.jsonl (+ conversations-<config>.jsonl)
     and hits_at_k.png; json_path gets report.json alone. Raises InvalidInput for a bad eval file.
     """
     from eval.baselines import KNOWN_CONFIGS
@@ -393,7 +412,7 @@ def run_eval(
     if unknown or not configs:
         raise InvalidInput(f"unknown eval config(s) {unknown or configs} (known: {', '.join(KNOWN_CONFIGS)})")
     evalset = load_evalset(articles_path, questions_path, conversations_path).select(
-        ids=list(ids) if ids else None, limit=limit
+        ids=list(ids) if ids else None, limit=limit, asked_from=asked_from, asked_to=asked_to
     )
     eval_index = EvalIndex(settings, Path(articles_path))
     index_info = eval_index.ensure(list(evalset.articles.values()), progress=progress)
@@ -410,7 +429,14 @@ def run_eval(
     stored = StoredTexts(_store_lookup(eval_index.settings, built))
     runs = run_configs(evalset, built, stored, progress=progress)
     report = build_report(
-        evalset, runs, index_info=index_info, seconds=time.perf_counter() - started, limit=limit, ids=ids
+        evalset,
+        runs,
+        index_info=index_info,
+        seconds=time.perf_counter() - started,
+        limit=limit,
+        ids=ids,
+        asked=(asked_from, asked_to),
+        bootstrap=bootstrap,
     )
     write_outputs(
         report,

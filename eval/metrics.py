@@ -8,6 +8,8 @@ Usage:
 Retrieval is article-level: a retrieved chunk counts for its article, and repeated article ids are
 collapsed to their first (best) rank. Answers use SQuAD normalisation. A metric with no questions it
 applies to is None, never 0, so "not measured" is not confused with "always wrong".
+`answer_contains` credits only answers of at most `MAX_CONTAINS_WORDS` words (a gold string inside a
+long passage is not an answer); `answer_contains_uncapped` is the same check at any length.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation) | {"\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014"}
+
+# The longest free answer (whitespace-separated words) that `answer_contains` can credit.
+MAX_CONTAINS_WORDS = 10
 
 
 # --- retrieval -------------------------------------------------------------------------------------
@@ -111,6 +117,13 @@ def contains_answer(prediction: str, answers: Iterable[str]) -> float:
     )
 
 
+def capped_contains(prediction: str, answers: Iterable[str], max_words: int = MAX_CONTAINS_WORDS) -> float:
+    """`contains_answer` for a prediction of at most `max_words` words; 0.0 for a longer one."""
+    if len(prediction.split()) > max_words:
+        return 0.0
+    return contains_answer(prediction, answers)
+
+
 def choice_correct(predicted_choice: str, answers: Iterable[str]) -> float:
     return exact_match(predicted_choice, answers)
 
@@ -192,13 +205,21 @@ class QAEvaluator:
 
     primary_metric = "mrr@10"
 
-    def __init__(self, k_values: Sequence[int] = (1, 5, 10), cutoff: int = 10) -> None:
+    def __init__(
+        self,
+        k_values: Sequence[int] = (1, 5, 10),
+        cutoff: int = 10,
+        max_contains_words: int = MAX_CONTAINS_WORDS,
+    ) -> None:
         if not k_values or any(k < 1 for k in k_values):
             raise ValueError(f"k_values must be positive integers, got {k_values!r}")
         if cutoff < 1:
             raise ValueError(f"cutoff must be >= 1, got {cutoff}")
+        if max_contains_words < 1:
+            raise ValueError(f"max_contains_words must be >= 1, got {max_contains_words}")
         self.k_values = tuple(k_values)
         self.cutoff = cutoff
+        self.max_contains_words = max_contains_words
 
     def __call__(
         self, outcomes: Sequence[QuestionOutcome], turns: Sequence[TurnOutcome] | None = None
@@ -235,8 +256,7 @@ class QAEvaluator:
         row["latency_ms_p95"] = percentile(latencies, 95)
         return row
 
-    @staticmethod
-    def _answer_metrics(outcomes: Sequence[QuestionOutcome]) -> dict[str, float | None]:
+    def _answer_metrics(self, outcomes: Sequence[QuestionOutcome]) -> dict[str, float | None]:
         answered = [o for o in outcomes if o.answer is not None and o.abstained is not None]
         scored = [o for o in answered if o.answerable]
 
@@ -252,7 +272,8 @@ class QAEvaluator:
         return {
             "answer_em": per_answer(exact_match),
             "answer_f1": per_answer(f1_score),
-            "answer_contains": per_answer(contains_answer),
+            "answer_contains": per_answer(partial(capped_contains, max_words=self.max_contains_words)),
+            "answer_contains_uncapped": per_answer(contains_answer),
             "citation_support": mean_or_none(
                 0.0
                 if o.abstained

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eval.metrics import MAX_CONTAINS_WORDS
+
 # (column header, metric key, kind): kind picks the number format.
 TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("n", "questions", "int"),
@@ -24,6 +26,7 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("EM", "answer_em", "ratio"),
     ("F1", "answer_f1", "ratio"),
     ("contains", "answer_contains", "ratio"),
+    ("contains, any length", "answer_contains_uncapped", "ratio"),
     ("cite support", "citation_support", "ratio"),
     ("cite exact", "citation_integrity", "ratio"),
     ("MC acc", "mc_accuracy", "ratio"),
@@ -45,13 +48,50 @@ def format_value(value: float | int | None, kind: str) -> str:
     return f"{value:.3f}"
 
 
+def format_interval(interval: list[float] | None, kind: str) -> str:
+    """ " [0.41, 0.55]" (" [27, 30]" for milliseconds); "" without an interval."""
+    if not interval:
+        return ""
+    low, high = interval
+    return f" [{low:.0f}, {high:.0f}]" if kind == "ms" else f" [{low:.2f}, {high:.2f}]"
+
+
 def table_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """One row per config; a metric with a bootstrap interval reads "0.480 [0.41, 0.55]"."""
     headers = ["config"] + [header for header, _, _ in TABLE_COLUMNS]
+    intervals = report.get("ci95") or {}
     rows = [
-        [name] + [format_value(row.get(key), kind) for _, key, kind in TABLE_COLUMNS]
+        [name]
+        + [
+            format_value(row.get(key), kind) + format_interval(intervals.get(name, {}).get(key), kind)
+            for _, key, kind in TABLE_COLUMNS
+        ]
         for name, row in report["configs"].items()
     ]
     return headers, rows
+
+
+def paired_table(report: dict[str, Any]) -> str:
+    """Deltas between the first config and each other one, with their 95% intervals ("" if none)."""
+    paired = report.get("paired_deltas") or {}
+    if not paired:
+        return ""
+    columns = [(header, key, kind) for header, key, kind in TABLE_COLUMNS if kind != "int"]
+    lines = [
+        "| delta | " + " | ".join(header for header, _, _ in columns) + " |",
+        "|" + "|".join(["---"] + ["---:"] * len(columns)) + "|",
+    ]
+    for label, deltas in paired.items():
+        cells = []
+        for _, key, kind in columns:
+            delta = deltas.get(key)
+            if delta is None:
+                cells.append("—")
+                continue
+            number = f"{delta['delta']:+.0f}" if kind == "ms" else f"{delta['delta']:+.3f}"
+            cells.append(number + format_interval(delta.get("ci95"), kind))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def markdown_table(report: dict[str, Any]) -> str:
@@ -87,6 +127,17 @@ def markdown_report(report: dict[str, Any]) -> str:
         "(no such questions, or a retrieval-only configuration).",
         "",
     ]
+    bootstrap = report.get("bootstrap")
+    if bootstrap:
+        lines += [
+            f"[low, high]: {bootstrap['level']:.0%} {bootstrap['method']} bootstrap interval over questions "
+            f"({bootstrap['resamples']} resamples, seed {bootstrap['seed']}); `contains` counts answers of "
+            f"at most {MAX_CONTAINS_WORDS} words, `contains, any length` any answer.",
+            "",
+        ]
+    deltas = paired_table(report)
+    if deltas:
+        lines += ["Paired deltas (same questions, same resamples):", "", deltas, ""]
     return "\n".join(lines)
 
 
@@ -158,3 +209,7 @@ def write_outputs(
 def print_table(report: dict[str, Any]) -> None:
     """The comparison as a Markdown table on stdout: readable in any terminal width, pasteable in docs."""
     print(markdown_table(report))
+    deltas = paired_table(report)
+    if deltas:
+        print()
+        print(deltas)

@@ -237,8 +237,19 @@ def eval_command(
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     ids: Annotated[str | None, typer.Option(help="Only these question ids, comma-separated.")] = None,
     conversations: Annotated[Path | None, typer.Option(help="Follow-up conversations JSONL.")] = None,
+    asked_from: Annotated[
+        str | None, typer.Option(help="Only questions asked on or after this ISO date (a time split).")
+    ] = None,
+    asked_to: Annotated[
+        str | None, typer.Option(help="Only questions asked on or before this ISO date.")
+    ] = None,
+    resamples: Annotated[
+        int, typer.Option(min=0, help="Bootstrap resamples for the 95% intervals (0: no intervals).")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
 ) -> None:
     """Run an eval set end to end through the same code path as `ask` and print a results table."""
+    from eval.bootstrap import BootstrapSpec
     from eval.harness import run_eval
 
     settings = _settings(data_dir)
@@ -253,6 +264,9 @@ def eval_command(
             out_dir=out,
             json_path=json_path,
             conversations_path=conversations,
+            asked_from=asked_from,
+            asked_to=asked_to,
+            bootstrap=BootstrapSpec(resamples=resamples, seed=seed) if resamples > 0 else None,
         )
     except NewsQAError as error:
         raise _fail(error, False) from error

@@ -158,6 +158,25 @@ class TestSelect:
         with pytest.raises(InvalidInput, match="unknown question id"):
             evalset.select(ids=["nope"])
 
+    def test_asked_window_is_inclusive_at_both_ends(self, tmp_path: Path, articles_file: Path) -> None:
+        dates = ["2023-12-31", "2024-01-01", "2024-06-30", "2024-07-01"]
+        lines = [{**QUESTION, "id": f"q{i}", "asked_at": d} for i, d in enumerate(dates)]
+        evalset = load_evalset(articles_file, write_lines(tmp_path / "questions.jsonl", lines))
+        assert [q.asked_at for q in evalset.select(asked_from="2024-01-01").questions] == dates[1:]
+        window = evalset.select(asked_from="2024-01-01", asked_to="2024-06-30")
+        assert [q.asked_at for q in window.questions] == dates[1:3]
+        assert [q.asked_at for q in evalset.select(asked_to="2023-12-31").questions] == dates[:1]
+        assert [q.id for q in evalset.select(asked_from="2024-01-01", limit=1).questions] == ["q1"]
+
+    def test_asked_window_errors_name_the_problem(self, tmp_path: Path, articles_file: Path) -> None:
+        evalset = load_evalset(articles_file, write_lines(tmp_path / "questions.jsonl", [QUESTION]))
+        with pytest.raises(InvalidInput, match="asked_from is not an ISO date"):
+            evalset.select(asked_from="2024-13-01")
+        with pytest.raises(InvalidInput, match="is after asked_to"):
+            evalset.select(asked_from="2024-02-01", asked_to="2024-01-01")
+        with pytest.raises(InvalidInput, match="no question was asked from 2024-01-01"):
+            evalset.select(asked_from="2024-01-01")
+
 
 SEED_BODY_END = "between the two sides."
 

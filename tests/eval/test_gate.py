@@ -15,9 +15,11 @@ from newsqa.settings import Settings
 
 # Measured 2026-12-01 (docs/eval.md): seed 52/52 right, EM 0.690, follow-ups 12/13; gate hits@1 0.938,
 # mrr@10 0.938, contains 0.531, EM 0.438, MC 0.813, abstain P 0.60 / R 0.75, follow-ups 6/8 (session 11).
+# Contains counted only for answers of at most 10 words (2026-12-02): seed 31/42, gate 14/32.
 SEED_FLOORS = {
     "hits@1": 1.0,
-    "answer_contains": 1.0,  # every answerable question right
+    "answer_contains_uncapped": 1.0,  # every answerable question right
+    "answer_contains": 0.71,  # one question under 31/42 (the others answer in a long sentence)
     "abstain_recall": 1.0,  # every unanswerable one abstained
     "abstain_precision": 1.0,
     "mc_accuracy": 1.0,
@@ -30,7 +32,8 @@ GATE_FLOORS = {
     "hits@10": 0.9,
     "mrr@10": 0.9,
     "citation_integrity": 1.0,
-    "answer_contains": 0.49,  # one question under 17/32
+    "answer_contains_uncapped": 0.49,  # one question under 17/32
+    "answer_contains": 0.4,  # one question under 14/32
     "answer_em": 0.4,  # one question under 14/32
     "mc_accuracy": 0.75,
     "abstain_recall": 0.7,

@@ -10,7 +10,7 @@ import eval.harness as harness
 from eval.baselines import EvalConfig
 from eval.evalsets import load_evalset
 from eval.harness import StoredTexts, build_report, index_key, run_configs, run_eval
-from eval.report import markdown_table, write_outputs
+from eval.report import markdown_report, markdown_table, write_outputs
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
 from newsqa.types import Answer, Article, Chunk, Citation, Hit, QueryInfo
@@ -213,6 +213,7 @@ class TestReport:
             "answer_em",
             "answer_f1",
             "answer_contains",
+            "answer_contains_uncapped",
             "citation_support",
             "citation_integrity",
             "mc_accuracy",
@@ -227,6 +228,8 @@ class TestReport:
             "seconds",
         }
         assert set(saved["configs"]["fake"]) == expected
+        assert set(saved["ci95"]["fake"]) == expected - {"questions", "answerable", "config", "seconds"}
+        assert saved["bootstrap"]["resamples"] == 1000
         assert saved["run"]["dataset"]["question_count"] == 3
         assert (tmp_path / "r.json").is_file()
         assert "| fake |" in (out / "report.md").read_text()
@@ -234,6 +237,26 @@ class TestReport:
         lines = (out / "questions-fake.jsonl").read_text().splitlines()
         assert [json.loads(line)["id"] for line in lines] == ["q1", "q2", "u1"]
         assert (out / "conversations-fake.jsonl").is_file()
+
+    def test_intervals_and_paired_deltas_beside_the_rows(self, tmp_path: Path) -> None:
+        articles, questions, conversations = write_set(tmp_path)
+        evalset = load_evalset(articles, questions, conversations)
+        configs = [
+            EvalConfig("fake", FakeAnswerer(), answers=True),
+            EvalConfig("retrieval", FakeAnswerer(), answers=False),
+        ]
+        runs = run_configs(evalset, configs, StoredTexts(FakeStore().get_article))
+        report = build_report(evalset, runs, index_info=None, seconds=1.0)
+        low, high = report["ci95"]["fake"]["hits@1"]
+        assert 0.0 <= low <= report["configs"]["fake"]["hits@1"] <= high <= 1.0
+        assert report["ci95"]["retrieval"]["answer_em"] is None  # not measured: no interval either
+        deltas = report["paired_deltas"]["fake - retrieval"]
+        assert deltas["hits@1"]["delta"] == 0.0 and deltas["hits@1"]["ci95"] == [0.0, 0.0]
+        assert "answer_em" not in deltas and "followup_accuracy" not in deltas
+        table = markdown_table(report)
+        assert f"{report['configs']['fake']['hits@1']:.3f} [{low:.2f}, {high:.2f}]" in table
+        assert "| fake - retrieval | +0.000 [0.00, 0.00] |" in markdown_report(report)
+        assert "ci95" not in build_report(evalset, runs, index_info=None, seconds=1.0, bootstrap=None)
 
     def test_markdown_shows_none_as_dash(self) -> None:
         report = {"configs": {"x": {"questions": 2, "answer_em": None, "mrr@10": 0.5}}}
@@ -276,6 +299,34 @@ class TestRunEval:
         assert report["configs"]["llamaindex"]["answer_em"] is None
         assert built == [index_key(articles.read_bytes(), settings)] and len(built[0]) == 16
         assert (tmp_path / "out" / "questions-llamaindex.jsonl").is_file()
+
+    def test_asked_window_selects_questions_and_is_recorded(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        articles, _, _ = write_set(tmp_path)
+        dated = [{**QUESTIONS[0], "id": f"d{m}", "asked_at": f"2021-{m:02d}-01"} for m in (3, 6, 9)]
+        questions = tmp_path / "dated.jsonl"
+        questions.write_text("\n".join(json.dumps(r) for r in dated) + "\n", encoding="utf-8")
+        monkeypatch.setattr(
+            harness.EvalIndex, "ensure", lambda self, items, progress=False: {"path": str(self.path)}
+        )
+        monkeypatch.setattr(
+            harness,
+            "build_config",
+            lambda name, settings, **_: EvalConfig(name, FakeAnswerer(), answers=True),
+        )
+        report = run_eval(
+            Settings(data_dir=tmp_path / "data"),
+            articles,
+            questions,
+            json_path=tmp_path / "r.json",
+            asked_from="2021-06-01",
+            progress=False,
+            show_table=False,
+        )
+        assert report["configs"]["ours"]["questions"] == 2
+        assert (report["run"]["asked_from"], report["run"]["asked_to"]) == ("2021-06-01", None)
+        assert json.loads((tmp_path / "r.json").read_text())["run"]["asked_from"] == "2021-06-01"
 
     def test_unknown_config(self, tmp_path: Path) -> None:
         articles, questions, _ = write_set(tmp_path)

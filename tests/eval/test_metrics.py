@@ -10,6 +10,7 @@ from eval.metrics import (
     TurnOutcome,
     abstention_precision_recall,
     answer_in_texts,
+    capped_contains,
     contains_answer,
     dedupe_ranking,
     exact_match,
@@ -87,6 +88,12 @@ class TestAnswerMetrics:
         assert contains_answer("It was over 100 people.", ["Over 100"]) == 1.0
         assert contains_answer("1300 people", ["13"]) == 0.0
         assert contains_answer("", ["13"]) == 0.0
+
+    def test_contains_cap_counts_words_of_the_answer(self) -> None:
+        ten = "the ferry left the harbour at dawn for Lampedusa island"
+        assert capped_contains(ten, ["Lampedusa"]) == 1.0
+        assert capped_contains(ten + " again", ["Lampedusa"], max_words=10) == 0.0
+        assert capped_contains(ten + " again", ["Lampedusa"], max_words=11) == 1.0
 
 
 class TestAggregates:
@@ -182,6 +189,24 @@ class TestQAEvaluator:
             TurnOutcome("c2", 1, ["22"], "22", True),
         ]
         assert QAEvaluator()([], turns)["followup_accuracy"] == pytest.approx(2 / 3)
+
+    def test_contains_capped_at_ten_words_uncapped_beside_it(self) -> None:
+        twelve = "officials said on Tuesday that the ferry was bound for Lampedusa island"
+        assert len(twelve.split()) == 12
+        row = QAEvaluator()(
+            [
+                outcome("q1", answers=["Lampedusa"], answer=twelve, abstained=False),
+                outcome("q2", answers=["Lampedusa"], answer="Lampedusa", abstained=False),
+            ]
+        )
+        assert row["answer_contains"] == pytest.approx(0.5)  # the long answer is not credited
+        assert row["answer_contains_uncapped"] == 1.0
+        assert (
+            QAEvaluator(max_contains_words=12)(
+                [outcome("q1", answers=["Lampedusa"], answer=twelve, abstained=False)]
+            )["answer_contains"]
+            == 1.0
+        )
 
     def test_latency_percentiles(self) -> None:
         row = QAEvaluator()([outcome("q1", latency_ms=10.0), outcome("q2", latency_ms=30.0)])
