@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-dev bench clean
+.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-demo eval-dev bench clean
 
 $(VENV)/.installed: pyproject.toml requirements-models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ test-slow: install chromium
 
 eval: install
 	$(BIN)/newsqa eval --articles eval/datasets/seed/articles.jsonl --questions eval/datasets/seed/questions.jsonl --out out/eval-seed
+
+# The demo corpus and 34 follow-up conversations written over it (docs/eval.md, "Follow-ups").
+eval-demo: install
+	$(BIN)/newsqa eval --articles eval/datasets/demo/articles.jsonl.gz \
+	  --questions eval/datasets/demo/questions.jsonl \
+	  --conversations eval/datasets/demo/conversations.jsonl --out out/eval-demo
 
 eval-dev: install
 	$(BIN)/newsqa eval --articles eval/datasets/realtimeqa-2022/articles.jsonl.gz \

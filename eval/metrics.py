@@ -13,6 +13,7 @@ applies to is None, never 0, so "not measured" is not confused with "always wron
 from __future__ import annotations
 
 import math
+import random
 import re
 import string
 from collections import Counter
@@ -123,6 +124,32 @@ def mean_or_none(values: Iterable[float]) -> float | None:
     return sum(items) / len(items) if items else None
 
 
+# Percentile bootstrap: resamples drawn, and a fixed seed so a report's interval is reproducible.
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 0
+
+
+def bootstrap_ci(
+    values: Sequence[float],
+    level: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float] | None:
+    """Percentile-bootstrap interval of the mean of `values` (e.g. 1.0/0.0 per follow-up turn).
+
+    Usage: `low, high = bootstrap_ci([1.0, 0.0, 1.0, 1.0])` (95%); None for no values.
+    """
+    if not values:
+        return None
+    if not 0.0 < level < 1.0 or resamples < 1:
+        raise ValueError(f"level must be in (0, 1) and resamples >= 1, got {level!r}, {resamples!r}")
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    tail = (1.0 - level) / 2.0
+    return percentile(means, 100.0 * tail), percentile(means, 100.0 * (1.0 - tail))  # type: ignore[return-value]
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Linear-interpolated percentile (numpy's default), None for no values."""
     if not values:
@@ -229,7 +256,10 @@ class QAEvaluator:
             1.0 if answer_in_texts(o.retrieved_texts[:k], o.answers) else 0.0 for o in answerable
         )
         row.update(self._answer_metrics(outcomes))
-        row["followup_accuracy"] = mean_or_none(1.0 if t.correct else 0.0 for t in turns or [])
+        followups = [1.0 if t.correct else 0.0 for t in turns or []]
+        row["followup_accuracy"] = mean_or_none(followups)
+        interval = bootstrap_ci(followups)
+        row["followup_ci95_low"], row["followup_ci95_high"] = interval or (None, None)
         latencies = [o.latency_ms for o in outcomes if o.latency_ms is not None]
         row["latency_ms_p50"] = percentile(latencies, 50)
         row["latency_ms_p95"] = percentile(latencies, 95)
