@@ -8,7 +8,7 @@ Usage:
 
 History items are {"role": "user"|"assistant", "content": str} (OpenAI style) or
 {"question": str, "answer": str} pairs. A question that needs no context comes back unchanged.
-Every turn is cleaned first (`clean_turn_text`): citation markers, source lists, a readable answer's
+Every turn is cleaned first (`qa.history.clean_turn_text`): citation markers, source lists, a readable answer's
 quoted sentence and "not found" notices never reach the query.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.history import clean_turn_text
 from qa.nlp import STOPWORDS, SpacyParser, normalize_text
 from qa.question import target_labels
 
@@ -34,6 +35,16 @@ _EVENT_PRONOUNS = frozenset({"that", "this"})
 _BE_OR_MODAL = frozenset(
     "is are was were be been being will would can could shall should may might must has have had".split()  # noqa: SIM905 - a word list reads better as text
 )
+# "travel there" -> "travel to Birmingham"; elsewhere "there" becomes "in <place>".
+_MOTION_VERBS = frozenset(
+    """go goes went gone going travel travels traveled travelled traveling travelling fly flies flew
+    flown come comes came coming move moves moved return returns returned send sent take taken took
+    head headed drive drove driven""".split()  # noqa: SIM905 - a word list reads better as text
+)
+_NOT_PERSON_LABELS = frozenset(
+    {"GPE", "LOC", "FAC", "ORG", "NORP", "DATE", "TIME", "MONEY", "CARDINAL", "PERCENT", "QUANTITY"}
+)
+_POSSESSIVE_END = re.compile(r"['\u2019]s$")
 _WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 # Entities that name what a conversation is about; dates and amounts do not.
 _TOPIC_LABELS_SKIPPED = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
@@ -41,21 +52,6 @@ _TIME_NOUNS = frozenset({"year", "day", "month", "date", "time", "week"})
 # Nouns of the asking itself ("take place", "what kind of"), not of the topic.
 _ASKING_NOUNS = frozenset({"place", "kind", "type", "sort", "name", "part", "thing", "way"})
 _DEFINITE = frozenset({"the", "this", "that", "these", "those"})
-# --- what the UI and API add to a turn, taken out before rewriting -------------------------------
-_CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[,\u2013-]\s*\d+)*\]")
-_SOURCES_LIST = re.compile(r"(?:^|\n)\s*(?:\*\*)?Sources?(?:\*\*)?\s*:.*", re.S | re.I)
-# A readable answer: `Nangarhar: \u201cThe unmanned airstrike occurred ...,\u201d Captain Urban said. [1]`
-_READABLE_ANSWER = re.compile(r"^(?P<short>[^:\n\u201c\"]{1,80}?):\s+[\u201c\"]")
-# Answers that say nothing was found: an earlier abstention names no topic.
-_NOTICE_STARTS = (
-    "the indexed articles",
-    "not found",
-    "no indexed",
-    "the question does not look like",
-    "not in the articles",
-    "i don't know",
-    "i do not know",
-)
 
 
 @dataclass
@@ -156,11 +152,14 @@ class QueryRewriter:
         low = tok.lower_  # type: ignore[attr-defined]
         if low == "there":
             place = _place_answer(prev_q, prev_a) or _antecedent(_PLACE_LABELS, prev_a, prev_q)
-            return _place_phrase(place) if place else None
+            moving = tok.i > 0 and tok.doc[tok.i - 1].lower_ in _MOTION_VERBS  # type: ignore[attr-defined]
+            return _place_phrase(place, "to" if moving else "in") if place else None
         if _asks_object(prev_q):
             ent = _antecedent(("PERSON",), prev_q, prev_a)  # "Who did Austin call?" -> he = Austin
-        else:
+        elif _asks_person(prev_q):
             ent = _antecedent(("PERSON",), prev_a, prev_q)
+        else:  # "Where did Rajapaksa fly?" -> "Maldives": "he" is still Rajapaksa
+            ent = _antecedent(("PERSON",), prev_q) or _antecedent(("PERSON",), prev_a, whole_answer=False)
         if ent is None:
             return None
         suffix = _PERSON_PRONOUNS[low]
@@ -188,14 +187,17 @@ class QueryRewriter:
     @staticmethod
     def _has_topic(question: str, prev_q: object, prev_a: object | None) -> bool:
         low = question.lower()
-        return any(e.text.lower() in low for e in prev_q.ents)  # type: ignore[attr-defined]
+        return any(_POSSESSIVE_END.sub("", e.text).lower() in low for e in prev_q.ents)  # type: ignore[attr-defined]
 
     def _topic(self, prev_q: object, question: str) -> list[str]:
         """Entities, then nouns, of the previous question that the follow-up lacks."""
         low = question.lower()
         terms: list[str] = []
         for e in prev_q.ents:  # type: ignore[attr-defined]
-            if e.label_ in ("DATE", "TIME", "CARDINAL", "ORDINAL") or e.text.lower() in low:
+            if (
+                e.label_ in ("DATE", "TIME", "CARDINAL", "ORDINAL")
+                or _POSSESSIVE_END.sub("", e.text).lower() in low
+            ):
                 continue
             terms.append(e.text)
         ent_tokens = {t.i for e in prev_q.ents for t in e}  # type: ignore[attr-defined]
@@ -300,12 +302,14 @@ def _topic_phrase(doc: object, *, singular: bool = False) -> str | None:
 def _it_antecedent(prev_q: object, prev_a: object | None) -> str | None:
     """ "it"/"its": the thing or place just answered, a thing the question named, else its event."""
     place = _place_answer(prev_q, prev_a)
-    return (
-        _named_answer(prev_q, prev_a)
-        or (place if place and place[:1].isupper() else None)
-        or _antecedent(_THING_LABELS, _whole_entity(prev_a, _THING_LABELS), prev_q)
-        or _topic_phrase(prev_q, singular=True)
-    )
+    named = _named_answer(prev_q, prev_a) or (place if place and place[:1].isupper() else None)
+    if named:
+        return named
+    phrase = _topic_phrase(prev_q, singular=True)
+    ent = _antecedent(_THING_LABELS, _whole_entity(prev_a, _THING_LABELS), prev_q)
+    if ent and phrase and ent in phrase:
+        return phrase  # "NASA's Orion capsule", not its owner "NASA"
+    return ent or phrase
 
 
 def _asks_place(prev_q: object) -> bool:
@@ -326,11 +330,11 @@ def _place_answer(prev_q: object, prev_a: object | None) -> str | None:
     return text if 0 < len(text.split()) <= 6 else None
 
 
-def _place_phrase(place: str) -> str:
+def _place_phrase(place: str, preposition: str = "in") -> str:
     """ "Nangarhar" -> "in Nangarhar"; "parking garage" -> "in the parking garage"."""
     if place[:1].isupper() or place.split()[0].lower() in ("the", "a", "an"):
-        return f"in {place}"
-    return f"in the {place}"
+        return f"{preposition} {place}"
+    return f"{preposition} the {place}"
 
 
 def _time_antecedent(prev_q: object, prev_a: object | None) -> str | None:
@@ -409,23 +413,39 @@ def _asks_object(prev_q: object) -> bool:
     )
 
 
-def _antecedent(labels: tuple[str, ...], *docs: object | None) -> str | None:
-    """The most recent entity with one of `labels`, the previous answer first, then the question.
+def _antecedent(labels: tuple[str, ...], *docs: object | None, whole_answer: bool = True) -> str | None:
+    """The most recent entity with one of `labels` in the first doc that has one (the previous
+    answer, then the question, as the caller orders them).
 
-    A short answer that is all one name ("Hulusi Akar") counts whole, as a person.
+    A short first doc that is all one name ("Hulusi Akar") counts whole, as a person.
     """
     for doc in docs:
         if doc is None:
             continue
         tokens = [t for t in doc if not t.is_punct]  # type: ignore[attr-defined]
-        if doc is docs[0] and 1 <= len(tokens) <= 5 and all(t.text[:1].isupper() for t in tokens):
+        short_name = 1 <= len(tokens) <= 5 and all(t.text[:1].isupper() for t in tokens)
+        if whole_answer and doc is docs[0] and short_name:
             labels_here = {e.label_ for e in doc.ents}  # type: ignore[attr-defined]
             if "PERSON" in labels and not labels_here - {"PERSON", "ORG", "GPE", "NORP"}:
                 return doc.text.strip()  # type: ignore[attr-defined]
         for e in reversed(doc.ents):  # type: ignore[attr-defined]
             if e.label_ in labels:
-                return e.text
+                return _POSSESSIVE_END.sub("", e.text)
     return None
+
+
+def _asks_person(prev_q: object) -> bool:
+    """Whether the previous question asked for someone ("Who ...", "Which cat ..."), so a later "he"
+    may be its answer; not a place, organisation, time or reason ("Which company", "Where", "Why")."""
+    low = [t.lower_ for t in prev_q]  # type: ignore[attr-defined]
+    if low[:1] and low[0] in ("who", "whom", "whose"):
+        return True
+    tokens = list(prev_q)  # type: ignore[call-overload]
+    for i, word in enumerate(low[:3]):
+        if word in ("which", "what"):
+            noun = next((t.text for t in tokens[i + 1 : i + 4] if t.pos_ == "NOUN"), None)
+            return noun is not None and not set(target_labels(noun)) & _NOT_PERSON_LABELS
+    return False
 
 
 def _first_noun_run(doc: object) -> tuple[int, int] | None:
@@ -453,27 +473,6 @@ def earlier_answers(history: list[dict] | None, max_words: int = 6) -> frozenset
     new. A sentence answer does not count (the names in it may well answer the follow-up)."""
     answers = (normalize_text(t.answer) for t in _turns(history or []))
     return frozenset(a for a in answers if a and len(a.split()) <= max_words)
-
-
-def clean_turn_text(text: str, *, answer: bool = False) -> str:
-    """A turn as the rewriter should read it: no "[1]" markers, no "Sources:" list; for an answer,
-    the short answer of a readable one (`Nangarhar: “...” [1]` -> "Nangarhar") and "" for a notice
-    that nothing was found.
-
-    >>> clean_turn_text("Nangarhar: “The strike occurred in Nangarhar,” he said. [1]", answer=True)
-    'Nangarhar'
-    """
-    text = _SOURCES_LIST.sub("", text)
-    text = _CITATION_MARKER.sub("", text).strip()
-    if not answer:
-        return " ".join(text.split())
-    m = _READABLE_ANSWER.match(text)
-    if m:
-        text = m.group("short")
-    text = " ".join(text.split())
-    if text.lower().startswith(_NOTICE_STARTS):
-        return ""
-    return text
 
 
 def _turns(history: list[dict]) -> list[_Turn]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.rewrite import QueryRewriter, clean_turn_text, earlier_answers
+from qa.history import clean_turn_text
+from qa.rewrite import QueryRewriter, earlier_answers
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +117,10 @@ class TestConversationReferences:
 
     def test_there_is_the_place_answered(self, rewriter: QueryRewriter) -> None:
         history = _history("Where did the protesters gather?", "city hall")
-        out = rewriter.rewrite("How many police officers were sent there?", history)
-        assert out.startswith("How many police officers were sent in the city hall")
+        out = rewriter.rewrite("How many police officers were waiting there?", history)
+        assert out.startswith("How many police officers were waiting in the city hall")
+        out = rewriter.rewrite("Which mayor went there?", history)
+        assert out.startswith("Which mayor went to the city hall")
 
     @pytest.mark.parametrize(
         "follow_up", ["Were there any injuries?", "Is there a replacement plan?", "There were delays, why?"]
@@ -141,6 +144,22 @@ class TestConversationReferences:
         history = _history("When did the paper mill close?", "March 2019")
         out = rewriter.rewrite("Then who bought the land?", history)
         assert out.startswith("Who bought the land") and "March 2019" not in out
+
+
+class TestPersonReferences:
+    def test_he_stays_the_person_asked_about_after_a_place_answer(self, rewriter: QueryRewriter) -> None:
+        history = _history("Where did Governor Amy Lowe travel last week?", "Lisbon")
+        out = rewriter.rewrite("Whom did she meet there?", history)
+        assert out.startswith("Whom did Amy Lowe meet in Lisbon")
+
+    def test_he_is_not_the_company_answered(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which company does Tom Reyes run?", "Acme Foods")
+        assert rewriter.rewrite("Where was he born?", history).startswith("Where was Tom Reyes born")
+
+    def test_a_possessive_name_loses_its_s(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which team ended Kara Lin's season?", "Portland")
+        out = rewriter.rewrite("How old is she?", history)
+        assert out.startswith("How old is Kara Lin") and "Lin's" not in out
 
 
 class TestConversationTopic:
