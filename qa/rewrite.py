@@ -156,10 +156,10 @@ class QueryRewriter:
             return _place_phrase(place, "to" if moving else "in") if place else None
         if _asks_object(prev_q):
             ent = _antecedent(("PERSON",), prev_q, prev_a)  # "Who did Austin call?" -> he = Austin
-        elif _asks_person(prev_q):
-            ent = _antecedent(("PERSON",), prev_a, prev_q)
+        elif _asks_person(prev_q):  # the short name answered, whatever the tagger made of it
+            ent = _short_name(prev_a) or _antecedent(("PERSON",), prev_a, prev_q)
         else:  # "Where did Rajapaksa fly?" -> "Maldives": "he" is still Rajapaksa
-            ent = _antecedent(("PERSON",), prev_q) or _antecedent(("PERSON",), prev_a, whole_answer=False)
+            ent = _asked_person(prev_q) or _antecedent(("PERSON",), prev_a, whole_answer=False)
         if ent is None:
             return None
         suffix = _PERSON_PRONOUNS[low]
@@ -394,22 +394,17 @@ def _whole_entity(doc: object | None, labels: tuple[str, ...]) -> object | None:
 
 
 def _asks_object(prev_q: object) -> bool:
-    """ "Who did Lloyd J. Austin telephone?": the named person is the subject a later "he" continues."""
-    tokens = [t.lower_ for t in prev_q][:2]  # type: ignore[attr-defined]
+    """ "Who did Lloyd J. Austin telephone?": the named person is the subject a later "he" continues
+    ("Who has voiced Ash?" asks for the subject: a verb follows the auxiliary)."""
+    tokens = list(prev_q)[:3]  # type: ignore[call-overload]
+    low = [t.lower_ for t in tokens]
     has_person = any(e.label_ == "PERSON" for e in prev_q.ents)  # type: ignore[attr-defined]
     return (
         has_person
-        and tokens[:1] in (["who"], ["whom"])
-        and tokens[1:2]
-        in (
-            ["did"],
-            ["does"],
-            ["do"],
-            ["will"],
-            ["would"],
-            ["has"],
-            ["had"],
-        )
+        and low[:1] in (["who"], ["whom"])
+        and low[1:2] in (["did"], ["does"], ["do"], ["will"], ["would"], ["has"], ["had"])
+        and len(tokens) > 2
+        and tokens[2].pos_ not in ("VERB", "AUX")
     )
 
 
@@ -434,6 +429,25 @@ def _antecedent(labels: tuple[str, ...], *docs: object | None, whole_answer: boo
     return None
 
 
+def _asked_person(prev_q: object) -> str | None:
+    """The first person a question names in its own words, not in the context appended to it."""
+    context = prev_q.text.find(" (")  # type: ignore[attr-defined]
+    for e in prev_q.ents:  # type: ignore[attr-defined]
+        if e.label_ == "PERSON" and (context < 0 or e.start_char < context):
+            return _POSSESSIVE_END.sub("", e.text)
+    return None
+
+
+def _short_name(doc: object | None) -> str | None:
+    """ "Sarah Natochenny": an answer of one to five capitalised words, else None."""
+    if doc is None:
+        return None
+    tokens = [t for t in doc if not t.is_punct]  # type: ignore[attr-defined]
+    if 1 <= len(tokens) <= 5 and all(t.text[:1].isupper() for t in tokens):
+        return _POSSESSIVE_END.sub("", doc.text.strip().rstrip("."))  # type: ignore[attr-defined]
+    return None
+
+
 def _asks_person(prev_q: object) -> bool:
     """Whether the previous question asked for someone ("Who ...", "Which cat ..."), so a later "he"
     may be its answer; not a place, organisation, time or reason ("Which company", "Where", "Why")."""
@@ -443,8 +457,12 @@ def _asks_person(prev_q: object) -> bool:
     tokens = list(prev_q)  # type: ignore[call-overload]
     for i, word in enumerate(low[:3]):
         if word in ("which", "what"):
-            noun = next((t.text for t in tokens[i + 1 : i + 4] if t.pos_ == "NOUN"), None)
-            return noun is not None and not set(target_labels(noun)) & _NOT_PERSON_LABELS
+            run = []  # the wh-phrase's nouns: "which luxury company" asks for a company
+            for tok in tokens[i + 1 :]:
+                if tok.pos_ not in ("ADJ", "NOUN", "PROPN"):
+                    break
+                run.append(tok.text)
+            return bool(run) and not set(target_labels(run[-1])) & _NOT_PERSON_LABELS
     return False
 
 

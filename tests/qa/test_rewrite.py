@@ -156,6 +156,14 @@ class TestPersonReferences:
         history = _history("Which company does Tom Reyes run?", "Acme Foods")
         assert rewriter.rewrite("Where was he born?", history).startswith("Where was Tom Reyes born")
 
+    def test_a_company_asked_with_adjectives_is_no_person(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which small software company does Tom Reyes own?", "Brightline")
+        assert rewriter.rewrite("Where does he live?", history).startswith("Where does Tom Reyes live")
+
+    def test_who_has_done_x_asks_for_the_person_answered(self, rewriter: QueryRewriter) -> None:
+        history = _history("Who has coached Maya Ortiz since 2019?", "Daniel Brooks")
+        assert rewriter.rewrite("Where was he born?", history).startswith("Where was Daniel Brooks born")
+
     def test_a_possessive_name_loses_its_s(self, rewriter: QueryRewriter) -> None:
         history = _history("Which team ended Kara Lin's season?", "Portland")
         out = rewriter.rewrite("How old is she?", history)
