@@ -57,6 +57,10 @@ eval-demo: install
 	$(BIN)/newsqa eval --articles eval/datasets/demo/articles.jsonl.gz \
 	  --questions eval/datasets/demo/questions.jsonl \
 	  --conversations eval/datasets/demo/conversations.jsonl --out out/eval-demo
+	$(BIN)/python -c "import json; from eval.metrics import bootstrap_ci; \
+	  f = [float(r['correct']) for r in map(json.loads, open('out/eval-demo/conversations-ours.jsonl')) \
+	       if r['correct'] is not None]; \
+	  print('follow-ups %d/%d = %.3f, 95%% bootstrap CI %.3f-%.3f' % (sum(f), len(f), sum(f) / len(f), *bootstrap_ci(f)))"
 
 eval-dev: install
 	$(BIN)/newsqa eval --articles eval/datasets/realtimeqa-2022/articles.jsonl.gz \

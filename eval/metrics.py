@@ -256,10 +256,7 @@ class QAEvaluator:
             1.0 if answer_in_texts(o.retrieved_texts[:k], o.answers) else 0.0 for o in answerable
         )
         row.update(self._answer_metrics(outcomes))
-        followups = [1.0 if t.correct else 0.0 for t in turns or []]
-        row["followup_accuracy"] = mean_or_none(followups)
-        interval = bootstrap_ci(followups)
-        row["followup_ci95_low"], row["followup_ci95_high"] = interval or (None, None)
+        row["followup_accuracy"] = mean_or_none(1.0 if t.correct else 0.0 for t in turns or [])
         latencies = [o.latency_ms for o in outcomes if o.latency_ms is not None]
         row["latency_ms_p50"] = percentile(latencies, 50)
         row["latency_ms_p95"] = percentile(latencies, 95)

@@ -312,14 +312,25 @@ def _it_antecedent(prev_q: object, prev_a: object | None) -> str | None:
     return ent or phrase
 
 
+def _wh_head(doc: object, within: int | None = None) -> str | None:
+    """The noun a "which"/"what" asks for: "Which luxury company ..." -> "company"; else None."""
+    tokens = list(doc)  # type: ignore[call-overload]
+    for i, tok in enumerate(tokens[:within]):
+        if tok.lower_ in ("which", "what"):
+            run = []
+            for nxt in tokens[i + 1 :]:
+                if nxt.pos_ not in ("ADJ", "NOUN", "PROPN"):
+                    break
+                run.append(nxt.text)
+            return run[-1] if run else None
+    return None
+
+
 def _asks_place(prev_q: object) -> bool:
-    low = [t.lower_ for t in prev_q]  # type: ignore[attr-defined]
-    if low[:1] == ["where"]:
+    if [t.lower_ for t in prev_q][:1] == ["where"]:  # type: ignore[attr-defined]
         return True
-    nouns = [t.text for t in list(prev_q)[:5] if t.pos_ == "NOUN"]  # type: ignore[call-overload]
-    return any(w in ("which", "what") for w in low[:3]) and any(
-        set(target_labels(n)) & set(_PLACE_LABELS) for n in nouns[:1]
-    )
+    head = _wh_head(prev_q, within=3)
+    return head is not None and bool(set(target_labels(head)) & set(_PLACE_LABELS))
 
 
 def _place_answer(prev_q: object, prev_a: object | None) -> str | None:
@@ -373,12 +384,9 @@ def _named_answer(prev_q: object, prev_a: object | None) -> str | None:
     tokens = [t for t in prev_a if not t.is_punct]  # type: ignore[attr-defined]
     if not 1 <= len(tokens) <= 5 or not all(t.text[:1].isupper() or t.is_digit for t in tokens):
         return None
-    low = [t.lower_ for t in prev_q]  # type: ignore[attr-defined]
-    for i, word in enumerate(low[:-1]):
-        if word in ("which", "what"):
-            noun = next((t.text for t in list(prev_q)[i + 1 : i + 4] if t.pos_ == "NOUN"), None)  # type: ignore[call-overload]
-            if noun is not None and set(target_labels(noun)) & set(_THING_LABELS):
-                return prev_a.text.strip().rstrip(".")  # type: ignore[attr-defined]
+    head = _wh_head(prev_q)
+    if head is not None and set(target_labels(head)) & set(_THING_LABELS):
+        return prev_a.text.strip().rstrip(".")  # type: ignore[attr-defined]
     return None
 
 
@@ -423,8 +431,9 @@ def _antecedent(labels: tuple[str, ...], *docs: object | None, whole_answer: boo
             labels_here = {e.label_ for e in doc.ents}  # type: ignore[attr-defined]
             if "PERSON" in labels and not labels_here - {"PERSON", "ORG", "GPE", "NORP"}:
                 return doc.text.strip()  # type: ignore[attr-defined]
+        context = doc.text.find(" (")  # type: ignore[attr-defined]
         for e in reversed(doc.ents):  # type: ignore[attr-defined]
-            if e.label_ in labels:
+            if e.label_ in labels and (context < 0 or e.start_char < context):  # not appended context
                 return _POSSESSIVE_END.sub("", e.text)
     return None
 
@@ -451,19 +460,10 @@ def _short_name(doc: object | None) -> str | None:
 def _asks_person(prev_q: object) -> bool:
     """Whether the previous question asked for someone ("Who ...", "Which cat ..."), so a later "he"
     may be its answer; not a place, organisation, time or reason ("Which company", "Where", "Why")."""
-    low = [t.lower_ for t in prev_q]  # type: ignore[attr-defined]
-    if low[:1] and low[0] in ("who", "whom", "whose"):
+    if [t.lower_ for t in prev_q][:1] in (["who"], ["whom"], ["whose"]):  # type: ignore[attr-defined]
         return True
-    tokens = list(prev_q)  # type: ignore[call-overload]
-    for i, word in enumerate(low[:3]):
-        if word in ("which", "what"):
-            run = []  # the wh-phrase's nouns: "which luxury company" asks for a company
-            for tok in tokens[i + 1 :]:
-                if tok.pos_ not in ("ADJ", "NOUN", "PROPN"):
-                    break
-                run.append(tok.text)
-            return bool(run) and not set(target_labels(run[-1])) & _NOT_PERSON_LABELS
-    return False
+    head = _wh_head(prev_q, within=3)
+    return head is not None and not set(target_labels(head)) & _NOT_PERSON_LABELS
 
 
 def _first_noun_run(doc: object) -> tuple[int, int] | None:
