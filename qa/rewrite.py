@@ -128,7 +128,7 @@ class QueryRewriter:
             elif low in _EVENT_PRONOUNS and _is_pronoun_use(doc, tok.i):
                 repl = _topic_phrase(prev_q)  # "When did that happen?": the previous question's event
             elif low in _THING_PRONOUNS:
-                repl = _it_antecedent(prev_q, prev_a)
+                repl = _it_antecedent(prev_q, prev_a, event=low == "it")  # an event owns nothing
                 repl = repl + _THING_PRONOUNS[low] if repl else None
             elif low in _GROUP_PRONOUNS:
                 # "how many of them", "were they allowed": a group is rarely one entity; the
@@ -272,9 +272,10 @@ def _is_pronoun_use(doc: object, i: int) -> bool:
     return after is None or after.pos_ not in ("NOUN", "PROPN", "ADJ", "NUM")
 
 
-def _topic_phrase(doc: object, *, singular: bool = False) -> str | None:
+def _topic_phrase(doc: object, *, singular: bool = False, naming: str | None = None) -> str | None:
     """ "Where did the American drone strike happen?" -> "the American drone strike": the first noun
-    phrase after the wh-phrase that has a common noun in it (a singular one for "it"); else None."""
+    phrase after the wh-phrase that has a common noun in it (a singular one for "it"; the one that
+    contains `naming` when one does: "NASA's Orion capsule" for NASA); else None."""
     tokens = list(doc)  # type: ignore[call-overload]
     i = 0
     while i < len(tokens) and (tokens[i].tag_ not in _WH_TAGS):
@@ -283,6 +284,7 @@ def _topic_phrase(doc: object, *, singular: bool = False) -> str | None:
     while i < len(tokens) and tokens[i].pos_ in ("ADJ", "NOUN", "PROPN", "ADV"):
         i += 1  # the wh-phrase's own noun: "Which Qatari official", "How much"
     run: list[object] = []
+    found: str | None = None
     for tok in tokens[i:] + [None]:
         if tok is not None and (
             tok.pos_ in ("ADJ", "NOUN", "PROPN", "NUM")
@@ -291,25 +293,30 @@ def _topic_phrase(doc: object, *, singular: bool = False) -> str | None:
         ):
             run.append(tok)
             continue
+        while run and run[-1].pos_ not in ("NOUN", "PROPN"):
+            run.pop()  # "the Powerball ticket worth" ends at its noun
         nouns = [t for t in run if t.pos_ == "NOUN" and t.lower_ not in _ASKING_NOUNS]
-        if nouns and not (singular and nouns[-1].tag_ == "NNS"):
-            text = "".join(t.text_with_ws for t in run).strip()
-            return re.sub(r"^(?:a|an)\s", "the ", text)
+        # a phrase that names a thing ("the strike", "NASA's capsule"), not a verb tagged as a noun
+        definite = bool(run) and (run[0].tag_ in ("DT", "PRP$") or any(t.tag_ == "POS" for t in run))
+        if nouns and definite and not (singular and nouns[-1].tag_ == "NNS"):
+            text = re.sub(r"^(?:a|an)\s", "the ", "".join(t.text_with_ws for t in run).strip())
+            if naming is None or naming in text:
+                return text
+            found = found or text
         run = []
-    return None
+    return None if naming is not None else found
 
 
-def _it_antecedent(prev_q: object, prev_a: object | None) -> str | None:
+def _it_antecedent(prev_q: object, prev_a: object | None, *, event: bool = True) -> str | None:
     """ "it"/"its": the thing or place just answered, a thing the question named, else its event."""
     place = _place_answer(prev_q, prev_a)
     named = _named_answer(prev_q, prev_a) or (place if place and place[:1].isupper() else None)
     if named:
         return named
-    phrase = _topic_phrase(prev_q, singular=True)
     ent = _antecedent(_THING_LABELS, _whole_entity(prev_a, _THING_LABELS), prev_q)
-    if ent and phrase and ent in phrase:
-        return phrase  # "NASA's Orion capsule", not its owner "NASA"
-    return ent or phrase
+    if ent:  # "NASA's Orion capsule", not its owner "NASA"
+        return _topic_phrase(prev_q, singular=True, naming=ent) or ent
+    return _topic_phrase(prev_q, singular=True) if event else None
 
 
 def _wh_head(doc: object, within: int | None = None) -> str | None:
@@ -384,9 +391,12 @@ def _named_answer(prev_q: object, prev_a: object | None) -> str | None:
     tokens = [t for t in prev_a if not t.is_punct]  # type: ignore[attr-defined]
     if not 1 <= len(tokens) <= 5 or not all(t.text[:1].isupper() or t.is_digit for t in tokens):
         return None
-    head = _wh_head(prev_q)
-    if head is not None and set(target_labels(head)) & set(_THING_LABELS):
-        return prev_a.text.strip().rstrip(".")  # type: ignore[attr-defined]
+    low = [t.lower_ for t in prev_q]  # type: ignore[attr-defined]
+    for i, word in enumerate(low[:-1]):
+        if word in ("which", "what"):
+            noun = next((t.text for t in list(prev_q)[i + 1 : i + 4] if t.pos_ == "NOUN"), None)  # type: ignore[call-overload]
+            if noun is not None and set(target_labels(noun)) & set(_THING_LABELS):
+                return prev_a.text.strip().rstrip(".")  # type: ignore[attr-defined]
     return None
 
 
