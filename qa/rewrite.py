@@ -127,8 +127,11 @@ class QueryRewriter:
                 repl = _time_phrase(when) if when else None
             elif low in _EVENT_PRONOUNS and _is_pronoun_use(doc, tok.i):
                 repl = _topic_phrase(prev_q)  # "When did that happen?": the previous question's event
+                # an event phrase is vague ("the strike"): the answer it had goes with it
+                unresolved = unresolved or repl is not None
             elif low in _THING_PRONOUNS:
                 repl = _it_antecedent(prev_q, prev_a, event=low == "it")  # an event owns nothing
+                unresolved = unresolved or (repl is not None and repl == _topic_phrase(prev_q, singular=True))
                 repl = repl + _THING_PRONOUNS[low] if repl else None
             elif low in _GROUP_PRONOUNS:
                 # "how many of them", "were they allowed": a group is rarely one entity; the
@@ -468,12 +471,14 @@ def _short_name(doc: object | None) -> str | None:
 
 
 def _asks_person(prev_q: object) -> bool:
-    """Whether the previous question asked for someone ("Who ...", "Which cat ..."), so a later "he"
-    may be its answer; not a place, organisation, time or reason ("Which company", "Where", "Why")."""
-    if [t.lower_ for t in prev_q][:1] in (["who"], ["whom"], ["whose"]):  # type: ignore[attr-defined]
-        return True
-    head = _wh_head(prev_q, within=3)
-    return head is not None and not set(target_labels(head)) & _NOT_PERSON_LABELS
+    """Whether the previous question may have asked for someone ("Who ...", "Which cat ...", "What is
+    X called?"), so a later "he" may be its answer; not for a place, organisation, time, amount or
+    reason ("Which company", "Where", "When", "Why", "How many")."""
+    first = [t.lower_ for t in prev_q][:1]  # type: ignore[attr-defined]
+    if first in (["where"], ["when"], ["why"], ["how"]):
+        return False
+    head = _wh_head(prev_q, within=3)  # "What is the new character called?" asks for a name
+    return head is None or not set(target_labels(head)) & _NOT_PERSON_LABELS
 
 
 def _first_noun_run(doc: object) -> tuple[int, int] | None:
