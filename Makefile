@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-dev eval-time-split eval-validation bench clean
+.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-demo eval-dev eval-time-split eval-validation bench clean
 
 $(VENV)/.installed: pyproject.toml requirements-models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,16 @@ test-slow: install chromium
 
 eval: install
 	$(BIN)/newsqa eval --articles eval/datasets/seed/articles.jsonl --questions eval/datasets/seed/questions.jsonl --out out/eval-seed
+
+# The demo corpus and 34 follow-up conversations written over it (docs/eval.md, "Follow-ups").
+eval-demo: install
+	$(BIN)/newsqa eval --articles eval/datasets/demo/articles.jsonl.gz \
+	  --questions eval/datasets/demo/questions.jsonl \
+	  --conversations eval/datasets/demo/conversations.jsonl --out out/eval-demo
+	$(BIN)/python -c "import json; from eval.metrics import bootstrap_ci; \
+	  f = [float(r['correct']) for r in map(json.loads, open('out/eval-demo/conversations-ours.jsonl')) \
+	       if r['correct'] is not None]; \
+	  print('follow-ups %d/%d = %.3f, 95%% bootstrap CI %.3f-%.3f' % (sum(f), len(f), sum(f) / len(f), *bootstrap_ci(f)))"
 
 # The two validation sets (docs/eval.md, "Honest validation"): every metric with its 95% bootstrap interval.
 # Dev: RealTime QA 2022, shipped. Time split: the 2024 questions of realtimeqa-2023-24 (not shipped: set

@@ -15,6 +15,7 @@ long passage is not an answer); `answer_contains_uncapped` is the same check at 
 from __future__ import annotations
 
 import math
+import random
 import re
 import string
 from collections import Counter
@@ -134,6 +135,32 @@ def choice_correct(predicted_choice: str, answers: Iterable[str]) -> float:
 def mean_or_none(values: Iterable[float]) -> float | None:
     items = list(values)
     return sum(items) / len(items) if items else None
+
+
+# Percentile bootstrap: resamples drawn, and a fixed seed so a report's interval is reproducible.
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 0
+
+
+def bootstrap_ci(
+    values: Sequence[float],
+    level: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float] | None:
+    """Percentile-bootstrap interval of the mean of `values` (e.g. 1.0/0.0 per follow-up turn).
+
+    Usage: `low, high = bootstrap_ci([1.0, 0.0, 1.0, 1.0])` (95%); None for no values.
+    """
+    if not values:
+        return None
+    if not 0.0 < level < 1.0 or resamples < 1:
+        raise ValueError(f"level must be in (0, 1) and resamples >= 1, got {level!r}, {resamples!r}")
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    tail = (1.0 - level) / 2.0
+    return percentile(means, 100.0 * tail), percentile(means, 100.0 * (1.0 - tail))  # type: ignore[return-value]
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

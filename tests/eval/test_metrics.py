@@ -10,6 +10,7 @@ from eval.metrics import (
     TurnOutcome,
     abstention_precision_recall,
     answer_in_texts,
+    bootstrap_ci,
     capped_contains,
     contains_answer,
     dedupe_ranking,
@@ -207,6 +208,23 @@ class TestQAEvaluator:
             )["answer_contains"]
             == 1.0
         )
+
+
+class TestBootstrapInterval:
+    def test_same_seed_same_interval_and_narrower_with_more_data(self) -> None:
+        few = [1.0, 0.0] * 5
+        many = [1.0, 0.0] * 100
+        assert bootstrap_ci(few) == bootstrap_ci(few)
+        low_few, high_few = bootstrap_ci(few)  # type: ignore[misc]
+        low_many, high_many = bootstrap_ci(many)  # type: ignore[misc]
+        assert low_few < low_many < 0.5 < high_many < high_few
+
+    def test_constant_values_have_no_spread(self) -> None:
+        assert bootstrap_ci([1.0] * 7) == (1.0, 1.0)
+
+    def test_bad_level_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="level"):
+            bootstrap_ci([1.0], level=1.5)
 
     def test_latency_percentiles(self) -> None:
         row = QAEvaluator()([outcome("q1", latency_ms=10.0), outcome("q2", latency_ms=30.0)])

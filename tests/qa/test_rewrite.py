@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.rewrite import QueryRewriter
+from qa.history import clean_turn_text
+from qa.rewrite import QueryRewriter, earlier_answers
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +91,126 @@ class TestQueryRewriter:
             "Who is the spokesperson for the US Central Command?", "Bill Urban"
         )
         assert "Bill Urban" in rewriter.rewrite("What did he say?", history)
+
+
+class TestConversationReferences:
+    """ "that"/"it" as the event asked about, "there" as the place answered, "then" as the time."""
+
+    def test_that_happening_is_the_previous_event(self, rewriter: QueryRewriter) -> None:
+        history = _history("Where did the bridge collapse happen?", "Duluth")
+        out = rewriter.rewrite("When did that happen?", history)
+        assert out.startswith("When did the bridge collapse happen")
+
+    def test_that_before_a_noun_stays(self, rewriter: QueryRewriter) -> None:
+        history = _history("Who proposed the city budget?", "Mayor Ellen Park")
+        assert "that vote" in rewriter.rewrite("When is that vote?", history)
+
+    def test_it_without_a_named_thing_is_the_previous_event(self, rewriter: QueryRewriter) -> None:
+        history = _history("What caused the warehouse fire?", "faulty wiring")
+        assert rewriter.rewrite("Who investigated it?", history).startswith(
+            "Who investigated the warehouse fire"
+        )
+
+    def test_it_is_the_place_answered(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which city hosted the climate summit?", "Geneva")
+        assert rewriter.rewrite("Which country is it in?", history).startswith("Which country is Geneva in")
+
+    def test_there_is_the_place_answered(self, rewriter: QueryRewriter) -> None:
+        history = _history("Where did the protesters gather?", "city hall")
+        out = rewriter.rewrite("How many police officers were waiting there?", history)
+        assert out.startswith("How many police officers were waiting in the city hall")
+        out = rewriter.rewrite("Which mayor went there?", history)
+        assert out.startswith("Which mayor went to the city hall")
+
+    @pytest.mark.parametrize(
+        "follow_up", ["Were there any injuries?", "Is there a replacement plan?", "There were delays, why?"]
+    )
+    def test_existential_there_stays(self, rewriter: QueryRewriter, follow_up: str) -> None:
+        history = _history("Which state did the hurricane hit first?", "Florida")
+        out = rewriter.rewrite(follow_up, history)
+        assert out.lower().startswith(follow_up.lower().rstrip("?")) and "in Florida" not in out
+
+    def test_then_is_the_time_answered(self, rewriter: QueryRewriter) -> None:
+        history = _history("When did the paper mill close?", "March 2019")
+        assert rewriter.rewrite("Who owned the mill then?", history).startswith(
+            "Who owned the mill in March 2019"
+        )
+
+    def test_then_is_the_date_the_question_named(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which park did the council open in 1998?", "Riverside Park")
+        assert "in 1998" in rewriter.rewrite("Who was the mayor then?", history)
+
+    def test_then_opening_a_question_is_not_a_time(self, rewriter: QueryRewriter) -> None:
+        history = _history("When did the paper mill close?", "March 2019")
+        out = rewriter.rewrite("Then who bought the land?", history)
+        assert out.startswith("Who bought the land") and "March 2019" not in out
+
+
+class TestPersonReferences:
+    def test_he_stays_the_person_asked_about_after_a_place_answer(self, rewriter: QueryRewriter) -> None:
+        history = _history("Where did Governor Amy Lowe travel last week?", "Lisbon")
+        out = rewriter.rewrite("Whom did she meet there?", history)
+        assert out.startswith("Whom did Amy Lowe meet in Lisbon")
+
+    def test_he_is_not_the_company_answered(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which company does Tom Reyes run?", "Acme Foods")
+        assert rewriter.rewrite("Where was he born?", history).startswith("Where was Tom Reyes born")
+
+    def test_a_company_asked_with_adjectives_is_no_person(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which small software company does Tom Reyes own?", "Brightline")
+        assert rewriter.rewrite("Where does he live?", history).startswith("Where does Tom Reyes live")
+
+    def test_who_has_done_x_asks_for_the_person_answered(self, rewriter: QueryRewriter) -> None:
+        history = _history("Who has coached Maya Ortiz since 2019?", "Daniel Brooks")
+        assert rewriter.rewrite("Where was he born?", history).startswith("Where was Daniel Brooks born")
+
+    def test_a_possessive_name_loses_its_s(self, rewriter: QueryRewriter) -> None:
+        history = _history("Which team ended Kara Lin's season?", "Portland")
+        out = rewriter.rewrite("How old is she?", history)
+        assert out.startswith("How old is Kara Lin") and "Lin's" not in out
+
+
+class TestConversationTopic:
+    def test_follow_up_naming_nothing_keeps_the_topic(self, rewriter: QueryRewriter) -> None:
+        history = _history("Why did the ferry sink near the harbour?", "engine failure")
+        out = rewriter.rewrite("Were any passengers rescued?", history)
+        assert out.startswith("Were any passengers rescued") and "ferry" in out
+
+    def test_topic_holds_over_several_turns(self, rewriter: QueryRewriter) -> None:
+        history = _history("Why did the ferry sink near the harbour?", "engine failure") + _history(
+            "When did that happen?", "Tuesday"
+        )
+        out = rewriter.rewrite("How many crew members survived?", history)
+        assert "ferry" in out
+
+    def test_a_new_definite_thing_is_a_new_topic(self, rewriter: QueryRewriter) -> None:
+        history = _history("Why did the ferry sink near the harbour?", "engine failure")
+        assert rewriter.rewrite("Who won the chess final?", history) == "Who won the chess final?"
+
+
+class TestHistoryCleaning:
+    _READABLE = (
+        "Duluth: \u201cThe old bridge gave way over the river in Duluth,\u201d the sheriff said. [1]\n\n"
+        "Sources:\n[1] Bridge gives way \u2014 example.com, 2022-05-04"
+    )
+
+    def test_readable_answer_keeps_the_short_answer(self) -> None:
+        assert clean_turn_text(self._READABLE, answer=True) == "Duluth"
+
+    def test_markers_and_source_lists_go(self) -> None:
+        text = "The sheriff closed the road [1][2] and asked drivers to wait [3].\nSources: [1] a, [2] b"
+        assert clean_turn_text(text) == "The sheriff closed the road and asked drivers to wait."
+
+    def test_a_not_found_notice_is_no_answer(self) -> None:
+        assert clean_turn_text("Not found in the indexed articles.", answer=True) == ""
+
+    def test_ui_text_never_reaches_the_query(self, rewriter: QueryRewriter) -> None:
+        readable = "Tourists: \u201cThey left by boat,\u201d she said. [1]\n\nSources:\n[1] Isle \u2014 x.com"
+        history = _history("Who was moved off the island [2]?", readable)
+        out = rewriter.rewrite("Where were they taken?", history)
+        assert "[" not in out and "Sources" not in out and "boat" not in out
+        assert "Tourists" in out and "island" in out
+
+    def test_earlier_answers_are_the_short_ones(self) -> None:
+        history = _history("Where did the bridge collapse happen?", self._READABLE)
+        assert earlier_answers(history) == frozenset({"duluth"})

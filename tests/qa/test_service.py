@@ -161,6 +161,20 @@ class TestAnswerShape:
         assert "Bill Urban" in answer.query.rewritten
         assert answer.answer == "Nangarhar"
 
+    def test_readable_history_gives_its_short_answer_to_the_query(self, seed_answerer: Answerer) -> None:
+        readable = (
+            "Nangarhar: \u201cThe unmanned airstrike occurred in the Nangarhar province of Afghanistan,\u201d"
+            " Captain Urban said. [1]\n\nSources:\n[1] US drone strike targets ISIS-K planner \u2014 dawn.com"
+        )
+        history = [
+            {"role": "user", "content": "Where did the unmanned US strike on the ISIS-K planner land?"},
+            {"role": "assistant", "content": readable},
+        ]
+        answer = seed_answerer.ask("Which country is it in?", history=history, as_of=AS_OF)
+        assert answer.query.rewritten.startswith("Which country is Nangarhar in")
+        assert "[" not in answer.query.rewritten and "Captain" not in answer.query.rewritten
+        assert answer.answer == "Afghanistan"
+
     def test_threshold_decides_abstention(self, seed_answerer: Answerer) -> None:
         question = "Why has the Biden administration appeared to cooperate with the Taliban?"
         confidence = seed_answerer.ask(question, as_of=AS_OF, debug=True).confidence
