@@ -4,8 +4,9 @@
     serve(Settings(host="0.0.0.0"))          # uvicorn, with a warning when open without API keys
     serve(settings, index_if_empty=DEMO_DIR) # opens the port at once, indexes the demo meanwhile
 
-`uvicorn --factory --no-proxy-headers newsqa.server:app_from_env` runs the same app configured from
-NEWSQA_* variables (the app reads X-Forwarded-For itself, from NEWSQA_TRUSTED_PROXIES only).
+`uvicorn --factory --no-proxy-headers --http h11 newsqa.server:app_from_env` runs the same app
+configured from NEWSQA_* variables (the app reads X-Forwarded-For itself, from NEWSQA_TRUSTED_PROXIES
+only; h11 bounds the header block, see `header_limit_options`).
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ def create_server_app(
     from qa.ingest_policy import IngestPolicy
     from qa.limits import WriteLimits
     from ui.app import CSS, HEAD, ChatUI
-    from ui.login_guard import FailedLoginLimiter, LoginGuardMiddleware
 
     services = services if services is not None else build_services(settings)
     app = create_app(settings, services=services)
@@ -110,11 +110,26 @@ def create_server_app(
     # Gradio checks that an input file was uploaded by a user (not any path a client names, which it
     # would copy into its upload folder) only once the Blocks count as launched; a mounted app never is.
     blocks.has_launched = True
+    _add_ui_guards(app, settings)
+    _unknown_routes_in_error_shape(app)
+    return app
+
+
+def _add_ui_guards(app: FastAPI, settings: Settings) -> None:
+    """Sign-in and question limits in front of the mounted UI (ui.login_guard, ui.event_guard)."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from ui.event_guard import UiEventLimitMiddleware
+    from ui.login_guard import FailedLoginLimiter, LoginGuardMiddleware
+
     app.add_middleware(
         LoginGuardMiddleware, limiter=FailedLoginLimiter(settings.ui_login_failures_per_minute)
     )
-    _unknown_routes_in_error_shape(app)
-    return app
+    app.add_middleware(UiEventLimitMiddleware, limiter=app.state.guards.limiter)
+    if settings.trusted_proxies:
+        # Outermost again (create_app's copy is now inside the UI guards): the UI guards count the
+        # client a trusted proxy names, not the proxy. From other peers the header changes nothing.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
 
 def _index_in_background(ingestor: Any, folder: Path, settings: Settings) -> Any:
@@ -129,18 +144,34 @@ def _index_in_background(ingestor: Any, folder: Path, settings: Settings) -> Any
 
 
 def _unknown_routes_in_error_shape(app: FastAPI) -> None:
-    """The UI mounted at "/" receives every unknown path: answer those 404/405s, and Gradio's 401s
-    (not signed in), in the API's shape."""
+    """The UI mounted at "/" receives every unknown path: answer those 404/405s, Gradio's 401s
+    (not signed in) and 403s (a file it will not serve) in the API's shape. An API path with
+    another method (`PUT /articles`) is 405 with `Allow`, as FastAPI would answer it unmounted."""
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.routing import Mount
+    from starlette.routing import Mount, Route
 
     from qa.api import STATUS_CODES, error_response
+
+    def leaf_routes(routes: list[Any]) -> list[Route]:
+        # FastAPI 0.165 keeps an included router's routes behind `original_router` (no prefixes here).
+        nested = [r.original_router.routes for r in routes if hasattr(r, "original_router")]
+        return [r for r in routes if isinstance(r, Route)] + [r for n in nested for r in leaf_routes(n)]
+
+    def allowed_methods(path: str) -> set[str]:
+        matching = [r for r in leaf_routes(app.routes) if r.methods and r.path_regex.match(path)]
+        return {method for route in matching for method in route.methods or ()}
 
     async def handler(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
+        allow = allowed_methods(request.url.path) if status == 404 else set()
+        if allow and request.method not in allow:
+            message = f"{request.method} is not allowed on {request.url.path}; use {', '.join(sorted(allow))}"
+            return error_response(
+                405, STATUS_CODES[405], message, headers={"Allow": ", ".join(sorted(allow))}
+            )
         message = (
             f"no route for {request.method} {request.url.path}" if detail == "Not Found" else str(detail)
         )
@@ -156,6 +187,7 @@ def _unknown_routes_in_error_shape(app: FastAPI) -> None:
         if isinstance(route, Mount) and route.path in ("", "/"):
             route.app.add_exception_handler(404, handler)  # type: ignore[attr-defined]
             route.app.add_exception_handler(405, handler)  # type: ignore[attr-defined]
+            route.app.add_exception_handler(403, handler)  # type: ignore[attr-defined]
             route.app.add_exception_handler(401, unauthorized)  # type: ignore[attr-defined]
 
 
@@ -172,4 +204,11 @@ def serve(settings: Settings, *, index_if_empty: Path | None = None) -> None:
         print(OPEN_BIND_WARNING.format(host=settings.host, port=settings.port), file=sys.stderr, flush=True)
     app = create_server_app(settings, index_if_empty=index_if_empty)
     # X-Forwarded-For is read by the app itself, from `settings.trusted_proxies` only (qa.api).
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False, log_level="info")
+    # h11, because it bounds the header block (httptools, uvicorn's default, buffers any size).
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False, log_level="info",
+                **header_limit_options(settings))  # fmt: skip
+
+
+def header_limit_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options that refuse a request line plus headers over `settings.max_header_bytes`."""
+    return {"http": "h11", "h11_max_incomplete_event_size": settings.max_header_bytes}

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
+    # The request line and headers together; larger requests get 400 and the connection is closed
+    # (uvicorn's default parser would buffer headers of any size).
+    max_header_bytes: int = Field(65_536, ge=4096)
     # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For names the client.
     # Requests from any other peer are identified, and rate limited, by the peer's own address.
     trusted_proxies: Annotated[EnvList, AfterValidator(_check_trusted_proxies)] = Field(default_factory=list)

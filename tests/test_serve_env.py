@@ -11,6 +11,7 @@ Each test here uses its own client addresses, except `comma`'s last test, which 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -157,3 +158,36 @@ class TestJsonListAndTrustedProxy:
         refused = delete(json_list, "k3", **guesser)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
         assert delete(json_list, "k3", **{"X-Forwarded-For": "198.51.100.2"}).status_code == 404
+
+
+def status_with_header(client: httpx.Client, header_bytes: int) -> str:
+    """Send GET /healthz with one header of `header_bytes` on a raw socket: the status, or "closed"."""
+    url = client.base_url
+    with socket.create_connection((url.host, url.port), timeout=30) as sock:
+        request = f"GET /healthz HTTP/1.1\r\nHost: {url.host}\r\nX-Filler: {'a' * header_bytes}\r\n\r\n"
+        try:
+            sock.sendall(request.encode())
+            reply = sock.recv(4096).decode(errors="replace")
+        except OSError:  # reset while sending: the server stopped reading
+            return "closed"
+    return reply.split(" ", 2)[1] if reply.startswith("HTTP/") else "closed"
+
+
+class TestUiGuardsBehindTrustedProxy:
+    def test_failed_ui_logins_count_per_forwarded_client(self, json_list: httpx.Client) -> None:
+        # The login guard sat outside the proxy-header middleware: every client behind the proxy
+        # shared the proxy's bucket, so one guesser locked everyone out of the UI.
+        def login(client: str) -> int:
+            form = {"username": "me", "password": "wrong"}
+            return json_list.post("/login", data=form, headers={"X-Forwarded-For": client}).status_code
+
+        statuses = [login("198.51.100.77") for _ in range(12)]
+        assert statuses[-1] == 429 and statuses[0] == 400
+        assert login("198.51.100.78") == 400
+
+
+class TestHeaderLimit:
+    def test_a_huge_header_block_is_refused_and_a_normal_one_served(self, json_list: httpx.Client) -> None:
+        # uvicorn's default parser (httptools) buffered a header of any size (8 MB: 200).
+        assert status_with_header(json_list, 2_000_000) in ("400", "431", "closed")
+        assert status_with_header(json_list, 8_000) == "200"

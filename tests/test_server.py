@@ -50,6 +50,38 @@ class TestCreateServerApp:
         response = client.get("/no/such/page")
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
+    def test_other_methods_on_api_paths_are_405_not_404(self, fake_backend: Any, tmp_path: Path) -> None:
+        client = TestClient(server.create_server_app(Settings(data_dir=tmp_path / "data")))
+        for method, path, allow in [("PUT", "/articles", "GET, POST"), ("PATCH", "/ask", "POST")]:
+            response = client.request(method, path, json={})
+            assert response.status_code == 405, (method, path, response.text)
+            assert response.json()["error"]["code"] == "method_not_allowed"
+            assert response.headers["allow"] == allow
+
+    def test_files_gradio_will_not_serve_are_403_in_the_error_shape(
+        self, fake_backend: Any, tmp_path: Path
+    ) -> None:
+        client = TestClient(server.create_server_app(Settings(data_dir=tmp_path / "data")))
+        response = client.get("/gradio_api/file=/etc/passwd")
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "forbidden" and "root:" not in response.text
+
+    def test_ui_events_share_the_question_limit_of_ask(self, fake_backend: Any, tmp_path: Path) -> None:
+        # Gradio's API ran the chat's `respond` without limit after /ask was already at 429.
+        client = TestClient(
+            server.create_server_app(Settings(data_dir=tmp_path / "data", rate_limit_per_minute=2))
+        )
+        question = {"data": ["Where did the airstrike occur?", [], [], "", "", "", "extractive"]}
+        assert client.post("/gradio_api/call/respond", json=question).status_code == 200
+        assert client.post("/ask", json={"question": "Where did the airstrike occur?"}).status_code == 200
+        for path in ("/gradio_api/call/respond", "/gradio_api/queue/join", "/gradio_api/run/add_articles"):
+            refused = client.post(path, json=question)
+            assert refused.status_code == 429, path
+            assert (
+                refused.json()["error"]["code"] == "rate_limited" and int(refused.headers["retry-after"]) >= 1
+            )
+        assert client.get("/healthz").status_code == 200  # only event starts count
+
     def test_ui_needs_a_login_when_keys_are_set(self, fake_backend: Any, tmp_path: Path) -> None:
         client = TestClient(server.create_server_app(Settings(data_dir=tmp_path / "data", api_keys=["k1"])))
         assert client.get("/config").status_code == 401
@@ -91,7 +123,14 @@ class TestServe:
         # uvicorn must not trust X-Forwarded-For itself: the app does, from trusted proxies only.
         assert no_uvicorn == [
             {"index_if_empty": None},
-            {"host": host, "port": 8123, "proxy_headers": False, "log_level": "info"},
+            {
+                "host": host,
+                "port": 8123,
+                "proxy_headers": False,
+                "log_level": "info",
+                "http": "h11",
+                "h11_max_incomplete_event_size": Settings().max_header_bytes,
+            },  # fmt: skip
         ]
 
     @pytest.mark.parametrize(("host", "keys"), [("127.0.0.1", []), ("localhost", []), ("0.0.0.0", ["k"])])
