@@ -30,7 +30,8 @@ from qa.present import ap_date
 class TimelineWeights:
     """The tunable numbers of `TimelineBuilder` (chosen by hand on the demo corpus, docs/eval.md)."""
 
-    # Share of the topic's word weight a sentence must hold to be on topic.
+    # Share of the topic's words other than names a sentence must hold to be on topic (besides one of
+    # its names, when it has any).
     min_topic_share: float = 0.5
     # Weight of a capitalised topic word (a name) against 1.0 for any other topic word.
     name_weight: float = 3.0
@@ -127,7 +128,7 @@ class TimelineBuilder:
         defines: re.Pattern[str] | None,
     ) -> list[TimelineEntry]:
         """Each article's best on-topic sentence, best first."""
-        total = sum(terms.values())
+        plain = {s: w for s, w in terms.items() if s not in names}
         best: dict[str, tuple[float, TimelineEntry]] = {}
         for p in passages:
             text = p.article.text
@@ -135,11 +136,11 @@ class TimelineBuilder:
                 sentence = text[start:end]
                 if len(sentence.split()) < self.weights.min_words or sentence.rstrip("”’\"' )").endswith("?"):
                     continue
-                if names and not names & stems:
+                # A name of the topic, and enough of its other words ("Jackson" alone is not the
+                # "Jackson water crisis"), in the sentence itself.
+                if names and not names & stems or _share(plain, stems) < self.weights.min_topic_share:
                     continue
-                share = sum(w for s, w in terms.items() if s in stems) / total
-                if share < self.weights.min_topic_share:
-                    continue
+                share = _share(terms, stems)
                 defining = defines is not None and defines.search(sentence) is not None
                 score = share + self.weights.lead_bonus * (1.0 - start / max(1, len(text)))
                 if p.article.id in best and best[p.article.id][0] >= score + defining:
@@ -175,6 +176,12 @@ def definition_pattern(topic: str) -> re.Pattern[str]:
         rf"\b{re.escape(name)}(?:['’]s)?(?:,\s+(?:the|a|an|who|[a-z][\w-]+ (?:of|at|for|and))\b"
         rf"|\s+(?:is|was|has been|became|remains)\s+(?:a|an|the|one of)\b)"
     )
+
+
+def _share(terms: dict[str, float], stems: set[str]) -> float:
+    """The share of the terms' weight that `stems` hold; 1.0 without terms."""
+    total = sum(terms.values())
+    return sum(w for s, w in terms.items() if s in stems) / total if total else 1.0
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
