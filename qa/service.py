@@ -291,7 +291,7 @@ class Answerer:
                 ]
                 extraction = Extraction("", [], 0.0, closest=closest)
         if extraction is None:
-            extraction = self.extractor.extract(analysed, passages)
+            extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
         support = retrieval_support(hits, timed=bool(result.time_window))
         answer = self._to_answer(extraction, passages, query, k, choices is not None, support)
         timings["answer"] = _ms(t2)
