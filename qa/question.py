@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qa.nlp import STOPWORDS, SpacyParser, normalize_text, stem, words
+from qa.overview import Overview, OverviewDetector
 
 _PERSON = frozenset({"PERSON"})
 _ORG = frozenset({"ORG"})
@@ -124,6 +125,8 @@ class Question:
     # Normalised answers of earlier turns: "Which browser are its users sent to now?" after
     # "Internet Explorer" asks for another one.
     earlier_answers: frozenset[str] = frozenset()
+    # "What happened with X?", "Who is X?": a timeline or profile across articles (qa.timeline).
+    overview: Overview | None = None
 
     @property
     def typed(self) -> bool:
@@ -186,8 +189,9 @@ def _qualifiers(question: str, target: str | None) -> frozenset[str]:
 class QuestionAnalyzer:
     """Answer type by wh-word and target noun, plus term weights (names and numbers count most)."""
 
-    def __init__(self, parser: SpacyParser) -> None:
+    def __init__(self, parser: SpacyParser, overviews: OverviewDetector | None = None) -> None:
         self.parser = parser
+        self.overviews = overviews or OverviewDetector.load()
 
     def analyze(self, question: str) -> Question:
         asked, context = _split_context(question)
@@ -273,6 +277,7 @@ class QuestionAnalyzer:
             target_qualifiers=qualifiers,
             asks_age=asks_age,
             answer_count=_answer_count(question) if kind in ("which", "what") else 1,
+            overview=self.overviews.detect(asked),
         )
 
     @staticmethod

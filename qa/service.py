@@ -35,12 +35,14 @@ from qa.extract import (
     SpanExtractor,
     sentence_scores,
 )
+from qa.furniture import FurnitureFilter
 from qa.lru import LRU
 from qa.nlp import SpacyParser
 from qa.present import readable_answer
 from qa.question import QuestionAnalyzer
 from qa.rerank import retrieval_support
 from qa.rewrite import QueryRewriter, earlier_answers
+from qa.timeline import TimelineBuilder
 from qa.timeparse import as_of_range_error
 
 if TYPE_CHECKING:
@@ -174,6 +176,8 @@ class Answerer:
         self.rewriter = QueryRewriter(parser)
         self.citations = CitationBuilder()
         self.sentences = SentenceIndex()
+        self.furniture = FurnitureFilter.load()
+        self.timeline = TimelineBuilder(self.citations)
         self._articles: LRU[str, Article] = LRU(_ARTICLE_CACHE_SIZE)
         self.answer_cache = AnswerCache(answer_cache_size)
 
@@ -263,8 +267,14 @@ class Answerer:
             answer = Answer(msg, True, [], [], query)
             timings["answer"] = _ms(t2)
             return self._finish(answer, timings, t0, hits, debug, 0.0)
-        passages = self._passages(hits[: max(_READ_PASSAGES, k)])
         analysed = self.analyzer.analyze(rewritten)
+        if analysed.overview is not None and mode == "extractive" and not choices:
+            # "What happened with X?", "Who is X?": a dated timeline or profile across articles.
+            passages = self._passages(hits[: self.timeline.weights.passages])
+            answer = self.timeline.answer(analysed.overview, passages, query, result.time_window)
+            timings["answer"] = _ms(t2)
+            return self._finish(answer, timings, t0, hits, debug, answer.confidence)
+        passages = self._passages(hits[: max(_READ_PASSAGES, k)])
         if history:
             analysed = replace(analysed, earlier_answers=earlier_answers(history))
         extraction: Extraction | None = None
@@ -281,7 +291,7 @@ class Answerer:
                 ]
                 extraction = Extraction("", [], 0.0, closest=closest)
         if extraction is None:
-            extraction = self.extractor.extract(analysed, passages)
+            extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
         support = retrieval_support(hits, timed=bool(result.time_window))
         answer = self._to_answer(extraction, passages, query, k, choices is not None, support)
         timings["answer"] = _ms(t2)
@@ -406,7 +416,8 @@ class Answerer:
                 article = self._article(hit.chunk.article_id)
                 if article is None or article.text[hit.chunk.start : hit.chunk.end] != hit.chunk.text:
                     continue
-            out.append(self.sentences.passage(hit, article, rank=len(out)))
+            # Captions, credits, "JUST WATCHED" blocks and the like never answer: dropped here.
+            out.append(self.furniture.strip(self.sentences.passage(hit, article, rank=len(out))))
         return out
 
     def _prefetch_articles(self, article_ids: list[str]) -> None:
@@ -474,7 +485,8 @@ class Answerer:
         timings["total"] = _ms(t0)
         answer.timings_ms = timings
         answer.confidence = None if confidence is None else round(float(confidence), 4)
-        answer.answer_text = readable_answer(answer)
+        if answer.answer_text is None:  # a timeline comes with its own readable form
+            answer.answer_text = readable_answer(answer)
         if debug:
             answer.retrieved = list(hits or [])[:_RETRIEVED_FOR_DEBUG]
         return answer
