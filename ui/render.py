@@ -19,6 +19,9 @@ CONTEXT_CHARS = 280
 CITE_LINK = '<a href="#nq-cite-{turn}-{n}" class="nq-cite">{text}</a>'
 SUMMARY_ROWS = 50  # rows of an ingest summary shown; the counts above cover the rest
 MARKER = re.compile(r"\[(\d+)\]")
+# The confidence shown under an answer; UI text, so it is dropped again from the history the answerer reads.
+CONFIDENCE_NOTE = "\n\n<small>confidence {confidence:.2f}</small>"
+CONFIDENCE_NOTE_RE = re.compile(r"\s*<small>confidence [0-9.]+</small>")
 LINK_TAG = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
 
 
@@ -102,7 +105,8 @@ def sources_html(
 
 
 def answer_markdown(answer: dict[str, Any], turn: int | None = None) -> str:
-    """The chat message of an answer: text with [n] markers, or the abstention said plainly.
+    """The chat message of an answer: its readable text with [n] markers and its confidence, or the
+    abstention said plainly.
 
     With `turn`, each [n] is a link that brings back source n of that answer.
     """
@@ -116,7 +120,12 @@ def answer_markdown(answer: dict[str, Any], turn: int | None = None) -> str:
             link = CITE_LINK.format(turn=turn, n=related[0]["n"], text="Show the related passages")
             lead += f"\n\n{link}"
         return lead
-    text = add_citation_markers(answer.get("answer", ""), answer.get("citations", []))
+    # The readable form (the answer, its quoted sentence, or a dated timeline) when the answerer gave one.
+    text = answer.get("answer_text") or answer.get("answer", "")
+    if not MARKER.search(text):
+        text = add_citation_markers(text, answer.get("citations", []))
+    if answer.get("confidence") is not None:
+        text += CONFIDENCE_NOTE.format(confidence=float(answer["confidence"]))
     if turn is None:
         return text
     cited = {c["n"] for c in answer.get("citations", [])}
@@ -129,6 +138,7 @@ def _marker_link(match: re.Match[str], turn: int) -> str:
 
 def plain_text(message: str) -> str:
     """A chat message as the answerer should read it: citation links back to "[n]", other links dropped."""
+    message = CONFIDENCE_NOTE_RE.sub("", message)
     return LINK_TAG.sub(lambda m: m.group(1) if MARKER.fullmatch(m.group(1)) else "", message).strip()
 
 

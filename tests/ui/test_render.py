@@ -143,3 +143,22 @@ class TestProgress:
             {"running": False, "done": 3, "total": 40, "error": "OSError: x"}
         )
         assert progress_html(None) == ""
+
+
+def test_an_answer_shows_its_readable_text_and_confidence() -> None:
+    answer = {
+        "answer": "Lahore",
+        "answer_text": "Lahore: “Monsoon rains flooded Lahore on Tuesday.” [1]",
+        "abstained": False,
+        "confidence": 0.8125,
+        "citations": [{"n": 1, "quote": "Monsoon rains flooded Lahore on Tuesday."}],
+    }
+    shown = answer_markdown(answer)
+    assert shown.startswith("Lahore: “Monsoon rains flooded Lahore on Tuesday.” [1]")
+    assert shown.count("[1]") == 1  # the readable text's own marker, not a second one
+    assert "confidence 0.81" in shown
+
+
+def test_the_confidence_note_never_reaches_the_history() -> None:
+    answer = {"answer": "Lahore", "abstained": False, "confidence": 0.5, "citations": []}
+    assert plain_text(answer_markdown(answer, turn=0)) == "Lahore"
