@@ -53,9 +53,11 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     # Answers kept for repeated questions (dropped whenever the articles change); 0 turns it off.
     answer_cache_size: int = Field(1024, ge=0)
-    # Answer confidence below which `ask` abstains; calibrated on the dev set (docs/eval.md).
+    # The trained answer model (`newsqa train`). Unset: qa/models/answer_model.json, shipped.
+    answer_model_path: Path | None = None
+    # Calibrated answer probability below which `ask` abstains. Unset: the model's trained threshold.
     abstain_threshold: float | None = None
-    # Reranker score the best passage needs, or `ask` abstains (articles not about the question).
+    # Reranker score the best passage needs, or `ask` abstains. Unset: no floor (the model weighs it).
     min_retrieval_score: float | None = None
 
     # Optional OpenAI-compatible LLM for generative mode.

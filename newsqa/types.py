@@ -127,6 +127,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: list[Hit] | None = None  # only with debug
     confidence: float | None = None  # only with debug: the score `abstain_threshold` is compared with
+    # Only with debug: the candidate answer (also when withheld) and the features behind `confidence`.
+    assessment: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsqa.errors import InvalidInput
 from newsqa.types import Answer, Article, Filters, Hit, QueryInfo
+from qa.answer_model import AnswerModel, answer_features
 from qa.cache import AnswerCache
 from qa.choices import ChoicePicker
 from qa.extract import (
@@ -45,15 +46,10 @@ if TYPE_CHECKING:
     from qa.generate import LLMClient
     from qa.search import SearchPipeline
 
-# Calibrated together on the dev set (200 answerable vs 40 unanswerable questions) and the seed set,
-# see docs/eval.md: an answer needs confidence >= DEFAULT_ABSTAIN_THRESHOLD and, with the reranker, a
-# best passage scoring >= DEFAULT_MIN_RETRIEVAL_SCORE. The passage score says whether the articles are
-# about what was asked at all (words, names, title, time: AUC 0.96 for answerable vs not on dev), the
-# confidence whether one sentence answers it (AUC 0.85).
-DEFAULT_ABSTAIN_THRESHOLD = 0.20
-DEFAULT_MIN_RETRIEVAL_SCORE = 2.7
-# With choices the question already names the candidates: weaker support suffices to pick one.
-CHOICE_THRESHOLD_FACTOR = 0.75
+# Whether to answer is the trained answer model's call (qa/answer_model.py, fitted by `newsqa train`
+# on training questions, never on dev): a calibrated probability that the answer is right, compared
+# with the threshold trained beside it. Settings may override the threshold and add a floor on the
+# best passage's reranker score (off unless set: that score is one of the model's features).
 # Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
 _READ_PASSAGES = 10
 _RETRIEVED_FOR_DEBUG = 20
@@ -121,9 +117,11 @@ class AskRequest:
 class Answerer:
     """Answers questions over an `ArticleStore` with exact citations, or abstains.
 
-    `abstain_threshold`: confidence below which the answer is withheld; `min_retrieval_score`:
-    the reranker score (`Hit.scores["rerank"]`) the best passage needs, or the answer is withheld
-    (None: the calibrated defaults; the second is not applied to retrieval modes without the reranker).
+    `answer_model`: the trained `AnswerModel` (None: the one shipped in qa/models/); its calibrated
+    probability that the answer is right is the confidence. `abstain_threshold`: the probability below
+    which the answer is withheld (None: the model's trained thresholds); `min_retrieval_score`: a
+    reranker score (`Hit.scores["rerank"]`) the best passage needs, or the answer is withheld (None: no
+    such floor; not applied to retrieval modes without the reranker).
     `nlp`: a loaded spaCy pipeline or `SpacyParser` (None: load the model once here).
     `llm`: an `LLMClient` for `mode="generative"`.
     """
@@ -137,6 +135,7 @@ class Answerer:
         top_k: int = 5,
         abstain_threshold: float | None = None,
         min_retrieval_score: float | None = None,
+        answer_model: AnswerModel | None = None,
         llm: LLMClient | None = None,
         nlp: Any = None,
         max_chars: int = 2000,
@@ -152,10 +151,9 @@ class Answerer:
         self.embedder = embedder
         self.search = search
         self.top_k = top_k
-        self.abstain_threshold = DEFAULT_ABSTAIN_THRESHOLD if abstain_threshold is None else abstain_threshold
-        self.min_retrieval_score = (
-            DEFAULT_MIN_RETRIEVAL_SCORE if min_retrieval_score is None else min_retrieval_score
-        )
+        self.abstain_threshold = abstain_threshold
+        self.min_retrieval_score = min_retrieval_score
+        self.answer_model = answer_model if answer_model is not None else AnswerModel.load()
         self.llm = llm
         self.max_chars = max_chars
         if nlp is None:
@@ -280,9 +278,13 @@ class Answerer:
         if extraction is None:
             extraction = self.extractor.extract(analysed, passages)
         support = retrieval_support(hits, timed=bool(result.time_window))
-        answer = self._to_answer(extraction, passages, query, k, choices is not None, support)
+        features = answer_features(extraction, hits, support, timed=bool(result.time_window))
+        probability = self.answer_model.probability(features, with_choices=choices is not None)
+        answer = self._to_answer(extraction, passages, query, k, choices is not None, support, probability)
         timings["answer"] = _ms(t2)
-        return self._finish(answer, timings, t0, hits, debug, extraction.confidence)
+        if debug:
+            answer.assessment = {"candidate": extraction.answer, "features": features}
+        return self._finish(answer, timings, t0, hits, debug, probability)
 
     def ask_stream(
         self,
@@ -368,16 +370,13 @@ class Answerer:
             answer = self._answer(replace(request, mode="extractive"))
         else:
             query = QueryInfo(rewritten, day.isoformat(), result.filters.to_dict() if result.filters else {})
-            support = retrieval_support(list(result.hits), timed=bool(result.time_window))
-            answer = self._to_answer(extraction, passages, query, k, False, support)
-            answer = self._finish(
-                answer,
-                {"retrieve": retrieve_ms},
-                t0,
-                list(result.hits),
-                request.debug,
-                extraction.confidence,
-            )
+            hits = list(result.hits)
+            timed = bool(result.time_window)
+            support = retrieval_support(hits, timed=timed)
+            features = answer_features(extraction, hits, support, timed=timed)
+            probability = self.answer_model.probability(features, with_choices=False)
+            answer = self._to_answer(extraction, passages, query, k, False, support, probability)
+            answer = self._finish(answer, {"retrieve": retrieve_ms}, t0, hits, request.debug, probability)
         yield {"event": "answer", "data": answer.to_dict()}
 
     def _passages(self, hits: list[Hit]) -> list[Passage]:
@@ -419,11 +418,15 @@ class Answerer:
         k: int,
         with_choices: bool,
         retrieval_support: float | None,
+        probability: float,
     ) -> Answer:
-        factor = CHOICE_THRESHOLD_FACTOR if with_choices else 1.0
-        on_topic = retrieval_support is None or retrieval_support >= self.min_retrieval_score * factor
-        threshold = self.abstain_threshold * factor
-        supported = bool(ex.support) and ex.confidence >= threshold and on_topic
+        """`probability`: the answer model's probability that `ex` is right."""
+        floor = self.min_retrieval_score
+        on_topic = floor is None or retrieval_support is None or retrieval_support >= floor
+        threshold = self.abstain_threshold
+        if threshold is None:
+            threshold = self.answer_model.threshold(with_choices=with_choices)
+        supported = bool(ex.support) and probability >= threshold and on_topic
         if not supported:
             related_ev = ex.closest or [
                 Evidence(p, *p.sentences[0], p.hit.score) for p in passages[:3] if p.sentences
@@ -477,13 +480,20 @@ class Answerer:
 
 
 def build_answerer(
-    settings: Settings, retrieval: str = "ours", *, embedder: Any = None, store: Any = None, nlp: Any = None
+    settings: Settings,
+    retrieval: str = "ours",
+    *,
+    embedder: Any = None,
+    store: Any = None,
+    nlp: Any = None,
+    answer_model: AnswerModel | None = None,
 ) -> Answerer:
     """The `Answerer` for `settings`: embedder, store, search pipeline and spaCy, each loaded once.
 
     Pass an already loaded `embedder` and `store` to share them (the HTTP server hands the Ingestor's
     to the Answerer, so what it writes is what the next question reads), and `nlp` (a `SpacyParser`)
-    to share spaCy. The answerer is warmed up
+    to share spaCy, and `answer_model` to use another model than `settings.answer_model_path`'s.
+    The answerer is warmed up
     (one query embedding, one spaCy parse) so that the first real question is not the slow one.
     """
     from index.pipeline import build_embedder, build_store
@@ -506,6 +516,7 @@ def build_answerer(
         top_k=settings.top_k,
         abstain_threshold=settings.abstain_threshold,
         min_retrieval_score=settings.min_retrieval_score,
+        answer_model=answer_model or AnswerModel.load(settings.answer_model_path),
         llm=llm,
         nlp=nlp,
         max_chars=settings.max_question_chars,
