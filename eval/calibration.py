@@ -22,7 +22,7 @@ CALIBRATION_BINS = 10
 CV_FOLDS = 5
 # Inverse L2 strength of the logistic regression (scikit-learn's default; not tuned).
 REGULARISATION_C = 1.0
-Rule = Literal["abstention", "responses"]
+Rule = Literal["abstention", "responses", "none"]
 
 
 def expected_calibration_error(
@@ -55,9 +55,12 @@ def choose_threshold(rows: Sequence[dict[str, Any]], probs: Sequence[float], rul
 
     "abstention": precision and recall of abstaining both >= ABSTENTION_TARGET where some threshold
     reaches that (the best F1 among those), else the best F1. "responses": the most right responses
-    (a right answer to an answerable question, an abstention on an unanswerable one).
+    (a right answer to an answerable question, an abstention on an unanswerable one). "none": 0.0
+    (a calibrator that only informs).
     A row without support is withheld whatever the threshold.
     """
+    if rule == "none":
+        return 0.0
     answerable = [bool(r["answerable"]) for r in rows]
     supported = [bool(r["features"].get("support_articles")) for r in rows]
     best: tuple[tuple[float, ...], float] | None = None

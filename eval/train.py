@@ -8,8 +8,9 @@ Usage:
 Every training question goes through `Answerer.ask` (debug) over its articles' eval index, the code
 path of the CLI, API and eval, once as a free question and once with its choices. Each answer it
 would give (withheld or not) becomes a row: the features the answerer had, and whether the answer is
-right. Two logistic regressions (free answers, multiple choice) learn the probability of "right"
-from those rows; the thresholds follow (eval/calibration.py). The artifact records the seed, the
+right. Logistic regressions learn the probability of "right" (free answers; multiple choice, whose
+threshold follows from it) and, for free questions, the probability that the articles answer the
+question at all, whose threshold decides abstention (eval/calibration.py). The artifact records the seed, the
 command, the sha256 of every data file and the fit metrics, and holds no timestamps: the same
 command writes the same bytes.
 """
@@ -60,7 +61,7 @@ def _collecting_model() -> AnswerModel:
     """A model that withholds nothing: rows record the features and the answer, whatever the threshold."""
     zero = tuple(0.0 for _ in FEATURES)
     neutral = Calibrator(FEATURES, zero, tuple(1.0 for _ in FEATURES), zero, 0.0, 0.0)
-    return AnswerModel(neutral, neutral, {})
+    return AnswerModel(neutral, neutral, neutral, {})
 
 
 def _row(question: EvalQuestion, kind: str, answer: Any) -> dict[str, Any]:
@@ -148,11 +149,17 @@ def train_answer_model(
         data.append(described)
         rows += used
     fits = {}
-    for kind, rule in (("free", "abstention"), ("choice", "responses")):
+    for part, kind, rule in (
+        ("free", "free", "none"),
+        ("choice", "choice", "responses"),
+        ("answerable", "free", "abstention"),
+    ):
         kind_rows = [r for r in rows if r["kind"] == kind]
+        if part == "answerable":
+            kind_rows = [{**r, "label": int(r["answerable"])} for r in kind_rows]
         if not kind_rows:
             raise InvalidInput(f"no {kind} questions to train on (asked before {asked_before})")
-        fits[kind] = fit_calibrator(kind_rows, seed=seed, rule=rule)
+        fits[part] = fit_calibrator(kind_rows, seed=seed, rule=rule)
     import sklearn
 
     info = {
@@ -164,9 +171,9 @@ def train_answer_model(
         "training_questions": len({(r["id"], r["asked_at"]) for r in rows}),
         "scikit_learn": sklearn.__version__,
         "regularisation_c": REGULARISATION_C,
-        "metrics": {kind: metrics for kind, (_, metrics) in fits.items()},
+        "metrics": {part: metrics for part, (_, metrics) in fits.items()},
     }
-    return AnswerModel(fits["free"][0], fits["choice"][0], info)
+    return AnswerModel(fits["free"][0], fits["choice"][0], fits["answerable"][0], info)
 
 
 def write_artifact(model: AnswerModel, path: Path) -> None:

@@ -3,8 +3,13 @@
 Usage:
     model = AnswerModel.load()                                   # qa/models/answer_model.json
     features = answer_features(extraction, hits, support, timed=False)
-    p = model.probability(features, with_choices=False)          # in [0, 1]
-    p >= model.threshold(with_choices=False)                     # answer, else abstain
+    p = model.probability(features, with_choices=False)          # P(the answer is right), shown
+    model.answers(features, with_choices=False)                  # answer, else abstain
+
+A free answer is withheld when the question looks unanswerable from these articles (the
+`answerable` calibrator, P(the articles answer it), below its threshold): most free answers to
+answerable questions are still wrong, so P(right) alone cannot tell "wrong span" from "no answer
+here". With choices, P(right) itself decides (the options name the candidates).
 
 `newsqa train` fits it (eval/train.py: logistic regression over the features below, on training
 questions only) and writes the JSON this loads; nothing is fitted at install or run time.
@@ -24,6 +29,7 @@ from newsqa.types import Hit
 from qa.extract import Extraction
 
 FORMAT_VERSION = 1
+_PARTS = ("free", "choice", "answerable")
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "answer_model.json"
 
 # What the answerer already knows when it decides whether to answer. Order is the artifact's order.
@@ -87,10 +93,12 @@ class Calibrator:
 
 @dataclass(frozen=True)
 class AnswerModel:
-    """One calibrator for free answers, one for multiple choice; `info` is the training record."""
+    """P(right) for free answers and for multiple choice, P(answerable) for free questions;
+    `info` is the training record."""
 
     free: Calibrator
     choice: Calibrator
+    answerable: Calibrator
     info: Mapping[str, Any]
 
     def calibrator(self, with_choices: bool) -> Calibrator:
@@ -99,15 +107,16 @@ class AnswerModel:
     def probability(self, features: Mapping[str, float | None], *, with_choices: bool) -> float:
         return self.calibrator(with_choices).probability(features)
 
-    def threshold(self, *, with_choices: bool) -> float:
-        return self.calibrator(with_choices).threshold
+    def answers(self, features: Mapping[str, float | None], *, with_choices: bool) -> bool:
+        """Whether to answer (else abstain) by the trained thresholds."""
+        judge = self.choice if with_choices else self.answerable
+        return judge.probability(features) >= judge.threshold
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             **dict(self.info),
-            "free": self.free.to_dict(),
-            "choice": self.choice.to_dict(),
+            **{part: getattr(self, part).to_dict() for part in _PARTS},
         }
 
     @classmethod
@@ -116,11 +125,11 @@ class AnswerModel:
         if version != FORMAT_VERSION:
             raise NewsQAError(f"{source}: format_version {version!r}, this code reads {FORMAT_VERSION}")
         try:
-            free, choice = Calibrator.from_dict(data["free"]), Calibrator.from_dict(data["choice"])
+            parts = [Calibrator.from_dict(data[part]) for part in _PARTS]
         except (KeyError, TypeError, ValueError) as exc:
-            raise NewsQAError(f"{source}: not a valid answer model ({exc})") from exc
-        info = {k: v for k, v in data.items() if k not in ("free", "choice", "format_version")}
-        return cls(free, choice, info)
+            raise NewsQAError(f"{source}: not a valid answer model ({exc!r})") from exc
+        info = {k: v for k, v in data.items() if k not in (*_PARTS, "format_version")}
+        return cls(*parts, info)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> AnswerModel:

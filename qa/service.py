@@ -47,9 +47,10 @@ if TYPE_CHECKING:
     from qa.search import SearchPipeline
 
 # Whether to answer is the trained answer model's call (qa/answer_model.py, fitted by `newsqa train`
-# on training questions, never on dev): a calibrated probability that the answer is right, compared
-# with the threshold trained beside it. Settings may override the threshold and add a floor on the
-# best passage's reranker score (off unless set: that score is one of the model's features).
+# on training questions, never on dev): the confidence is a calibrated probability that the answer
+# is right; a free answer is withheld when the model finds the question unanswerable from these
+# articles, a choice when its probability is below the trained threshold. Settings may instead set a
+# threshold on the confidence, and a floor on the best passage's reranker score (off unless set).
 # Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
 _READ_PASSAGES = 10
 _RETRIEVED_FOR_DEBUG = 20
@@ -118,8 +119,8 @@ class Answerer:
     """Answers questions over an `ArticleStore` with exact citations, or abstains.
 
     `answer_model`: the trained `AnswerModel` (None: the one shipped in qa/models/); its calibrated
-    probability that the answer is right is the confidence. `abstain_threshold`: the probability below
-    which the answer is withheld (None: the model's trained thresholds); `min_retrieval_score`: a
+    probability that the answer is right is the confidence. `abstain_threshold`: the confidence below
+    which the answer is withheld (None: the model's trained decision); `min_retrieval_score`: a
     reranker score (`Hit.scores["rerank"]`) the best passage needs, or the answer is withheld (None: no
     such floor; not applied to retrieval modes without the reranker).
     `nlp`: a loaded spaCy pipeline or `SpacyParser` (None: load the model once here).
@@ -280,7 +281,9 @@ class Answerer:
         support = retrieval_support(hits, timed=bool(result.time_window))
         features = answer_features(extraction, hits, support, timed=bool(result.time_window))
         probability = self.answer_model.probability(features, with_choices=choices is not None)
-        answer = self._to_answer(extraction, passages, query, k, choices is not None, support, probability)
+        answer = self._to_answer(
+            extraction, passages, query, k, choices is not None, support, (probability, features)
+        )
         timings["answer"] = _ms(t2)
         if debug:
             answer.assessment = {"candidate": extraction.answer, "features": features}
@@ -375,7 +378,7 @@ class Answerer:
             support = retrieval_support(hits, timed=timed)
             features = answer_features(extraction, hits, support, timed=timed)
             probability = self.answer_model.probability(features, with_choices=False)
-            answer = self._to_answer(extraction, passages, query, k, False, support, probability)
+            answer = self._to_answer(extraction, passages, query, k, False, support, (probability, features))
             answer = self._finish(answer, {"retrieve": retrieve_ms}, t0, hits, request.debug, probability)
         yield {"event": "answer", "data": answer.to_dict()}
 
@@ -418,15 +421,17 @@ class Answerer:
         k: int,
         with_choices: bool,
         retrieval_support: float | None,
-        probability: float,
+        judged: tuple[float, dict[str, float | None]],
     ) -> Answer:
-        """`probability`: the answer model's probability that `ex` is right."""
+        """`judged`: the answer model's probability that `ex` is right, and the features it read."""
+        probability, features = judged
         floor = self.min_retrieval_score
         on_topic = floor is None or retrieval_support is None or retrieval_support >= floor
-        threshold = self.abstain_threshold
-        if threshold is None:
-            threshold = self.answer_model.threshold(with_choices=with_choices)
-        supported = bool(ex.support) and probability >= threshold and on_topic
+        if self.abstain_threshold is None:
+            confident = self.answer_model.answers(features, with_choices=with_choices)
+        else:
+            confident = probability >= self.abstain_threshold
+        supported = bool(ex.support) and confident and on_topic
         if not supported:
             related_ev = ex.closest or [
                 Evidence(p, *p.sentences[0], p.hit.score) for p in passages[:3] if p.sentences

@@ -22,17 +22,17 @@ def _constant_model(intercept: float, threshold: float = 0.5) -> AnswerModel:
     """A model whose probability is sigmoid(intercept) whatever the features say."""
     zero = tuple(0.0 for _ in FEATURES)
     calibrator = Calibrator(FEATURES, zero, tuple(1.0 for _ in FEATURES), zero, intercept, threshold)
-    return AnswerModel(calibrator, calibrator, {"model": "constant"})
+    return AnswerModel(calibrator, calibrator, calibrator, {"model": "constant"})
 
 
 def test_shipped_artifact_is_valid_and_records_its_training() -> None:
     model = AnswerModel.load()
     data = json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
     assert data["format_version"] == 1
-    for calibrator in (model.free, model.choice):
+    for calibrator in (model.free, model.choice, model.answerable):
         assert calibrator.features == FEATURES
-        assert 0.0 < calibrator.threshold < 1.0
         assert any(c != 0.0 for c in calibrator.coef)
+    assert 0.0 < model.choice.threshold < 1.0 and 0.0 < model.answerable.threshold < 1.0
     assert model.info["command"].startswith("newsqa train ")
     assert all(len(d["questions_sha256"]) == 64 for d in model.info["data"])
     assert "realtimeqa-2022/" not in json.dumps(model.info["data"])  # never fitted on dev
