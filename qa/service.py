@@ -46,11 +46,15 @@ if TYPE_CHECKING:
     from qa.generate import LLMClient
     from qa.search import SearchPipeline
 
-# Whether to answer is the trained answer model's call (qa/answer_model.py, fitted by `newsqa train`
-# on training questions, never on dev): the confidence is a calibrated probability that the answer
-# is right; a free answer is withheld when the model finds the question unanswerable from these
-# articles, a choice when its probability is below the trained threshold. Settings may instead set a
-# threshold on the confidence, and a floor on the best passage's reranker score (off unless set).
+# Whether to answer: with a trained answer model (qa/answer_model.py, `newsqa train`, opt-in through
+# Settings.use_answer_model until it is validated on 2023-24 questions, docs/eval.md) the confidence is
+# a calibrated probability that the answer is right and the model's trained thresholds decide. Without
+# one, the hand-set rule calibrated on the dev and seed sets: confidence >= DEFAULT_ABSTAIN_THRESHOLD
+# and, with the reranker, a best passage scoring >= DEFAULT_MIN_RETRIEVAL_SCORE (x
+# CHOICE_THRESHOLD_FACTOR with choices). Settings may override either number.
+DEFAULT_ABSTAIN_THRESHOLD = 0.20
+DEFAULT_MIN_RETRIEVAL_SCORE = 2.7
+CHOICE_THRESHOLD_FACTOR = 0.75
 # Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
 _READ_PASSAGES = 10
 _RETRIEVED_FOR_DEBUG = 20
@@ -118,11 +122,12 @@ class AskRequest:
 class Answerer:
     """Answers questions over an `ArticleStore` with exact citations, or abstains.
 
-    `answer_model`: the trained `AnswerModel` (None: the one shipped in qa/models/); its calibrated
-    probability that the answer is right is the confidence. `abstain_threshold`: the confidence below
-    which the answer is withheld (None: the model's trained decision); `min_retrieval_score`: a
-    reranker score (`Hit.scores["rerank"]`) the best passage needs, or the answer is withheld (None: no
-    such floor; not applied to retrieval modes without the reranker).
+    `answer_model`: a trained `AnswerModel`; its calibrated probability that the answer is right is
+    the confidence, and its thresholds decide (None: the extractor's confidence and the hand-set rule).
+    `abstain_threshold`: the confidence below which the answer is withheld (None: the model's decision,
+    or DEFAULT_ABSTAIN_THRESHOLD); `min_retrieval_score`: a reranker score (`Hit.scores["rerank"]`) the
+    best passage needs, or the answer is withheld (None: none with a model, else
+    DEFAULT_MIN_RETRIEVAL_SCORE; not applied to retrieval modes without the reranker).
     `nlp`: a loaded spaCy pipeline or `SpacyParser` (None: load the model once here).
     `llm`: an `LLMClient` for `mode="generative"`.
     """
@@ -154,7 +159,7 @@ class Answerer:
         self.top_k = top_k
         self.abstain_threshold = abstain_threshold
         self.min_retrieval_score = min_retrieval_score
-        self.answer_model = answer_model if answer_model is not None else AnswerModel.load()
+        self.answer_model = answer_model
         self.llm = llm
         self.max_chars = max_chars
         if nlp is None:
@@ -280,7 +285,7 @@ class Answerer:
             extraction = self.extractor.extract(analysed, passages)
         support = retrieval_support(hits, timed=bool(result.time_window))
         features = answer_features(extraction, hits, support, timed=bool(result.time_window))
-        probability = self.answer_model.probability(features, with_choices=choices is not None)
+        probability = self._confidence(extraction, features, choices is not None)
         answer = self._to_answer(
             extraction, passages, query, k, choices is not None, support, (probability, features)
         )
@@ -377,7 +382,7 @@ class Answerer:
             timed = bool(result.time_window)
             support = retrieval_support(hits, timed=timed)
             features = answer_features(extraction, hits, support, timed=timed)
-            probability = self.answer_model.probability(features, with_choices=False)
+            probability = self._confidence(extraction, features, False)
             answer = self._to_answer(extraction, passages, query, k, False, support, (probability, features))
             answer = self._finish(answer, {"retrieve": retrieve_ms}, t0, hits, request.debug, probability)
         yield {"event": "answer", "data": answer.to_dict()}
@@ -413,6 +418,31 @@ class Answerer:
             self._articles.put(article_id, article)
         return article
 
+    def _confidence(self, ex: Extraction, features: dict[str, float | None], with_choices: bool) -> float:
+        if self.answer_model is None:
+            return ex.confidence
+        return self.answer_model.probability(features, with_choices=with_choices)
+
+    def _confident(
+        self,
+        confidence: float,
+        features: dict[str, float | None],
+        with_choices: bool,
+        retrieval_support: float | None,
+    ) -> bool:
+        """Whether the answer is supported well enough to give (see the module constants)."""
+        factor = 1.0
+        floor, threshold = self.min_retrieval_score, self.abstain_threshold
+        if self.answer_model is None:
+            factor = CHOICE_THRESHOLD_FACTOR if with_choices else 1.0
+            floor = DEFAULT_MIN_RETRIEVAL_SCORE if floor is None else floor
+            threshold = DEFAULT_ABSTAIN_THRESHOLD if threshold is None else threshold
+        if floor is not None and retrieval_support is not None and retrieval_support < floor * factor:
+            return False
+        if threshold is None:
+            return self.answer_model.answers(features, with_choices=with_choices)  # type: ignore[union-attr]
+        return confidence >= threshold * factor
+
     def _to_answer(
         self,
         ex: Extraction,
@@ -423,15 +453,11 @@ class Answerer:
         retrieval_support: float | None,
         judged: tuple[float, dict[str, float | None]],
     ) -> Answer:
-        """`judged`: the answer model's probability that `ex` is right, and the features it read."""
+        """`judged`: the confidence (the model's probability, else the extractor's) and the features."""
         probability, features = judged
-        floor = self.min_retrieval_score
-        on_topic = floor is None or retrieval_support is None or retrieval_support >= floor
-        if self.abstain_threshold is None:
-            confident = self.answer_model.answers(features, with_choices=with_choices)
-        else:
-            confident = probability >= self.abstain_threshold
-        supported = bool(ex.support) and confident and on_topic
+        supported = bool(ex.support) and self._confident(
+            probability, features, with_choices, retrieval_support
+        )
         if not supported:
             related_ev = ex.closest or [
                 Evidence(p, *p.sentences[0], p.hit.score) for p in passages[:3] if p.sentences
@@ -521,7 +547,7 @@ def build_answerer(
         top_k=settings.top_k,
         abstain_threshold=settings.abstain_threshold,
         min_retrieval_score=settings.min_retrieval_score,
-        answer_model=answer_model or AnswerModel.load(settings.answer_model_path),
+        answer_model=answer_model or _trained_model(settings),
         llm=llm,
         nlp=nlp,
         max_chars=settings.max_question_chars,
@@ -533,6 +559,13 @@ def build_answerer(
     # for 0.4-0.5 s (at 98k chunks: p99 987 -> 793 ms, longest pause 547 -> 111 ms).
     gc.freeze()
     return answerer
+
+
+def _trained_model(settings: Settings) -> AnswerModel | None:
+    """The answer model Settings asks for: `answer_model_path`, else the shipped one if `use_answer_model`."""
+    if settings.answer_model_path is None and not settings.use_answer_model:
+        return None
+    return AnswerModel.load(settings.answer_model_path)
 
 
 def parse_as_of(value: str | date | None) -> date:

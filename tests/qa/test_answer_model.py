@@ -72,6 +72,18 @@ def test_build_answerer_loads_the_model_settings_name(
     answerer = build_answerer(settings, embedder=search_embedder, store=seed_store, nlp=spacy_parser)
     assert answerer.answer_model.free.intercept == -4.0
     assert answerer.ask(QUESTION, as_of=AS_OF).abstained
+    shipped = build_answerer(
+        Settings(data_dir=tmp_path, use_answer_model=True),
+        embedder=search_embedder,
+        store=seed_store,
+        nlp=spacy_parser,
+    )
+    assert shipped.answer_model == AnswerModel.load()
+    # Off by default: the hand-set thresholds decide, and the confidence is the extractor's.
+    default = build_answerer(
+        Settings(data_dir=tmp_path), embedder=search_embedder, store=seed_store, nlp=spacy_parser
+    )
+    assert default.answer_model is None
 
 
 @pytest.mark.parametrize(
