@@ -118,3 +118,17 @@ def test_training_is_reproducible_and_writes_a_loadable_artifact(tmp_path: Path)
         == __import__("hashlib").sha256(SEED_ARTICLES.read_bytes()).hexdigest()
     )
     assert loaded.free.features == FEATURES and loaded.info["metrics"]["free"]["rows"] == 7
+
+
+def test_train_command_wants_one_articles_file_per_questions_file(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from newsqa.cli import app
+
+    questions = _questions(tmp_path / "questions.jsonl")
+    args = ["train", "--questions", str(questions), "--questions", str(questions)]
+    result = CliRunner().invoke(
+        app, [*args, "--articles", str(SEED_ARTICLES), "--out", str(tmp_path / "m.json")]
+    )
+    assert result.exit_code == 2 and "one --articles per --questions" in result.output
+    assert not (tmp_path / "m.json").exists()
