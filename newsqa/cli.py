@@ -273,6 +273,46 @@ def eval_command(
 
 
 @app.command()
+def train(
+    questions: Annotated[list[Path], typer.Option("--questions", help="Training questions.jsonl (repeat).")],
+    articles: Annotated[list[Path], typer.Option("--articles", help="Their articles.jsonl(.gz), in order.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the answer model JSON.")],
+    asked_before: Annotated[
+        str | None, typer.Option("--asked-before", help="Only questions asked before this date.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the fit and its cross-validation.")] = 0,
+    features_cache: Annotated[
+        Path | None, typer.Option(help="Folder keeping collected features per data set (reused).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Fit the answer model (calibrated confidence, abstention) on training questions; never on dev."""
+    from eval.train import train_answer_model, write_artifact
+
+    if len(questions) != len(articles):
+        raise _fail(NewsQAError("give one --articles per --questions, in the same order"), False)
+    command = "newsqa train " + " ".join(
+        [f"--questions {q} --articles {a}" for q, a in zip(questions, articles, strict=True)]
+        + [f"--out {out}", f"--seed {seed}"]
+        + ([f"--asked-before {asked_before}"] if asked_before else [])
+    )
+    try:
+        model = train_answer_model(
+            _settings(data_dir),
+            list(zip(questions, articles, strict=True)),
+            seed=seed,
+            asked_before=asked_before,
+            command=command,
+            features_cache=features_cache,
+            progress=True,
+        )
+    except (NewsQAError, ValueError) as error:
+        raise _fail(error, False) from error
+    write_artifact(model, out)
+    typer.echo(json.dumps({"out": str(out), "metrics": model.info["metrics"]}, indent=2))
+
+
+@app.command()
 def demo(data_dir: DataDir = None, as_json: JsonOut = False) -> None:
     """Index the bundled demo corpus (the seed article and 199 real 2022 news articles)."""
     settings = _settings(data_dir)

@@ -90,9 +90,14 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50)
     # Answers kept for repeated questions (dropped whenever the articles change); 0 turns it off.
     answer_cache_size: int = Field(1024, ge=0)
-    # Answer confidence below which `ask` abstains; calibrated on the dev set (docs/eval.md).
+    # The trained answer model (`newsqa train`, docs/eval.md): calibrated confidence and abstention.
+    # Off by default until validated on 2023-24 questions (the hand-set thresholds below then apply);
+    # `use_answer_model` loads the shipped qa/models/answer_model.json, a path loads that file.
+    use_answer_model: bool = False
+    answer_model_path: Path | None = None
+    # Confidence below which `ask` abstains. Unset: the model's decision, else 0.20 (dev-calibrated).
     abstain_threshold: float | None = None
-    # Reranker score the best passage needs, or `ask` abstains (articles not about the question).
+    # Reranker score the best passage needs, or `ask` abstains. Unset: none with the model, else 2.7.
     min_retrieval_score: float | None = None
 
     # Optional OpenAI-compatible LLM for generative mode.

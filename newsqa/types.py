@@ -130,6 +130,8 @@ class Answer:
     # The readable form for people (qa.present.readable_answer): the direct answer, its quoted
     # supporting sentence and `[n]` markers; None -> the same as `answer`.
     answer_text: str | None = None
+    # Only with debug: the candidate answer (also when withheld) and the features behind `confidence`.
+    assessment: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

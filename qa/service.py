@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsqa.errors import InvalidInput, LLMNotConfigured, check_unicode
 from newsqa.types import Answer, Article, Filters, Hit, QueryInfo
+from qa.answer_model import AnswerModel, answer_features
 from qa.cache import AnswerCache
 from qa.choices import ChoicePicker
 from qa.extract import (
@@ -50,14 +51,14 @@ if TYPE_CHECKING:
     from qa.generate import LLMClient
     from qa.search import SearchPipeline
 
-# Calibrated together on the dev set (200 answerable vs 40 unanswerable questions) and the seed set,
-# see docs/eval.md: an answer needs confidence >= DEFAULT_ABSTAIN_THRESHOLD and, with the reranker, a
-# best passage scoring >= DEFAULT_MIN_RETRIEVAL_SCORE. The passage score says whether the articles are
-# about what was asked at all (words, names, title, time: AUC 0.96 for answerable vs not on dev), the
-# confidence whether one sentence answers it (AUC 0.85).
+# Whether to answer: with a trained answer model (qa/answer_model.py, `newsqa train`, opt-in through
+# Settings.use_answer_model until it is validated on 2023-24 questions, docs/eval.md) the confidence is
+# a calibrated probability that the answer is right and the model's trained thresholds decide. Without
+# one, the hand-set rule calibrated on the dev and seed sets: confidence >= DEFAULT_ABSTAIN_THRESHOLD
+# and, with the reranker, a best passage scoring >= DEFAULT_MIN_RETRIEVAL_SCORE (x
+# CHOICE_THRESHOLD_FACTOR with choices). Settings may override either number.
 DEFAULT_ABSTAIN_THRESHOLD = 0.20
 DEFAULT_MIN_RETRIEVAL_SCORE = 2.7
-# With choices the question already names the candidates: weaker support suffices to pick one.
 CHOICE_THRESHOLD_FACTOR = 0.75
 # Passages read for an answer beyond what is cited: candidates agreeing across articles need breadth.
 _READ_PASSAGES = 10
@@ -126,9 +127,12 @@ class AskRequest:
 class Answerer:
     """Answers questions over an `ArticleStore` with exact citations, or abstains.
 
-    `abstain_threshold`: confidence below which the answer is withheld; `min_retrieval_score`:
-    the reranker score (`Hit.scores["rerank"]`) the best passage needs, or the answer is withheld
-    (None: the calibrated defaults; the second is not applied to retrieval modes without the reranker).
+    `answer_model`: a trained `AnswerModel`; its calibrated probability that the answer is right is
+    the confidence, and its thresholds decide (None: the extractor's confidence and the hand-set rule).
+    `abstain_threshold`: the confidence below which the answer is withheld (None: the model's decision,
+    or DEFAULT_ABSTAIN_THRESHOLD); `min_retrieval_score`: a reranker score (`Hit.scores["rerank"]`) the
+    best passage needs, or the answer is withheld (None: none with a model, else
+    DEFAULT_MIN_RETRIEVAL_SCORE; not applied to retrieval modes without the reranker).
     `nlp`: a loaded spaCy pipeline or `SpacyParser` (None: load the model once here).
     `llm`: an `LLMClient` for `mode="generative"`.
     """
@@ -142,6 +146,7 @@ class Answerer:
         top_k: int = 5,
         abstain_threshold: float | None = None,
         min_retrieval_score: float | None = None,
+        answer_model: AnswerModel | None = None,
         llm: LLMClient | None = None,
         nlp: Any = None,
         max_chars: int = 2000,
@@ -157,10 +162,9 @@ class Answerer:
         self.embedder = embedder
         self.search = search
         self.top_k = top_k
-        self.abstain_threshold = DEFAULT_ABSTAIN_THRESHOLD if abstain_threshold is None else abstain_threshold
-        self.min_retrieval_score = (
-            DEFAULT_MIN_RETRIEVAL_SCORE if min_retrieval_score is None else min_retrieval_score
-        )
+        self.abstain_threshold = abstain_threshold
+        self.min_retrieval_score = min_retrieval_score
+        self.answer_model = answer_model
         self.llm = llm
         self.max_chars = max_chars
         if nlp is None:
@@ -293,9 +297,15 @@ class Answerer:
         if extraction is None:
             extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
         support = retrieval_support(hits, timed=bool(result.time_window))
-        answer = self._to_answer(extraction, passages, query, k, choices is not None, support)
+        features = answer_features(extraction, hits, support, timed=bool(result.time_window))
+        probability = self._confidence(extraction, features, choices is not None)
+        answer = self._to_answer(
+            extraction, passages, query, k, choices is not None, support, (probability, features)
+        )
         timings["answer"] = _ms(t2)
-        return self._finish(answer, timings, t0, hits, debug, extraction.confidence)
+        if debug:
+            answer.assessment = {"candidate": extraction.answer, "features": features}
+        return self._finish(answer, timings, t0, hits, debug, probability)
 
     def ask_stream(
         self,
@@ -393,16 +403,13 @@ class Answerer:
             answer = self._answer(replace(request, mode="extractive"))
         else:
             query = QueryInfo(rewritten, day.isoformat(), result.filters.to_dict() if result.filters else {})
-            support = retrieval_support(list(result.hits), timed=bool(result.time_window))
-            answer = self._to_answer(extraction, passages, query, k, False, support)
-            answer = self._finish(
-                answer,
-                {"retrieve": retrieve_ms},
-                t0,
-                list(result.hits),
-                request.debug,
-                extraction.confidence,
-            )
+            hits = list(result.hits)
+            timed = bool(result.time_window)
+            support = retrieval_support(hits, timed=timed)
+            features = answer_features(extraction, hits, support, timed=timed)
+            probability = self._confidence(extraction, features, False)
+            answer = self._to_answer(extraction, passages, query, k, False, support, (probability, features))
+            answer = self._finish(answer, {"retrieve": retrieve_ms}, t0, hits, request.debug, probability)
         yield {"event": "answer", "data": answer.to_dict()}
 
     def _passages(self, hits: list[Hit]) -> list[Passage]:
@@ -437,6 +444,31 @@ class Answerer:
             self._articles.put(article_id, article)
         return article
 
+    def _confidence(self, ex: Extraction, features: dict[str, float | None], with_choices: bool) -> float:
+        if self.answer_model is None:
+            return ex.confidence
+        return self.answer_model.probability(features, with_choices=with_choices)
+
+    def _confident(
+        self,
+        confidence: float,
+        features: dict[str, float | None],
+        with_choices: bool,
+        retrieval_support: float | None,
+    ) -> bool:
+        """Whether the answer is supported well enough to give (see the module constants)."""
+        factor = 1.0
+        floor, threshold = self.min_retrieval_score, self.abstain_threshold
+        if self.answer_model is None:
+            factor = CHOICE_THRESHOLD_FACTOR if with_choices else 1.0
+            floor = DEFAULT_MIN_RETRIEVAL_SCORE if floor is None else floor
+            threshold = DEFAULT_ABSTAIN_THRESHOLD if threshold is None else threshold
+        if floor is not None and retrieval_support is not None and retrieval_support < floor * factor:
+            return False
+        if threshold is None:
+            return self.answer_model.answers(features, with_choices=with_choices)  # type: ignore[union-attr]
+        return confidence >= threshold * factor
+
     def _to_answer(
         self,
         ex: Extraction,
@@ -445,11 +477,13 @@ class Answerer:
         k: int,
         with_choices: bool,
         retrieval_support: float | None,
+        judged: tuple[float, dict[str, float | None]],
     ) -> Answer:
-        factor = CHOICE_THRESHOLD_FACTOR if with_choices else 1.0
-        on_topic = retrieval_support is None or retrieval_support >= self.min_retrieval_score * factor
-        threshold = self.abstain_threshold * factor
-        supported = bool(ex.support) and ex.confidence >= threshold and on_topic
+        """`judged`: the confidence (the model's probability, else the extractor's) and the features."""
+        probability, features = judged
+        supported = bool(ex.support) and self._confident(
+            probability, features, with_choices, retrieval_support
+        )
         if not supported:
             related_ev = ex.closest or [
                 Evidence(p, *p.sentences[0], p.hit.score) for p in passages[:3] if p.sentences
@@ -505,13 +539,20 @@ class Answerer:
 
 
 def build_answerer(
-    settings: Settings, retrieval: str = "ours", *, embedder: Any = None, store: Any = None, nlp: Any = None
+    settings: Settings,
+    retrieval: str = "ours",
+    *,
+    embedder: Any = None,
+    store: Any = None,
+    nlp: Any = None,
+    answer_model: AnswerModel | None = None,
 ) -> Answerer:
     """The `Answerer` for `settings`: embedder, store, search pipeline and spaCy, each loaded once.
 
     Pass an already loaded `embedder` and `store` to share them (the HTTP server hands the Ingestor's
     to the Answerer, so what it writes is what the next question reads), and `nlp` (a `SpacyParser`)
-    to share spaCy. The answerer is warmed up
+    to share spaCy, and `answer_model` to use another model than `settings.answer_model_path`'s.
+    The answerer is warmed up
     (one query embedding, one spaCy parse) so that the first real question is not the slow one.
     """
     from index.pipeline import build_embedder, build_store
@@ -534,6 +575,7 @@ def build_answerer(
         top_k=settings.top_k,
         abstain_threshold=settings.abstain_threshold,
         min_retrieval_score=settings.min_retrieval_score,
+        answer_model=answer_model or _trained_model(settings),
         llm=llm,
         nlp=nlp,
         max_chars=settings.max_question_chars,
@@ -545,6 +587,13 @@ def build_answerer(
     # for 0.4-0.5 s (at 98k chunks: p99 987 -> 793 ms, longest pause 547 -> 111 ms).
     gc.freeze()
     return answerer
+
+
+def _trained_model(settings: Settings) -> AnswerModel | None:
+    """The answer model Settings asks for: `answer_model_path`, else the shipped one if `use_answer_model`."""
+    if settings.answer_model_path is None and not settings.use_answer_model:
+        return None
+    return AnswerModel.load(settings.answer_model_path)
 
 
 def parse_as_of(value: str | date | None) -> date:

@@ -1,0 +1,181 @@
+"""`newsqa train`: fit the answer model on training questions and write its artifact.
+
+Usage:
+    model = train_answer_model(settings, [("q.jsonl", "articles.jsonl.gz")], seed=0,
+                               asked_before="2024-01-01", command="newsqa train ...")
+    write_artifact(model, Path("qa/models/answer_model.json"))
+
+Every training question goes through `Answerer.ask` (debug) over its articles' eval index, the code
+path of the CLI, API and eval, once as a free question and once with its choices. Each answer it
+would give (withheld or not) becomes a row: the features the answerer had, and whether the answer is
+right. Logistic regressions learn the probability of "right" (free answers; multiple choice, whose
+threshold follows from it) and, for free questions, the probability that the articles answer the
+question at all, whose threshold decides abstention (eval/calibration.py). The artifact records the seed, the
+command, the sha256 of every data file and the fit metrics, and holds no timestamps: the same
+command writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.calibration import REGULARISATION_C, fit_calibrator
+from eval.evalsets import EvalQuestion, load_evalset
+from eval.metrics import contains_answer, exact_match
+from newsqa.errors import InvalidInput
+from newsqa.settings import Settings
+from qa.answer_model import FEATURES, AnswerModel, Calibrator
+
+# A free answer longer than this is not credited for merely containing the gold answer.
+MAX_CONTAINS_WORDS = 10
+MODEL_KIND = "answer-confidence-logistic-regression"
+
+
+def is_right_free(candidate: str, answers: Sequence[str], answerable: bool) -> int:
+    """1 when the free answer is right: exact, or a short answer (<= 10 words) containing the gold one."""
+    if not answerable or not candidate.strip():
+        return 0
+    if exact_match(candidate, answers):
+        return 1
+    return int(len(candidate.split()) <= MAX_CONTAINS_WORDS and contains_answer(candidate, answers) == 1.0)
+
+
+def is_right_choice(candidate: str, answers: Sequence[str], answerable: bool) -> int:
+    return int(answerable and bool(candidate.strip()) and exact_match(candidate, answers) == 1.0)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _collecting_model() -> AnswerModel:
+    """A model that withholds nothing: rows record the features and the answer, whatever the threshold."""
+    zero = tuple(0.0 for _ in FEATURES)
+    neutral = Calibrator(FEATURES, zero, tuple(1.0 for _ in FEATURES), zero, 0.0, 0.0)
+    return AnswerModel(neutral, neutral, neutral, {})
+
+
+def _row(question: EvalQuestion, kind: str, answer: Any) -> dict[str, Any]:
+    assessment = answer.assessment or {"candidate": "", "features": {}}
+    judge = is_right_choice if kind == "choice" else is_right_free
+    return {
+        "id": question.id,
+        "asked_at": question.asked_at,
+        "kind": kind,
+        "answerable": question.answerable,
+        "candidate": assessment["candidate"],
+        "features": assessment["features"],
+        "label": judge(assessment["candidate"], question.answers, question.answerable),
+    }
+
+
+def collect_rows(
+    settings: Settings, questions: Sequence[EvalQuestion], answerer: Any, *, progress: bool = False
+) -> list[dict[str, Any]]:
+    """One "free" row per question and one "choice" row per question with choices."""
+    rows: list[dict[str, Any]] = []
+    items: Any = questions
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(questions, desc="train", unit="q", file=sys.stderr)
+    for q in items:
+        rows.append(_row(q, "free", answerer.ask(q.question, as_of=q.asked_at, debug=True)))
+        if q.choices:
+            answer = answerer.ask(q.question, as_of=q.asked_at, choices=q.choices, debug=True)
+            rows.append(_row(q, "choice", answer))
+    return rows
+
+
+def _set_rows(
+    settings: Settings, questions_path: Path, articles_path: Path, cache: Path | None, progress: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows of every question of one set (from `cache` when it holds this set's data hashes)."""
+    data = {
+        "questions": str(questions_path),
+        "questions_sha256": sha256_of(questions_path),
+        "articles": str(articles_path),
+        "articles_sha256": sha256_of(articles_path),
+    }
+    key = hashlib.sha256(json.dumps([data["questions_sha256"], data["articles_sha256"], FEATURES]).encode())
+    cached = cache / f"rows-{key.hexdigest()[:16]}.json" if cache is not None else None
+    if cached is not None and cached.is_file():
+        return json.loads(cached.read_text(encoding="utf-8")), data
+    from eval.harness import EvalIndex
+    from qa.service import build_answerer
+
+    evalset = load_evalset(articles_path, questions_path)
+    index = EvalIndex(settings, articles_path)
+    index.ensure(list(evalset.articles.values()), progress=progress)
+    index_settings = index.settings.model_copy(update={"answer_cache_size": 0})
+    answerer = build_answerer(index_settings, answer_model=_collecting_model())
+    rows = collect_rows(settings, evalset.questions, answerer, progress=progress)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(rows), encoding="utf-8")
+    return rows, data
+
+
+def train_answer_model(
+    settings: Settings,
+    sets: Sequence[tuple[Path, Path]],
+    *,
+    seed: int = 0,
+    asked_before: str | None = None,
+    command: str = "",
+    features_cache: Path | None = None,
+    progress: bool = False,
+) -> AnswerModel:
+    """Fit both calibrators on the questions of `sets` ((questions, articles) pairs) asked before the date."""
+    if not sets:
+        raise InvalidInput("train needs at least one --questions/--articles pair")
+    rows: list[dict[str, Any]] = []
+    data: list[dict[str, Any]] = []
+    for questions_path, articles_path in sets:
+        set_rows, described = _set_rows(
+            settings, Path(questions_path), Path(articles_path), features_cache, progress
+        )
+        used = [r for r in set_rows if asked_before is None or r["asked_at"] < asked_before]
+        described["questions_used"] = len({r["id"] for r in used})
+        data.append(described)
+        rows += used
+    fits = {}
+    for part, kind, rule in (
+        ("free", "free", "none"),
+        ("choice", "choice", "responses"),
+        ("answerable", "free", "abstention"),
+    ):
+        kind_rows = [r for r in rows if r["kind"] == kind]
+        if part == "answerable":
+            kind_rows = [{**r, "label": int(r["answerable"])} for r in kind_rows]
+        if not kind_rows:
+            raise InvalidInput(f"no {kind} questions to train on (asked before {asked_before})")
+        fits[part] = fit_calibrator(kind_rows, seed=seed, rule=rule)
+    import sklearn
+
+    info = {
+        "model": MODEL_KIND,
+        "seed": seed,
+        "command": command,
+        "asked_before": asked_before,
+        "data": data,
+        "training_questions": len({(r["id"], r["asked_at"]) for r in rows}),
+        "scikit_learn": sklearn.__version__,
+        "regularisation_c": REGULARISATION_C,
+        "metrics": {part: metrics for part, (_, metrics) in fits.items()},
+    }
+    return AnswerModel(fits["free"][0], fits["choice"][0], fits["answerable"][0], info)
+
+
+def write_artifact(model: AnswerModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
