@@ -15,7 +15,6 @@ set, so no target is served from parses another target or the warm-up made.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -53,27 +52,11 @@ class QueryBenchmark:
         from index.pipeline import build_store
         from qa import service
         from qa.nlp import SpacyParser
-        from qa.search import SearchPipeline
 
         isettings = isettings.model_copy(update={"answer_cache_size": 0})  # time the work, not the cache
         store = build_store(isettings, self.embedder)
         parser = SpacyParser(self.spacy_nlp)
-        params = inspect.signature(service.build_answerer).parameters
-        if {"embedder", "store", "nlp"} <= set(params):
-            return service.build_answerer(  # type: ignore[call-arg]
-                isettings, embedder=self.embedder, store=store, nlp=parser
-            )
-        # The wiring of qa.service.build_answerer, sharing one model and one spaCy pipeline.
-        return service.Answerer(
-            store,
-            self.embedder,
-            SearchPipeline(store, self.embedder, mode="ours", candidates=isettings.retrieve_k),
-            top_k=isettings.top_k,
-            abstain_threshold=isettings.abstain_threshold,
-            min_retrieval_score=isettings.min_retrieval_score,
-            max_chars=isettings.max_question_chars,
-            nlp=parser,
-        )
+        return service.build_answerer(isettings, embedder=self.embedder, store=store, nlp=parser)
 
     def run(
         self, targets: dict[str, AskFn], questions: Sequence[BenchQuestion], *, warmup: int = 3

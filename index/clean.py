@@ -336,14 +336,3 @@ def html_to_text(fragment: str) -> str:
     text = re.sub(r"(?i)<br\s*/?>|</(p|div|li|h\d|blockquote)>", "\n", fragment)
     text = html.unescape(re.sub(r"<[^>]+>", "", text))
     return normalize_whitespace(text)
-
-
-_DEFAULT: BoilerplateCleaner | None = None
-
-
-def clean_text(text: str) -> str:
-    """`BoilerplateCleaner().clean(text)` with a shared default instance."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = BoilerplateCleaner()
-    return _DEFAULT.clean(text)

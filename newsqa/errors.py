@@ -35,11 +35,6 @@ class TooLarge(NewsQAError):
     status = 413
 
 
-class RateLimited(NewsQAError):
-    code = "rate_limited"
-    status = 429
-
-
 class Unavailable(NewsQAError):
     code = "unavailable"
     status = 503

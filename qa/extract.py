@@ -2,7 +2,8 @@
 
 Usage:
     extractor = SpanExtractor(SpacyParser.load())
-    passages = build_passages(hits, articles)            # hits whose chunk matches its article text
+    sentences = SentenceIndex()
+    passages = [sentences.passage(hit, article, rank) for rank, (hit, article) in enumerate(pairs)]
     q = QuestionAnalyzer(parser).analyze(question)
     result = extractor.extract(q, passages)              # Extraction(answer, support, confidence, ...)
     citations = CitationBuilder().build(result.support)  # quote == article.text[start:end]

@@ -88,7 +88,6 @@ def target_labels(noun: str) -> frozenset[str]:
 
 
 _WH_WORDS = ("who", "whom", "whose", "where", "when", "which", "what", "how", "why")
-_WH_RE = re.compile(r"\b(who|whom|whose|where|when|which|what|how|why)\b", re.IGNORECASE)
 
 
 _EVENT_PREDICATE_STEMS = frozenset(stem(w) for w in ("happen", "occur", "take", "place"))

@@ -30,7 +30,6 @@ _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*\?
 _GROUP_LABELS = ("ORG", "NORP")
 _THING_LABELS = ("ORG", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "FAC")
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
-_POSSESSIVE_HER = re.compile(r"\bher\s+(?=[a-z])")
 _EVENT_PRONOUNS = frozenset({"that", "this"})
 _BE_OR_MODAL = frozenset(
     "is are was were be been being will would can could shall should may might must has have had".split()  # noqa: SIM905 - a word list reads better as text
