@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import date
 
 from newsqa.errors import InvalidInput
 from newsqa.types import Answer, Filters
+from qa.lru import LRU
 
 
 class AnswerCache:
-    """Thread-safe LRU of `Answer`s; `size=0` turns it off."""
+    """The one `LRU`, of `Answer`s, with hit counts; `size=0` turns it off."""
 
     def __init__(self, size: int = 1024) -> None:
         if size < 0:
             raise InvalidInput(f"answer cache size must be >= 0, got {size}")
         self.size = size
-        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: LRU[Hashable, Answer] = LRU(size)
         self.hits = 0
         self.misses = 0
 
@@ -59,21 +57,13 @@ class AnswerCache:
     def get(self, key: Hashable) -> Answer | None:
         if self.size == 0:
             return None
-        with self._lock:
-            answer = self._items.get(key)
-            if answer is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
+        answer = self._items.get(key)
+        if answer is None:
+            self.misses += 1
+            return None
+        self.hits += 1
         return copy.deepcopy(answer)
 
     def put(self, key: Hashable, answer: Answer) -> None:
-        if self.size == 0:
-            return
-        stored = copy.deepcopy(answer)
-        with self._lock:
-            self._items[key] = stored
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        if self.size > 0:
+            self._items.put(key, copy.deepcopy(answer))
