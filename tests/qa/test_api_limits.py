@@ -1,6 +1,6 @@
 """Rate limits on reads, writes and failed key checks, and whose address they count (qa.api, in-process).
 
-The same behaviour through a real `newsqa serve` process: tests/test_serve_env.py.
+The same behaviour through a real `newsqa serve` process: tests/newsqa/test_serve_env.py.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import pytest
 
 from tests.qa.api_fakes import free_port
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300
 LIMITS = {
     "NEWSQA_RATE_LIMIT_PER_MINUTE": "2",

@@ -23,7 +23,7 @@ import qa.deps
 from newsqa.settings import Settings
 from tests.qa.api_fakes import free_port
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
