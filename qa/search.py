@@ -44,7 +44,7 @@ from newsqa.errors import InvalidInput
 from newsqa.types import Filters, Hit
 from qa.rerank import DEFAULT_WEIGHTS, NewsReranker, RerankWeights, analyze_query
 from qa.retrievers import DenseRetriever, FusionRetriever, LexicalRetriever, fuse_nodes, nodes_to_hits
-from qa.timeparse import TimeWindow, as_of_range_error, parse_as_of, resolve_time
+from qa.timeparse import TimeWindow, parse_as_of, resolve_time
 
 if TYPE_CHECKING:
     from index.embedder import Embedder, FakeEmbedder
@@ -120,12 +120,12 @@ class SearchPipeline:
         filters: Filters | None = None,
         k: int = 10,
     ) -> SearchResult:
-        """The best `k` passages for `query` as of `as_of` (default: today), within `filters`."""
+        """The best `k` passages for `query` as of `as_of` (default: today in UTC), within `filters`."""
         if not query or not query.strip():
             raise InvalidInput("search query is empty")
         if k < 1:
             raise InvalidInput(f"k must be >= 1, got {k}")
-        today = _checked_as_of(as_of)
+        today = parse_as_of(as_of)
         base = cut_off(filters or Filters(), today + timedelta(days=self.as_of_grace_days))
         if self.mode != "ours":
             return self._search_baseline(query, base, k)
@@ -214,18 +214,6 @@ class SearchPipeline:
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         timings["embed"] = _ms(start)
         return vector
-
-
-def _checked_as_of(as_of: date | datetime | str | None) -> date:
-    """The as-of day (default: today), refused outside the supported range so window sums cannot overflow."""
-    try:
-        today = parse_as_of(as_of) if as_of is not None else date.today()
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
-    problem = as_of_range_error(today)
-    if problem:
-        raise InvalidInput(problem)
-    return today
 
 
 def cut_off(filters: Filters, as_of: date) -> Filters:

@@ -12,14 +12,13 @@ answer span / pick a choice / generate -> cite exact quotes -> abstain when supp
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import re
 import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from newsqa.errors import InvalidInput, LLMNotConfigured, check_unicode
@@ -44,7 +43,7 @@ from qa.question import QuestionAnalyzer
 from qa.rerank import retrieval_support
 from qa.rewrite import QueryRewriter, earlier_answers
 from qa.timeline import TimelineBuilder
-from qa.timeparse import as_of_range_error
+from qa.timeparse import parse_as_of
 
 if TYPE_CHECKING:
     from newsqa.settings import Settings
@@ -66,7 +65,6 @@ _RETRIEVED_FOR_DEBUG = 20
 # Full article texts kept in memory: passages quote them, and popular stories come back often.
 _ARTICLE_CACHE_SIZE = 512
 _WARM_UP_QUESTION = "Who is the spokesperson for the agency?"
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WH_START = re.compile(r"^(who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
 _ENGLISH_MARKERS = frozenset(
     [
@@ -594,23 +592,6 @@ def _trained_model(settings: Settings) -> AnswerModel | None:
     if settings.answer_model_path is None and not settings.use_answer_model:
         return None
     return AnswerModel.load(settings.answer_model_path)
-
-
-def parse_as_of(value: str | date | None) -> date:
-    """None -> today (UTC); "YYYY-MM-DD" or a date -> that date; anything else, or a date outside
-    `qa.timeparse.AS_OF_MIN..AS_OF_MAX`, -> InvalidInput."""
-    if value is None:
-        return datetime.now(UTC).date()
-    day = value.date() if isinstance(value, datetime) else value
-    if isinstance(day, str) and _DATE_RE.match(day.strip()):
-        with contextlib.suppress(ValueError):  # "2021-13-01": reported below like any other non-date
-            day = date.fromisoformat(day.strip())
-    if not isinstance(day, date):
-        raise InvalidInput(f"as_of {value!r} is not a date in YYYY-MM-DD form")
-    problem = as_of_range_error(day)
-    if problem:
-        raise InvalidInput(problem)
-    return day
 
 
 def _check_texts(request: AskRequest) -> None:

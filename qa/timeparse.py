@@ -21,9 +21,10 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
+from newsqa.errors import InvalidInput
 from qa.nlp import split_sentences
 
 Strength = Literal["filter", "boost"]
@@ -136,17 +137,34 @@ class TimeWindow:
         return (self.start.isoformat(), self.end.isoformat())
 
 
-def parse_as_of(value: date | datetime | str) -> date:
-    """Accept a date, a datetime or an ISO string ("2022-09-15", "2022-09-15T10:00:00Z")."""
+_ISO_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
+
+
+def parse_as_of(value: date | datetime | str | None) -> date:
+    """The one reading of an as-of date: None -> today in UTC (the server's clock, not its zone);
+    a date, a datetime or an ISO string ("2022-09-15", "2022-09-15T10:00:00Z") -> that day.
+    Anything else, or a day outside AS_OF_MIN..AS_OF_MAX, -> InvalidInput naming the value."""
+    if value is None:
+        return datetime.now(UTC).date()
+    day = _as_date(value)
+    problem = as_of_range_error(day)
+    if problem:
+        raise InvalidInput(problem)
+    return day
+
+
+def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = value.strip()
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError as exc:
-        raise ValueError(f"as_of {value!r} is not an ISO date (YYYY-MM-DD)") from exc
+    text = str(value).strip()
+    if _ISO_DAY_RE.match(text):
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:  # "2021-13-01": reported below like any other non-date
+            pass
+    raise InvalidInput(f"as_of {value!r} is not an ISO date (YYYY-MM-DD)")
 
 
 def as_of_range_error(day: date) -> str | None:
@@ -167,7 +185,7 @@ def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | No
     named in the asking sentence wins over one in the sentences that set the scene ("This week marked
     the anniversary of the Taliban's return. How many people were evacuated in August last year?").
     """
-    today = parse_as_of(as_of)
+    today = _as_date(as_of)  # no range check: windows near the calendar's ends are dropped below
     candidates: list[tuple[int, TimeWindow]] = []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(question):

@@ -15,7 +15,8 @@ from newsqa.settings import Settings
 from newsqa.types import Filters
 from qa.rerank import retrieval_support
 from qa.search import SearchPipeline
-from qa.service import Answerer, build_answerer, parse_as_of
+from qa.service import Answerer, build_answerer
+from qa.timeparse import parse_as_of
 
 AS_OF = "2021-08-28"
 

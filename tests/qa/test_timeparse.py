@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsqa.errors import InvalidInput
 from qa.timeparse import AS_OF_MAX, AS_OF_MIN, TimeWindow, as_of_range_error, parse_as_of, resolve_time
 
 THURSDAY = date(2022, 9, 15)  # a Thursday
@@ -170,8 +171,15 @@ class TestAsOf:
         assert window("this week", value).end == THURSDAY
 
     def test_bad_as_of(self) -> None:
-        with pytest.raises(ValueError, match="not an ISO date"):
+        with pytest.raises(InvalidInput, match="not an ISO date"):
             parse_as_of("15/09/2022")
+
+    def test_out_of_range_as_of(self) -> None:
+        with pytest.raises(InvalidInput, match="outside the supported range"):
+            parse_as_of("9999-12-31")
+
+    def test_default_is_today_in_utc(self) -> None:
+        assert parse_as_of(None) == datetime.now(UTC).date()
 
 
 class TestCalendarEdges:
