@@ -2,33 +2,17 @@
 
 Usage:
     where = filters_where(Filters(sources=["cnn.com"], published_from="2022-07-01"))
-    published_timestamp("2022-07-06")   # 1657065600, the epoch seconds stored as published_ts
 """
 
 from __future__ import annotations
 
-import calendar
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from newsqa.errors import InvalidInput, Unavailable
 from newsqa.types import Chunk, Filters
-
-SECONDS_PER_DAY = 86400
-
-
-def published_timestamp(published: str | None) -> int:
-    """Epoch seconds (UTC midnight) of an ISO date or datetime; 0 when unknown or unparsable."""
-    if not published:
-        return 0
-    try:
-        day = date.fromisoformat(published[:10])
-    except ValueError:
-        return 0
-    return calendar.timegm(day.timetuple())
 
 
 def filters_where(filters: Filters | None) -> dict[str, Any] | None:
@@ -38,18 +22,12 @@ def filters_where(filters: Filters | None) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     if filters.sources:
         clauses.append({"source": {"$in": list(filters.sources)}})
-    if filters.published_from:
-        clauses.append({"published_ts": {"$gte": checked_ts(filters.published_from)}})
-    if filters.published_to:
-        clauses.append({"published_ts": {"$lte": checked_ts(filters.published_to) + SECONDS_PER_DAY - 1}})
+    first, last = filters.ts_range()
+    if first is not None:
+        clauses.append({"published_ts": {"$gte": first}})
+    if last is not None:
+        clauses.append({"published_ts": {"$lte": last}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def checked_ts(iso: str) -> int:
-    ts = published_timestamp(iso)
-    if ts == 0:
-        raise InvalidInput(f"filter date {iso!r} is not an ISO date (YYYY-MM-DD)")
-    return ts
 
 
 def make_client(data_dir: Path, chroma_url: str | None, *, fresh: bool = False) -> Any:

@@ -33,18 +33,15 @@ from index.chunker import content_version
 from index.lexical import LexicalIndex, versions_fingerprint
 from index.lock import DataDirLock
 from index.records import (
-    SECONDS_PER_DAY,
     article_summary,
-    checked_ts,
     chunk_from,
     filters_where,
     make_client,
     merge_reprints,
-    published_timestamp,
     reprints_of,
 )
 from newsqa.errors import InvalidInput, NotFound, Unavailable
-from newsqa.types import Article, Chunk, Filters, Hit
+from newsqa.types import Article, Chunk, Filters, Hit, published_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -526,16 +523,13 @@ class ArticleStore:
     ) -> list[dict[str, Any]]:
         """Article summaries, newest published first (undated last), then by id."""
         self._maybe_sync()
-        ts_from = checked_ts(published_from) if published_from else None
-        ts_to = checked_ts(published_to) + SECONDS_PER_DAY - 1 if published_to else None
+        wanted = Filters(sources, published_from, published_to)
+        wanted.ts_range()  # a bad date is an error even when no article is stored
         rows = []
         for aid, m in list(self._meta.items()):
             ts = int(m.get("published_ts", 0))
-            if sources and m.get("source") not in sources:
-                continue
-            if (ts_from is not None and ts < ts_from) or (ts_to is not None and ts > ts_to):
-                continue
-            rows.append((aid, m, ts))
+            if wanted.admits(m.get("source"), ts):
+                rows.append((aid, m, ts))
         rows.sort(key=lambda r: (-r[2], r[0]))
         end = None if limit is None else offset + limit
         return [article_summary(aid, m) for aid, m, _ in rows[offset:end]]
@@ -630,9 +624,7 @@ class ArticleStore:
                 if found is None:  # an orphan or an older version
                     continue
                 chunk, ts = found
-                if post_filter is not None and not _passes(
-                    {"source": chunk.source, "published_ts": ts}, post_filter
-                ):
+                if post_filter is not None and not post_filter.admits(chunk.source, ts):
                     continue
                 cosine = 1.0 - float(distance)
                 hits.append(Hit(chunk=chunk, score=cosine, scores={"dense": cosine}))
@@ -668,10 +660,11 @@ class ArticleStore:
         mask = np.ones(len(counts), dtype=bool)
         if filters.sources:
             mask &= np.isin(sources, list(filters.sources))
-        if filters.published_from:
-            mask &= ts >= checked_ts(filters.published_from)
-        if filters.published_to:
-            mask &= ts <= checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
+        first, last = filters.ts_range()
+        if first is not None:
+            mask &= ts >= first
+        if last is not None:
+            mask &= ts <= last
         return int(counts[mask].sum()), total
 
     def stored_terms(
@@ -691,21 +684,7 @@ class ArticleStore:
 
 def _lexical_filters(filters: Filters | None) -> dict[str, Any]:
     """`filters` as the lexical index's keyword arguments (sources, ts_from, ts_to)."""
-    kwargs: dict[str, Any] = {}
-    if filters is not None and not filters.is_empty():
-        kwargs["sources"] = filters.sources or None
-        if filters.published_from:
-            kwargs["ts_from"] = checked_ts(filters.published_from)
-        if filters.published_to:
-            kwargs["ts_to"] = checked_ts(filters.published_to) + SECONDS_PER_DAY - 1
-    return kwargs
-
-
-def _passes(meta: dict[str, Any], filters: Filters) -> bool:
-    """`filters_where(filters)` evaluated on one chunk's or article's metadata."""
-    if filters.sources and meta.get("source") not in filters.sources:
-        return False
-    ts = int(meta.get("published_ts", 0) or 0)
-    if filters.published_from and ts < checked_ts(filters.published_from):
-        return False
-    return not (filters.published_to and ts > checked_ts(filters.published_to) + SECONDS_PER_DAY - 1)
+    if filters is None or filters.is_empty():
+        return {}
+    ts_from, ts_to = filters.ts_range()
+    return {"sources": filters.sources or None, "ts_from": ts_from, "ts_to": ts_to}

@@ -6,8 +6,29 @@ nothing here imports a room or a heavy library.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
+
+from newsqa.errors import InvalidInput
+
+SECONDS_PER_DAY = 86400
+
+
+def published_timestamp(published: str | None) -> int:
+    """Epoch seconds (UTC midnight) of an ISO date or datetime; 0 when unknown or unparsable.
+
+    >>> published_timestamp("2022-07-06")   # the `published_ts` stored with every chunk and article
+    1657065600
+    """
+    if not published:
+        return 0
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return 0
+    return calendar.timegm(day.timetuple())
 
 
 @dataclass
@@ -51,7 +72,15 @@ class Chunk:
 
 @dataclass
 class Filters:
-    """Metadata filters applied inside the store query. Dates are ISO "YYYY-MM-DD", inclusive."""
+    """Metadata filters applied inside the store query. Dates are ISO "YYYY-MM-DD", inclusive.
+
+    The one statement of what passing means (the store's Chroma `where`, its id lists, the lexical
+    index and the retrievers' over-fetch all use it): the source is one of `sources`, and the
+    published day lies in the range; an unknown date passes an upper limit, not a lower one.
+
+    >>> Filters(published_from="2022-07-01").admits("cnn.com", published_timestamp("2022-06-30"))
+    False
+    """
 
     sources: list[str] | None = None
     published_from: str | None = None
@@ -62,6 +91,26 @@ class Filters:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v}
+
+    def ts_range(self) -> tuple[int | None, int | None]:
+        """(first, last) epoch second admitted, None where open; InvalidInput for a date that is not ISO."""
+        first = _checked_ts(self.published_from) if self.published_from else None
+        last = _checked_ts(self.published_to) + SECONDS_PER_DAY - 1 if self.published_to else None
+        return first, last
+
+    def admits(self, source: str | None, published_ts: int) -> bool:
+        """Whether a chunk or article of `source`, published at `published_ts` (0: unknown), passes."""
+        if self.sources and source not in self.sources:
+            return False
+        first, last = self.ts_range()
+        return (first is None or published_ts >= first) and (last is None or published_ts <= last)
+
+
+def _checked_ts(iso: str) -> int:
+    ts = published_timestamp(iso)
+    if ts == 0:
+        raise InvalidInput(f"filter date {iso!r} is not an ISO date (YYYY-MM-DD)")
+    return ts
 
 
 @dataclass

@@ -26,7 +26,7 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from newsqa.errors import InvalidInput
-from newsqa.types import Chunk, Filters, Hit
+from newsqa.types import Chunk, Filters, Hit, published_timestamp
 
 if TYPE_CHECKING:
     from index.embedder import Embedder, FakeEmbedder
@@ -83,16 +83,6 @@ def node_to_hit(node: NodeWithScore) -> Hit:
     )
     score = float(node.score) if node.score is not None else 0.0
     return Hit(chunk=chunk, score=score, scores=dict(meta.get("scores", {})))
-
-
-def passes(chunk: Chunk, filters: Filters) -> bool:
-    """The store's filter semantics on one chunk: an unknown date passes an upper limit, not a lower one."""
-    if filters.sources and chunk.source not in filters.sources:
-        return False
-    day = (chunk.published or "")[:10]
-    if filters.published_from and (not day or day < filters.published_from):
-        return False
-    return not (filters.published_to and day and day > filters.published_to)
 
 
 def hits_to_nodes(hits: Sequence[Hit]) -> list[NodeWithScore]:
@@ -170,7 +160,7 @@ class DenseRetriever(_StoreRetriever):
             return self.store.dense_search(vector, self.k, filters)
         wanted = math.ceil(self.k * self.overfetch)
         nearest = self.store.dense_search(vector, wanted, None)
-        kept = [h for h in nearest if passes(h.chunk, filters)]
+        kept = [h for h in nearest if filters.admits(h.chunk.source, published_timestamp(h.chunk.published))]
         if len(kept) >= self.k or len(nearest) < wanted:
             return kept[: self.k]
         return self.store.dense_search(vector, self.k, filters)

@@ -8,9 +8,9 @@ import pytest
 
 from index.chunker import SentenceChunker
 from index.embedder import FakeEmbedder
-from index.store import ArticleStore, ArticleWrite, filters_where, published_timestamp
+from index.store import ArticleStore, ArticleWrite, filters_where
 from newsqa.errors import InvalidInput, NotFound
-from newsqa.types import Article, Filters
+from newsqa.types import Article, Filters, published_timestamp
 
 NADAL = (
     "Rafael Nadal said it is not a sure thing that he will be healthy enough to play Nick Kyrgios. "

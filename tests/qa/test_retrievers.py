@@ -228,17 +228,3 @@ class TestOverfetch:
             assert [n.node.node_id for n in fast.retrieve(query)] == [
                 n.node.node_id for n in exact.retrieve(query)
             ]
-
-    def test_passes_matches_store_semantics(self) -> None:
-        from qa.retrievers import passes
-
-        undated = make_hit("u", 1.0, "dense").chunk
-        undated.published = None
-        assert passes(undated, Filters(published_to="2022-01-01"))
-        assert not passes(undated, Filters(published_from="2022-01-01"))
-        dated = make_hit("d", 1.0, "dense").chunk  # 2022-09-01, s.com
-        assert passes(
-            dated, Filters(published_from="2022-09-01", published_to="2022-09-01", sources=["s.com"])
-        )
-        assert not passes(dated, Filters(published_to="2022-08-31"))
-        assert not passes(dated, Filters(sources=["cnn.com"]))
