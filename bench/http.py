@@ -7,7 +7,7 @@ Usage:
         load.run(concurrency=4, requests=200)   # {"rps", "latency": {...}, "errors", "status_codes"}
         server.peak_rss_mb()                                              # VmHWM of the server process
 
-The server is the product's command (`python -m newsqa.cli serve`, i.e. `newsqa serve`) with the
+The server is the product's command (`python -m app.cli serve`, i.e. `newsqa serve`) with the
 index settings passed as NEWSQA_* variables and the per-client rate limit off (every request comes
 from 127.0.0.1). Each client is a thread with its own keep-alive connection; a fixed number of
 requests is shared among the clients, so a level's duration follows from its throughput.
@@ -89,7 +89,7 @@ class ServerProcess:
         self.command = [
             sys.executable,
             "-m",
-            "newsqa.cli",
+            "app.cli",
             "serve",
             "--host",
             "127.0.0.1",

@@ -488,7 +488,7 @@ def spawn(work: Path, name: str, env_extra: dict[str, str]) -> tuple[subprocess.
     env.update({"NEWSQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False", **SMALL_LIMITS, **env_extra})  # fmt: skip
     log = (work / f"server-{port}.log").open("wb")
-    cmd = [sys.executable, "-m", "newsqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -576,7 +576,7 @@ def probe_cli_lock(work: Path) -> list[Row]:
     src = work / "cli.jsonl"
     src.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
     env = {**os.environ, "NEWSQA_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "newsqa.cli", "ingest", str(src)]
+    cmd = [sys.executable, "-m", "app.cli", "ingest", str(src)]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     outs = [proc.communicate(timeout=300) for proc in procs]
     codes = [proc.returncode for proc in procs]

@@ -26,6 +26,9 @@ from newsqa.types import IngestFailure, IngestSummary
 
 # Longer URLs are refused (the same bound as POST /articles' `urls`).
 MAX_URL_CHARS = 4000
+# One request (POST /articles, or one press of the UI's Add button) takes at most this many of each.
+MAX_ARTICLES_PER_REQUEST = 200
+MAX_URLS_PER_REQUEST = 50
 URL_SCHEMES = ("http://", "https://")
 
 

@@ -1,4 +1,4 @@
-"""Suite-wide fixtures and options. Room-specific fixtures live in tests/<room>/conftest.py."""
+"""Suite-wide fixtures and options; the shared store and answerer fixtures are in tests/stores.py."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+pytest_plugins = ["tests.stores"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,4 +1,13 @@
-"""The rooms import one way: ui -> qa -> index -> kernel, eval/bench -> qa; only newsqa.cli/server compose."""
+"""The rooms import one way, with no exceptions:
+
+    kernel (newsqa: types, settings, errors)  <-  index  <-  qa  <-  api, ui, eval  <-  bench
+                                                                               app (composes all of them)
+
+The kernel imports no room; `index/` writes the store; `qa/` reads it and answers; the HTTP API,
+the UI and eval only call `qa` (and the kernel); `app/` (the CLI and the server assembly) is the one
+room that knows them all. Modules of a room import each other freely, but the import graph between
+rooms and modules has no cycle.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +17,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ROOMS = ("newsqa", "index", "qa", "ui", "eval", "bench")
-COMPOSERS = {"newsqa/cli.py", "newsqa/server.py"}
-# What each room may import from the others (the kernel is newsqa.types/settings/errors).
+ROOMS = ("newsqa", "index", "qa", "api", "ui", "eval", "bench", "app")
+# What each room may import from the others.
 ALLOWED = {
-    "kernel": set(),
-    "index": {"kernel"},
-    "qa": {"kernel", "index"},
-    "ui": {"kernel", "qa"},
-    "eval": {"kernel", "qa", "index"},
-    "bench": {"kernel", "qa", "index", "eval"},
+    "newsqa": set(),
+    "index": {"newsqa"},
+    "qa": {"newsqa", "index"},
+    "api": {"newsqa", "qa"},
+    "ui": {"newsqa", "qa"},
+    "eval": {"newsqa", "qa", "index"},
+    "bench": {"newsqa", "qa", "index", "eval"},
+    "app": {"newsqa", "index", "qa", "api", "ui", "eval", "bench"},
 }
-KERNEL = {"newsqa", "newsqa.types", "newsqa.settings", "newsqa.errors"}
-
-
-def _room_of(module: str) -> str | None:
-    if module in KERNEL:
-        return "kernel"
-    top = module.split(".")[0]
-    return top if top in ROOMS and top != "newsqa" else ("composer" if top == "newsqa" else None)
 
 
 def _imports(path: Path) -> list[str]:
@@ -44,14 +46,66 @@ def _modules() -> list[Path]:
     return sorted(p for room in ROOMS for p in (REPO / room).rglob("*.py") if "datasets" not in p.parts)
 
 
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(REPO)))
 def test_imports_go_one_way(path: Path) -> None:
-    rel = str(path.relative_to(REPO))
-    if rel in COMPOSERS:
-        return
-    own = "kernel" if rel.startswith("newsqa/") else rel.split("/")[0]
+    own = path.relative_to(REPO).parts[0]
     for name in _imports(path):
-        target = _room_of(name)
-        if target is None or target == own:
+        target = name.split(".")[0]
+        if target not in ROOMS or target == own:
             continue
-        assert target in ALLOWED[own], f"{rel} imports {name}: {own} may not import {target}"
+        assert target in ALLOWED[own], (
+            f"{path.relative_to(REPO)} imports {name}: {own} may not import {target}"
+        )
+
+
+def test_every_top_level_package_is_a_room() -> None:
+    packages = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"tests"}
+    assert packages == set(ROOMS), f"rooms not listed in the architecture test: {packages ^ set(ROOMS)}"
+
+
+def test_no_import_cycle_between_modules() -> None:
+    """Module-level imports (not those inside functions, which run later) form no cycle."""
+    names = {_module_name(p): p for p in _modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        targets: set[str] = set()
+        for node in tree.body:  # top level only
+            if isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.add(node.module)
+                targets |= {f"{node.module}.{a.name}" for a in node.names}
+        graph[name] = {t for t in targets if t in names and t != name}
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A path that returns to its start in `graph`, or None (depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, trail: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*trail, node, nxt]
+            if nxt not in state and (found := visit(nxt, [*trail, node])):
+                return found
+        state[node] = 2
+        return None
+
+    for name in sorted(graph):
+        if name not in state and (found := visit(name, [])):
+            return found
+    return None
+
+
+def test_find_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]

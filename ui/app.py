@@ -1,7 +1,7 @@
 """The Gradio chat UI: ask with history and streaming, see numbered citations and their passages.
 
 It only calls what it is given (an Answerer, an Ingestor, a store) and displays what they
-return; it builds nothing from Settings. Mounted at "/" by `newsqa.server`.
+return; it builds nothing from Settings. Mounted at "/" by `app.server`.
 
     ui = ChatUI(answerer, ingestor, store, llm_enabled=False)
     blocks = ui.build()
@@ -22,8 +22,7 @@ import gradio as gr
 
 from newsqa.errors import NewsQAError
 from newsqa.types import Answer, Article, Filters, IngestLimits, IngestSummary
-from qa.ingest_policy import IngestPolicy, show_client_names
-from qa.schemas import MAX_ARTICLES_PER_REQUEST, MAX_URLS_PER_REQUEST
+from qa.ingest_policy import MAX_ARTICLES_PER_REQUEST, MAX_URLS_PER_REQUEST, IngestPolicy, show_client_names
 from ui.filters import ANY_TIME, DATE_PRESETS, FilterInputError, parse_date, preset_range
 from ui.library import HEADERS, ArticleLibrary, row_id
 from ui.overview import example_questions, overview_markdown
@@ -130,7 +129,7 @@ class ChatUI:
     ) -> None:
         self.answerer = answerer
         self.ingestor = ingestor
-        # Without Gradio's upload folder, only URLs go in (`newsqa.server` passes the folder).
+        # Without Gradio's upload folder, only URLs go in (`app.server` passes the folder).
         self.ingest_policy = ingest_policy or IngestPolicy("the chat UI")
         # The same per-request budget as POST /articles (unpacked bytes, lines, articles).
         self.ingest_limits = ingest_limits

@@ -123,7 +123,7 @@ def test_training_is_reproducible_and_writes_a_loadable_artifact(tmp_path: Path)
 def test_train_command_wants_one_articles_file_per_questions_file(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from newsqa.cli import app
+    from app.cli import app
 
     questions = _questions(tmp_path / "questions.jsonl")
     args = ["train", "--questions", str(questions), "--questions", str(questions)]

@@ -1,6 +1,6 @@
 """Settings from the environment: every list setting takes comma-separated text or a JSON list.
 
-The real server started with these variables is tested in tests/newsqa/test_serve_env.py.
+The real server started with these variables is tested in tests/app/test_serve_env.py.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.application import create_app
 from newsqa.settings import Settings
 from newsqa.types import Article, IngestFailure, IngestSummary
-from qa.api import create_app
 from qa.background import BackgroundIndexing
-from tests.qa.api_fakes import FakeIngestor, FakeStore, fake_article, fake_services
+from tests.api.api_fakes import FakeIngestor, FakeStore, fake_article, fake_services
 
 ARTICLES = [fake_article(f"Story number {i} about the harbour.", id=f"s{i}") for i in range(5)]
 

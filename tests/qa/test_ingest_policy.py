@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from api.security import UploadSpool
 from newsqa.types import IngestFailure, IngestSummary
 from qa.ingest_policy import IngestPolicy, show_client_names
-from qa.security import UploadSpool
-from tests.qa.api_fakes import FakeIngestor, FakeStore
-from tests.qa.test_api import make_client
+from tests.api.api_fakes import FakeIngestor, FakeStore
+from tests.api.test_api import make_client
 
 STORY = "Rain fell in Lahore on Tuesday and the city's drains overflowed, officials said."
 

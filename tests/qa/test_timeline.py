@@ -285,7 +285,7 @@ def bridge_answerer(tmp_path_factory: pytest.TempPathFactory, search_embedder, s
     from index.store import ArticleStore
     from qa.search import SearchPipeline
     from qa.service import Answerer
-    from tests.qa.conftest import _fill
+    from tests.stores import _fill
 
     articles = [_article(a, t, d, s) for a, s, d, t in BRIDGE_ARTICLES if a != "wire-0228"]
     articles.append(_article("wire-0228", CAPTIONED, "2022-02-28", "wire.example"))

@@ -9,9 +9,8 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from qa.ingest_policy import IngestPolicy
-from qa.schemas import MAX_URLS_PER_REQUEST
-from tests.qa.api_fakes import FakeAnswerer, FakeIngestor, FakeStore, fake_article, fake_services
+from qa.ingest_policy import MAX_URLS_PER_REQUEST, IngestPolicy
+from tests.api.api_fakes import FakeAnswerer, FakeIngestor, FakeStore, fake_article, fake_services
 from ui.app import ChatUI
 
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.qa.api_fakes import LiveServer
+from tests.api.api_fakes import LiveServer
 from tests.ui.browser_helpers import CHROMIUM, CHROMIUM_ARGS, WCAG_AA_TEXT, element_contrast
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def _seed_article(repo_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from newsqa.server import create_server_app
+    from app.server import create_server_app
     from newsqa.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("browser") / "data"

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from newsqa.types import Article, IngestFailure, IngestSummary
-from tests.qa.api_fakes import FakeAnswerer, FakeIngestor, FakeStore, LiveServer, fake_article
+from tests.api.api_fakes import FakeAnswerer, FakeIngestor, FakeStore, LiveServer, fake_article
 from tests.ui.browser_helpers import CHROMIUM, CHROMIUM_ARGS, WCAG_AA_TEXT, element_contrast, unnamed_controls
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -78,9 +78,9 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from playwright.sync_api import sync_playwright
 
-    from newsqa.server import create_server_app
+    from api.deps import Services
+    from app.server import create_server_app
     from newsqa.settings import Settings
-    from qa.deps import Services
 
     root = tmp_path_factory.mktemp("chat-site")
     corpus = root / "stories"

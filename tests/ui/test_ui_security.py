@@ -15,7 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-import qa.deps
+import app.services as app_services
+from api.deps import Services
+from api.security import RateLimitExceeded
+from api.ui_login_guard import FailedLoginLimiter
 from index.chunker import SentenceChunker
 from index.dedup import Deduplicator
 from index.embedder import FakeEmbedder
@@ -23,10 +26,7 @@ from index.loaders import make_article
 from index.pipeline import Ingestor
 from index.store import ArticleStore
 from newsqa.settings import Settings
-from qa.deps import Services
-from qa.security import RateLimitExceeded
-from tests.qa.api_fakes import FakeAnswerer, FakeStore, LiveServer
-from ui.login_guard import FailedLoginLimiter
+from tests.api.api_fakes import FakeAnswerer, FakeStore, LiveServer
 
 STORY = (
     "Heavy rain flooded the old quarter of Lahore on Tuesday, city officials said. "
@@ -46,11 +46,11 @@ def _services(data_dir: Path) -> Services:
 @pytest.fixture
 def serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """`serve(**settings)` -> the base URL of the real server app on a loopback port."""
-    from newsqa.server import create_server_app
+    from app.server import create_server_app
 
     data_dir = tmp_path / "data"
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(data_dir / "uploads" / "ui"))
-    monkeypatch.setattr(qa.deps, "build_services", lambda settings: _services(data_dir))
+    monkeypatch.setattr(app_services, "build_services", lambda settings: _services(data_dir))
     servers: list[LiveServer] = []
 
     def start(**settings: Any) -> str:
