@@ -133,17 +133,16 @@ def classify(question: AssistantQuestion, shown: Shown) -> str:
     return "right" if any(fold(a) in lead for a in question.accepted) else "wrong"
 
 
-def shown_answer(answer: Any) -> Shown:
-    """The readable answer the chat UI and API show (`qa.present.readable_answer`).
+def shown_answer(answer: Any, *, readable: bool = True) -> Shown:
+    """What the chat UI and API show: the readable answer (`qa.present.readable_answer`).
 
-    Code from before readable answers (commit a6108dc) showed `Answer.answer` itself, with the
-    citations beside it: that is what is scored for it.
+    `readable=False` scores `Answer.answer` itself, which is what code from before readable answers
+    (commit a6108dc) showed, with the citations beside it.
     """
-    try:
+    text = answer.answer
+    if readable:
         from qa.present import readable_answer
-    except ImportError:  # the code before #22 has no readable form
-        text = answer.answer
-    else:
+
         text = readable_answer(answer)
     lead = text
     direct = re.match(re.escape(answer.answer) + _DATE_NOTE, text) if answer.answer else None
@@ -152,14 +151,15 @@ def shown_answer(answer: Any) -> Shown:
     return Shown(text=text, lead=lead, withheld=bool(answer.abstained))
 
 
-def ask_question(answerer: Any, question: AssistantQuestion) -> dict[str, Any]:
+def ask_question(answerer: Any, question: AssistantQuestion, *, readable: bool = True) -> dict[str, Any]:
     """Ask the question (after its context turns) and score what is shown; one report record."""
     history: list[dict[str, str]] = []
     for earlier in question.context:
-        shown = shown_answer(answerer.ask(earlier, history=list(history) or None, as_of=question.asked_at))
+        earlier_answer = answerer.ask(earlier, history=list(history) or None, as_of=question.asked_at)
+        shown = shown_answer(earlier_answer, readable=readable)
         history += [{"role": "user", "content": earlier}, {"role": "assistant", "content": shown.text}]
     answer = answerer.ask(question.question, history=list(history) or None, as_of=question.asked_at)
-    shown = shown_answer(answer)
+    shown = shown_answer(answer, readable=readable)
     return {
         "id": question.id,
         "kind": question.kind,
@@ -258,16 +258,19 @@ def run(
     questions_path: Path = QUESTIONS_PATH,
     articles_path: Path = ARTICLES_PATH,
     out_dir: Path | None = None,
+    *,
+    readable: bool = True,
 ) -> dict[str, Any]:
     """Ask every question; writes report.json and report.md to `out_dir`; returns the report."""
     questions = load_questions(questions_path)
     started = time.perf_counter()
     answerer = build_answerer(settings, articles_path)
-    records = [ask_question(answerer, q) for q in questions]
+    records = [ask_question(answerer, q, readable=readable) for q in questions]
     report = {
         "questions_file": str(questions_path),
         "articles_file": str(articles_path),
         "command": " ".join(sys.argv),
+        "shown": "readable answer" if readable else "Answer.answer",
         "seconds": round(time.perf_counter() - started, 1),
         "summary": summarise(records),
         "records": records,
@@ -286,11 +289,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS_PATH)
     parser.add_argument("--articles", type=Path, default=ARTICLES_PATH)
     parser.add_argument("--out", type=Path, default=Path("out/eval-assistant"))
+    parser.add_argument(
+        "--plain-answers",
+        action="store_true",
+        help="score Answer.answer as shown (code from before readable answers, e.g. commit a6108dc)",
+    )
     args = parser.parse_args(argv)
     from newsqa.settings import Settings
 
     try:
-        report = run(Settings(), args.questions, args.articles, args.out)
+        report = run(Settings(), args.questions, args.articles, args.out, readable=not args.plain_answers)
     except InvalidInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -60,6 +60,8 @@ def test_a_relative_date_counts_once_it_is_made_absolute() -> None:
     shown = shown_answer(answer("Monday"))
     assert classify(question(accepted=["March 6"]), shown) == "right"
     assert classify(question(accepted=["March 13"]), shown) == "wrong"
+    # Scored as plain `Answer.answer` (code before readable answers), the bare weekday is not the date.
+    assert classify(question(accepted=["March 6"]), shown_answer(answer("Monday"), readable=False)) == "wrong"
 
 
 def test_a_sentence_answer_is_read_whole() -> None:
