@@ -133,17 +133,14 @@ def classify(question: AssistantQuestion, shown: Shown) -> str:
     return "right" if any(fold(a) in lead for a in question.accepted) else "wrong"
 
 
-def shown_answer(answer: Any, *, readable: bool = True) -> Shown:
-    """What the chat UI and API show: the readable answer (`qa.present.readable_answer`).
+def shown_answer(answer: Any) -> Shown:
+    """What the chat UI and API show: the readable form `Answer.answer_text` (the direct answer with
+    relative dates made absolute and its quoted sentence, or a dated timeline or profile).
 
-    `readable=False` scores `Answer.answer` itself, which is what code from before readable answers
-    (commit a6108dc) showed, with the citations beside it.
+    Code from before readable answers (commit a6108dc) has no `answer_text`; it showed `Answer.answer`
+    with the citations beside it, and that is what is scored for it.
     """
-    text = answer.answer
-    if readable:
-        from qa.present import readable_answer
-
-        text = readable_answer(answer)
+    text = getattr(answer, "answer_text", None) or answer.answer
     lead = text
     direct = re.match(re.escape(answer.answer) + _DATE_NOTE, text) if answer.answer else None
     if direct is not None and direct.end() < len(text):
@@ -151,15 +148,15 @@ def shown_answer(answer: Any, *, readable: bool = True) -> Shown:
     return Shown(text=text, lead=lead, withheld=bool(answer.abstained))
 
 
-def ask_question(answerer: Any, question: AssistantQuestion, *, readable: bool = True) -> dict[str, Any]:
+def ask_question(answerer: Any, question: AssistantQuestion) -> dict[str, Any]:
     """Ask the question (after its context turns) and score what is shown; one report record."""
     history: list[dict[str, str]] = []
     for earlier in question.context:
         earlier_answer = answerer.ask(earlier, history=list(history) or None, as_of=question.asked_at)
-        shown = shown_answer(earlier_answer, readable=readable)
+        shown = shown_answer(earlier_answer)
         history += [{"role": "user", "content": earlier}, {"role": "assistant", "content": shown.text}]
     answer = answerer.ask(question.question, history=list(history) or None, as_of=question.asked_at)
-    shown = shown_answer(answer, readable=readable)
+    shown = shown_answer(answer)
     return {
         "id": question.id,
         "kind": question.kind,
@@ -258,19 +255,16 @@ def run(
     questions_path: Path = QUESTIONS_PATH,
     articles_path: Path = ARTICLES_PATH,
     out_dir: Path | None = None,
-    *,
-    readable: bool = True,
 ) -> dict[str, Any]:
     """Ask every question; writes report.json and report.md to `out_dir`; returns the report."""
     questions = load_questions(questions_path)
     started = time.perf_counter()
     answerer = build_answerer(settings, articles_path)
-    records = [ask_question(answerer, q, readable=readable) for q in questions]
+    records = [ask_question(answerer, q) for q in questions]
     report = {
         "questions_file": str(questions_path),
         "articles_file": str(articles_path),
         "command": " ".join(sys.argv),
-        "shown": "readable answer" if readable else "Answer.answer",
         "seconds": round(time.perf_counter() - started, 1),
         "summary": summarise(records),
         "records": records,
@@ -289,16 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS_PATH)
     parser.add_argument("--articles", type=Path, default=ARTICLES_PATH)
     parser.add_argument("--out", type=Path, default=Path("out/eval-assistant"))
-    parser.add_argument(
-        "--plain-answers",
-        action="store_true",
-        help="score Answer.answer as shown (code from before readable answers, e.g. commit a6108dc)",
-    )
     args = parser.parse_args(argv)
     from newsqa.settings import Settings
 
     try:
-        report = run(Settings(), args.questions, args.articles, args.out, readable=not args.plain_answers)
+        report = run(Settings(), args.questions, args.articles, args.out)
     except InvalidInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

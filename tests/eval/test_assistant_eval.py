@@ -21,6 +21,7 @@ from eval.assistant import (
 from eval.bootstrap import BootstrapSpec
 from newsqa.errors import InvalidInput
 from newsqa.types import Answer, Citation, QueryInfo
+from qa.present import readable_answer
 
 FERRY = "The night ferry left Porto for Lisbon on Monday, the harbour office said."
 
@@ -29,9 +30,13 @@ def citation(quote: str, published: str = "2023-03-08") -> Citation:
     return Citation(1, "ferry1", "Ferry sails", "harbour.example", None, published, quote, 0, len(quote), 1.0)
 
 
-def answer(text: str, *, abstained: bool = False, quote: str = FERRY) -> Answer:
+def answer(text: str, *, abstained: bool = False, quote: str = FERRY, readable: bool = True) -> Answer:
+    """An answer as the answerer finishes it: with its readable form, unless `readable` is False."""
     cited = [] if abstained else [citation(quote)]
-    return Answer(text, abstained, cited, [], QueryInfo(rewritten="q", as_of="2023-03-08"))
+    made = Answer(text, abstained, cited, [], QueryInfo(rewritten="q", as_of="2023-03-08"))
+    if readable:
+        made.answer_text = readable_answer(made)
+    return made
 
 
 def question(**fields: object) -> AssistantQuestion:
@@ -60,8 +65,8 @@ def test_a_relative_date_counts_once_it_is_made_absolute() -> None:
     shown = shown_answer(answer("Monday"))
     assert classify(question(accepted=["March 6"]), shown) == "right"
     assert classify(question(accepted=["March 13"]), shown) == "wrong"
-    # Scored as plain `Answer.answer` (code before readable answers), the bare weekday is not the date.
-    assert classify(question(accepted=["March 6"]), shown_answer(answer("Monday"), readable=False)) == "wrong"
+    # Without a readable form (code before readable answers) the bare weekday is shown, not the date.
+    assert classify(question(accepted=["March 6"]), shown_answer(answer("Monday", readable=False))) == "wrong"
 
 
 def test_a_sentence_answer_is_read_whole() -> None:
