@@ -67,7 +67,7 @@ eval-demo: install
 # intervals (docs/eval.md, "Assistant questions"). The demo eval index is cached under
 # $NEWSQA_DATA_DIR/eval/ (default .newsqa/eval/) and built only when missing.
 eval-assistant: install
-	$(BIN)/python -m eval.assistant --out out/eval-assistant
+	$(BIN)/python -m eval.assistant --out out/eval-assistant --baseline docs/results/assistant40-before.json
 
 # The two validation sets (docs/eval.md, "Honest validation"): every metric with its 95% bootstrap interval.
 # Dev: RealTime QA 2022, shipped. Time split: the 2024 questions of realtimeqa-2023-24 (not shipped: set

@@ -171,9 +171,10 @@ def ask_question(answerer: Any, question: AssistantQuestion) -> dict[str, Any]:
     }
 
 
-def rate_interval(flags: Sequence[bool], spec: BootstrapSpec) -> list[float] | None:
-    """95% percentile-bootstrap interval of the share of True flags, resampling questions."""
-    if not flags:
+def rate_interval(flags: Sequence[float], spec: BootstrapSpec) -> list[float] | None:
+    """95% percentile-bootstrap interval of the mean of per-question values (a share of True flags,
+    or a mean of paired differences), resampling questions."""
+    if not len(flags):
         return None
     values = np.array(flags, dtype=float)
     means = values[spec.indices(len(values), 0)].mean(axis=1)
@@ -202,6 +203,26 @@ def summarise(records: Sequence[dict[str, Any]], spec: BootstrapSpec = DEFAULT_B
     }
 
 
+def paired_deltas(
+    baseline: Sequence[dict[str, Any]],
+    records: Sequence[dict[str, Any]],
+    spec: BootstrapSpec = DEFAULT_BOOTSTRAP,
+) -> dict[str, dict[str, Any]]:
+    """records minus baseline for the right and wrong-shown rates, question by question, with the
+    interval of each difference (one that excludes 0 beats resampling noise)."""
+    before = {r["id"]: r["outcome"] for r in baseline}
+    if set(before) != {r["id"] for r in records}:
+        raise InvalidInput("the baseline report holds other questions than this run")
+    deltas: dict[str, dict[str, Any]] = {}
+    for outcome in ("right", "wrong"):
+        diffs = [float(r["outcome"] == outcome) - float(before[r["id"]] == outcome) for r in records]
+        deltas[outcome] = {
+            "delta": round(sum(diffs) / len(diffs), 4) if diffs else None,
+            "ci95": rate_interval(diffs, spec),
+        }
+    return deltas
+
+
 def _interval_text(rate: float | None, interval: list[float] | None) -> str:
     if rate is None or interval is None:
         return "-"
@@ -226,10 +247,26 @@ def counts_table(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def markdown(summary: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
-    """The counts table by kind, the two rates, then one line per question."""
+def delta_lines(against: dict[str, Any] | None) -> list[str]:
+    """One line per rate: this run minus the baseline, with its 95% paired interval."""
+    lines = []
+    for outcome in ("right", "wrong"):
+        if against and against.get(outcome, {}).get("ci95"):
+            delta = against[outcome]
+            low, high = delta["ci95"]
+            lines.append(
+                f"{outcome} rate minus baseline: {delta['delta']:+.3f} (95% paired interval {low:+.3f} to {high:+.3f})"
+            )
+    return lines
+
+
+def markdown(
+    summary: dict[str, Any], records: Sequence[dict[str, Any]], against: dict[str, Any] | None = None
+) -> str:
+    """The counts table by kind, the two rates (and differences from a baseline), one line per question."""
     lines = [
         *counts_table(summary),
+        *(["", *delta_lines(against)] if against else []),
         "",
         "| id | kind | outcome | question | shown (first 160 characters) |",
         "|---|---|---|---|---|",
@@ -255,8 +292,13 @@ def run(
     questions_path: Path = QUESTIONS_PATH,
     articles_path: Path = ARTICLES_PATH,
     out_dir: Path | None = None,
+    baseline: Path | None = None,
 ) -> dict[str, Any]:
-    """Ask every question; writes report.json and report.md to `out_dir`; returns the report."""
+    """Ask every question; writes report.json and report.md to `out_dir`; returns the report.
+
+    With `baseline` (the report.json of an earlier run, e.g. older code), the report also holds the
+    paired differences of the right and wrong-shown rates against it.
+    """
     questions = load_questions(questions_path)
     started = time.perf_counter()
     answerer = build_answerer(settings, articles_path)
@@ -269,12 +311,17 @@ def run(
         "summary": summarise(records),
         "records": records,
     }
+    if baseline is not None:
+        earlier = json.loads(Path(baseline).read_text(encoding="utf-8"))
+        report["against"] = {"baseline": str(baseline), **paired_deltas(earlier["records"], records)}
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "report.json").write_text(
             json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
         )
-        (out_dir / "report.md").write_text(markdown(report["summary"], records), encoding="utf-8")
+        (out_dir / "report.md").write_text(
+            markdown(report["summary"], records, report.get("against")), encoding="utf-8"
+        )
     return report
 
 
@@ -283,11 +330,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS_PATH)
     parser.add_argument("--articles", type=Path, default=ARTICLES_PATH)
     parser.add_argument("--out", type=Path, default=Path("out/eval-assistant"))
+    parser.add_argument("--baseline", type=Path, help="report.json of an earlier run: paired differences")
     args = parser.parse_args(argv)
     from newsqa.settings import Settings
 
     try:
-        report = run(Settings(), args.questions, args.articles, args.out)
+        report = run(Settings(), args.questions, args.articles, args.out, args.baseline)
     except InvalidInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -298,6 +346,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{summary['questions']} questions: right {counts['right']}, wrong {counts['wrong']}, "
         f"withheld {counts['withheld']} ({report['seconds']} s; {args.out / 'report.md'})"
     )
+    for outcome, delta in report.get("against", {}).items():
+        if outcome in OUTCOMES:
+            low, high = delta["ci95"]
+            print(
+                f"{outcome} rate minus baseline: {delta['delta']:+.3f} (95% paired interval {low:+.3f} to {high:+.3f})"
+            )
     return 0
 
 

@@ -14,6 +14,7 @@ from eval.assistant import (
     ask_question,
     classify,
     load_questions,
+    paired_deltas,
     rate_interval,
     shown_answer,
     summarise,
@@ -142,3 +143,13 @@ def test_bad_lines_are_named(tmp_path: Path, fields: dict, reason: str) -> None:
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match=rf"set.jsonl:1: .*{reason}"):
         load_questions(path)
+
+
+def test_paired_deltas_compare_the_same_questions() -> None:
+    before = [{"id": f"q{i}", "outcome": o} for i, o in enumerate(["wrong", "wrong", "withheld", "right"])]
+    after = [{"id": f"q{i}", "outcome": o} for i, o in enumerate(["right", "right", "withheld", "right"])]
+    deltas = paired_deltas(before, after, BootstrapSpec(resamples=200))
+    assert deltas["right"]["delta"] == 0.5 and deltas["wrong"]["delta"] == -0.5
+    assert deltas["wrong"]["ci95"][1] <= 0.0
+    with pytest.raises(InvalidInput, match="other questions"):
+        paired_deltas(before[:3], after)
