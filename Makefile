@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-demo eval-dev eval-time-split eval-validation bench clean
+.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-demo eval-assistant eval-dev eval-time-split eval-validation bench clean
 
 $(VENV)/.installed: pyproject.toml requirements-models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ eval-demo: install
 	  f = [float(r['correct']) for r in map(json.loads, open('out/eval-demo/conversations-ours.jsonl')) \
 	       if r['correct'] is not None]; \
 	  print('follow-ups %d/%d = %.3f, 95%% bootstrap CI %.3f-%.3f' % (sum(f), len(f), sum(f) / len(f), *bootstrap_ci(f)))"
+
+# 40 questions written over the demo corpus (facts, relative dates, timelines, profiles, follow-ups,
+# unanswerable traps), scored as the reader sees them: right / wrong / withheld with 95% bootstrap
+# intervals (docs/eval.md, "Assistant questions"). The demo eval index is cached under
+# $NEWSQA_DATA_DIR/eval/ (default .newsqa/eval/) and built only when missing.
+eval-assistant: install
+	$(BIN)/python -m eval.assistant --out out/eval-assistant --baseline docs/results/assistant40-before.json
 
 # The two validation sets (docs/eval.md, "Honest validation"): every metric with its 95% bootstrap interval.
 # Dev: RealTime QA 2022, shipped. Time split: the 2024 questions of realtimeqa-2023-24 (not shipped: set
