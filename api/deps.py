@@ -13,70 +13,20 @@ with fakes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.security import ApiKeyChecker, FailedAuthLimiter, TokenBucketLimiter, Unauthorized
 from newsqa.errors import Unavailable
+from newsqa.protocols import AnswererLike, ArticleStoreLike, IngestorLike
 from newsqa.settings import Settings
-from newsqa.types import Answer, Article, Filters, IngestLimits, IngestSummary
+from newsqa.types import Article
 
 log = logging.getLogger(__name__)
-
-
-class AnswererLike(Protocol):
-    def ask(
-        self,
-        question: str,
-        *,
-        history: list[dict[str, str]] | None = None,
-        as_of: str | None = None,
-        filters: Filters | None = None,
-        choices: list[str] | None = None,
-        top_k: int | None = None,
-        mode: str = "extractive",
-        debug: bool = False,
-    ) -> Answer: ...
-
-    def ask_stream(
-        self,
-        question: str,
-        *,
-        history: list[dict[str, str]] | None = None,
-        as_of: str | None = None,
-        filters: Filters | None = None,
-        choices: list[str] | None = None,
-        top_k: int | None = None,
-        mode: str = "extractive",
-        debug: bool = False,
-    ) -> Iterator[dict[str, Any]]: ...
-
-
-class IngestorLike(Protocol):
-    def ingest(self, items: list[str], *, limits: IngestLimits | None = None) -> IngestSummary: ...
-
-    def ingest_articles(self, articles: list[Article]) -> IngestSummary: ...
-
-
-class StoreLike(Protocol):
-    def get_article(self, article_id: str) -> Article | None: ...
-
-    def list_articles(
-        self,
-        sources: list[str] | None = None,
-        published_from: str | None = None,
-        published_to: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]: ...
-
-    def delete_article(self, article_id: str) -> bool: ...
-
-    def stats(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -89,7 +39,7 @@ class Services:
 
     answerer: AnswererLike
     ingestor: IngestorLike
-    store: StoreLike
+    store: ArticleStoreLike
     make_article: Callable[..., Article]
     upload_dir: Path
     llm_enabled: bool = False

@@ -22,16 +22,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from newsqa.errors import InvalidInput
+from newsqa.protocols import AnswererLike
 from newsqa.settings import Settings
 from newsqa.types import Answer, Article, Chunk, Hit, QueryInfo
 
 ANSWERER_CONFIGS = ("ours", "bm25", "dense", "hybrid")
 RETRIEVAL_ONLY_CONFIGS = ("llamaindex",)
 KNOWN_CONFIGS = ANSWERER_CONFIGS + RETRIEVAL_ONLY_CONFIGS
-
-
-class AnswererLike(Protocol):
-    def ask(self, question: str, **kwargs: Any) -> Answer: ...
 
 
 class TextEmbedder(Protocol):

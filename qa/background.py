@@ -13,15 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
-from newsqa.types import Article, IngestFailure, IngestSummary
+from newsqa.protocols import IngestorLike
+from newsqa.types import Article, IngestFailure
 
 log = logging.getLogger(__name__)
-
-
-class BatchIngestor(Protocol):
-    def ingest_articles(self, articles: list[Article | IngestFailure]) -> IngestSummary: ...
 
 
 class BackgroundIndexing:
@@ -33,7 +30,7 @@ class BackgroundIndexing:
 
     def __init__(
         self,
-        ingestor: BatchIngestor,
+        ingestor: IngestorLike,
         load: Callable[[], Sequence[Article | IngestFailure]],
         *,
         batch_size: int,

@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from newsqa.protocols import IngestorLike
 from newsqa.types import IngestFailure, IngestSummary
 
 # Longer URLs are refused (the same bound as POST /articles' `urls`).
@@ -30,10 +31,6 @@ MAX_URL_CHARS = 4000
 MAX_ARTICLES_PER_REQUEST = 200
 MAX_URLS_PER_REQUEST = 50
 URL_SCHEMES = ("http://", "https://")
-
-
-class IngestorLike(Protocol):
-    def ingest(self, items: list[str], **kwargs: Any) -> IngestSummary: ...
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,15 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
 from newsqa.errors import NewsQAError
-from newsqa.types import Answer, Article, Filters, IngestLimits, IngestSummary
+from newsqa.protocols import AnswererLike, ArticleStoreLike, IngestorLike
+from newsqa.types import Filters, IngestLimits
 from qa.ingest_policy import MAX_ARTICLES_PER_REQUEST, MAX_URLS_PER_REQUEST, IngestPolicy, show_client_names
 from ui.filters import ANY_TIME, DATE_PRESETS, FilterInputError, parse_date, preset_range
 from ui.library import HEADERS, ArticleLibrary, row_id
@@ -87,26 +88,6 @@ document.addEventListener("click", (event) => {
 </script>"""
 
 
-class AnswererLike(Protocol):
-    def ask(self, question: str, **kwargs: Any) -> Answer: ...
-
-    def ask_stream(self, question: str, **kwargs: Any) -> Iterator[dict[str, Any]]: ...
-
-
-class IngestorLike(Protocol):
-    def ingest(self, items: list[str], **kwargs: Any) -> IngestSummary: ...
-
-
-class StoreLike(Protocol):
-    def get_article(self, article_id: str) -> Article | None: ...
-
-    def list_articles(self, *, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]: ...
-
-    def delete_article(self, article_id: str) -> bool: ...
-
-    def stats(self) -> dict[str, Any]: ...
-
-
 class ChatUI:
     """The chat, sources panel, filters and "Add articles" tab over the given objects.
 
@@ -119,7 +100,7 @@ class ChatUI:
         self,
         answerer: AnswererLike,
         ingestor: IngestorLike | None,
-        store: StoreLike,
+        store: ArticleStoreLike,
         *,
         llm_enabled: bool = False,
         title: str = "NewsQA",

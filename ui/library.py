@@ -9,20 +9,12 @@ library.delete("7999bad3e4a4883b")           # "Deleted ..." (or why not)
 from __future__ import annotations
 
 from html import escape
-from typing import Any, Protocol
+from typing import Any
 
-from newsqa.types import Article
+from newsqa.protocols import ArticleStoreLike
 
 ROWS_SHOWN = 100  # matches listed at once; the count line says how many more a search would narrow
 HEADERS = ["published", "outlet", "title", "id"]
-
-
-class ArticleStoreLike(Protocol):
-    def get_article(self, article_id: str) -> Article | None: ...
-
-    def list_articles(self, *, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]: ...
-
-    def delete_article(self, article_id: str) -> bool: ...
 
 
 class ArticleLibrary:
