@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from newsqa.errors import InvalidInput, Unavailable
-from newsqa.types import Chunk, Filters
+from newsqa.types import Article, Chunk, Filters, published_timestamp
 
 
 def filters_where(filters: Filters | None) -> dict[str, Any] | None:
@@ -82,6 +84,75 @@ def chunk_from(chunk_id: str, text: str | None, m: dict[str, Any]) -> Chunk:
         source=str(m.get("source", "")),
         url=m.get("url") or None,
         published=m.get("published") or None,
+    )
+
+
+def article_from(article_id: str, text: str | None, m: dict[str, Any]) -> Article:
+    return Article(
+        id=article_id,
+        title=m.get("title", ""),
+        text=text or "",
+        source=m.get("source", ""),
+        url=m.get("url") or None,
+        published=m.get("published") or None,
+        author=m.get("author") or None,
+        ingested_at=m.get("ingested_at") or None,
+        content_hash=m.get("content_hash", ""),
+        also_reported_by=reprints_of(m),
+    )
+
+
+def article_metadata(
+    article: Article,
+    version: str,
+    n_chunks: int,
+    reprints: list[dict[str, Any]],
+    signature: str,
+    model_id: str,
+) -> dict[str, Any]:
+    """The metadata of an article record (the record's document is the text, its vector the mean chunk)."""
+    return {
+        "title": article.title or "",
+        "source": article.source or "",
+        "url": article.url or "",
+        "published": article.published or "",
+        "published_ts": published_timestamp(article.published),
+        "author": article.author or "",
+        "ingested_at": article.ingested_at or "",
+        "content_hash": version,
+        "minhash": signature,
+        "also_reported_by": json.dumps(reprints),
+        "chunks": n_chunks,
+        "model_id": model_id,
+    }
+
+
+def chunk_node(article_id: str, version: str, chunk: Chunk, embedding: np.ndarray) -> Any:
+    """A chunk as the llama-index `TextNode` that `ChromaVectorStore.add` stores."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    metadata = {
+        "article_id": chunk.article_id,
+        "n": chunk.n,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": chunk.title or "",
+        "source": chunk.source or "",
+        "url": chunk.url or "",
+        "published": chunk.published or "",
+        "published_ts": published_timestamp(chunk.published),
+        "version": version,
+    }
+    return TextNode(
+        id_=chunk.id,
+        text=chunk.text,
+        embedding=embedding.tolist(),
+        metadata=metadata,
+        start_char_idx=chunk.start,
+        end_char_idx=chunk.end,
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article_id)},
+        excluded_embed_metadata_keys=list(metadata),
+        excluded_llm_metadata_keys=[k for k in metadata if k not in ("title", "source", "published")],
     )
 
 
