@@ -182,10 +182,10 @@ class TestNewsReranker:
         weights = RerankWeights(recency=0.0, window=1.0, window_before_days=1, window_after_days=2)
         window = TimeWindow(date(2022, 9, 1), date(2022, 9, 7), "this week", "boost")
         reranker = NewsReranker(as_of=date(2022, 9, 7), window=window, weights=weights)
-        assert reranker._time_score("2022-08-31") == 1.0
-        assert reranker._time_score("2022-08-30") == 0.0
-        assert reranker._time_score("2022-09-09") == 1.0
-        assert reranker._time_score("2022-09-10") == 0.0
+        assert reranker._time_features("2022-08-31")[1] == 1.0
+        assert reranker._time_features("2022-08-30")[1] == 0.0
+        assert reranker._time_features("2022-09-09")[1] == 1.0
+        assert reranker._time_features("2022-09-10")[1] == 0.0
 
     def test_article_support(self) -> None:
         weights = RerankWeights(article=0.5, article_passages=2, recency=0.0, window=0.0)
