@@ -11,9 +11,10 @@ the candidates the product reranks) over its articles' eval index; each candidat
 is fitted by pairwise logistic regression: within one question, relevant-minus-irrelevant feature
 differences (at most `MAX_PAIRS_PER_QUESTION`, drawn with the seed), half of them negated so the two
 classes are balanced, each question weighing the same. The coefficients are then scaled by one factor
-so that the scores stay on the scale of the hand-set weights' (least squares over the training
-candidates): the abstention floor (`min_retrieval_score`) reads that scale. The non-linear knobs
-(recency_days, window margins, article support, per_article_first) stay as in `base`.
+so that each question's best score stays on the scale of the hand-set weights' (least squares over
+the training questions): the abstention floor (`min_retrieval_score`) reads the best passage's score.
+The non-linear knobs (recency_days, window margins, article support, per_article_first) stay as in
+`base`.
 """
 
 from __future__ import annotations
@@ -141,12 +142,14 @@ def ranking_metrics(questions: Sequence[QuestionCandidates], coef: np.ndarray) -
 def to_rerank_weights(
     coef: np.ndarray, questions: Sequence[QuestionCandidates], base: RerankWeights = DEFAULT_WEIGHTS
 ) -> tuple[RerankWeights, float]:
-    """`base` with its linear weights replaced by `coef` times the least-squares factor that maps the
-    learned scores onto `base`'s scores over the training candidates; (weights, factor)."""
-    features = np.concatenate([q.features for q in questions])
-    learned = features @ coef
-    hand_set = features @ np.array([base.linear()[name] for name in LINEAR_FEATURES])
-    factor = float(learned @ hand_set / (learned @ learned)) if learned @ learned > 0 else 1.0
+    """`base` with its linear weights replaced by `coef` times the least-squares factor that maps each
+    training question's best learned score onto its best score under `base` (the abstention floor
+    reads the best passage's score); (weights, factor)."""
+    hand_set = np.array([base.linear()[name] for name in LINEAR_FEATURES])
+    asked = [q for q in questions if len(q.features)]
+    learned = np.array([(q.features @ coef).max() for q in asked])
+    target = np.array([(q.features @ hand_set).max() for q in asked])
+    factor = float(learned @ target / (learned @ learned)) if learned @ learned > 0 else 0.0
     if factor <= 0:
         factor = 1.0 / max(np.abs(coef).max(), 1e-12)  # scores disagree with the hand-set ones: unit max
     values = {name: round(float(c * factor), 4) for name, c in zip(LINEAR_FEATURES, coef, strict=True)}

@@ -15,12 +15,13 @@ Usage:
 A reranker is built per request (it is a small pydantic object), so concurrent requests never share
 mutable state.
 
-How the weights were chosen: coordinate ascent over a small grid for each weight, maximising
-mrr@10 + hits@10/2 (article level) on the 200 answerable RealTime QA 2022 dev questions, then rounded.
-The optimum is flat (each weight can move one grid step for at most -0.02 hits@1); what carries the
-gain is general: recency relative to as-of (+0.08 hits@1), the title (+0.04), and the question's words
-found together in one sentence (+0.035). Two-fold check by date (fit on one half, test on the other):
-hits@1 0.79 / 0.71 on the held-out halves against 0.83 overall, so expect less on unseen question sets.
+How the weights are chosen: each candidate's score is the weighted sum of its `RerankFeatures`
+(`NewsReranker.features`) plus a share of its article's other passages. `DEFAULT_WEIGHTS` are hand-set
+(coordinate ascent on the dev questions, see docs/eval.md); `newsqa train --fit rerank` (eval/rank_train.py) learns the linear ones by pairwise
+logistic regression on training questions only and writes qa/models/rerank_weights.json
+(qa/rerank_model.py), which Settings can select (`use_learned_rerank`, `rerank_weights_path`). The
+non-linear knobs (recency_days, window margins, article support, per_article_first) are hand-set.
+Measurements and history: docs/eval.md, "Learned reranker (#21)".
 """
 
 from __future__ import annotations
