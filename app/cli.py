@@ -285,17 +285,28 @@ def train(
         Path | None, typer.Option(help="Folder keeping collected features per data set (reused).")
     ] = None,
     data_dir: DataDir = None,
+    fit: Annotated[
+        str, typer.Option("--fit", help="answer: the answer model; rerank: the reranker's weights.")
+    ] = "answer",
 ) -> None:
-    """Fit the answer model (calibrated confidence, abstention) on training questions; never on dev."""
+    """Fit the answer model (calibrated confidence, abstention) or, with --fit rerank, the reranker's
+    weights on training questions; never on dev."""
     from eval.train import train_answer_model, write_artifact
 
     if len(questions) != len(articles):
         raise _fail(NewsQAError("give one --articles per --questions, in the same order"), False)
+    if fit not in ("answer", "rerank"):
+        raise _fail(NewsQAError(f"--fit must be 'answer' or 'rerank', not {fit!r}"), False)
     command = "newsqa train " + " ".join(
-        [f"--questions {q} --articles {a}" for q, a in zip(questions, articles, strict=True)]
+        ([f"--fit {fit}"] if fit != "answer" else [])
+        + [f"--questions {q} --articles {a}" for q, a in zip(questions, articles, strict=True)]
         + [f"--out {out}", f"--seed {seed}"]
         + ([f"--asked-before {asked_before}"] if asked_before else [])
     )
+    sets = list(zip(questions, articles, strict=True))
+    if fit == "rerank":
+        _train_rerank(_settings(data_dir), sets, out, seed, asked_before, command, features_cache)
+        return
     try:
         model = train_answer_model(
             _settings(data_dir),
@@ -310,6 +321,36 @@ def train(
         raise _fail(error, False) from error
     write_artifact(model, out)
     typer.echo(json.dumps({"out": str(out), "metrics": model.info["metrics"]}, indent=2))
+
+
+def _train_rerank(
+    settings: Settings,
+    sets: list[tuple[Path, Path]],
+    out: Path,
+    seed: int,
+    asked_before: str | None,
+    command: str,
+    features_cache: Path | None,
+) -> None:
+    from eval.rank_train import train_rerank_weights
+    from qa.rerank_model import write_rerank_weights
+
+    try:
+        weights, info = train_rerank_weights(
+            settings,
+            sets,
+            seed=seed,
+            asked_before=asked_before,
+            command=command,
+            features_cache=features_cache,
+            progress=True,
+        )
+    except (NewsQAError, ValueError) as error:
+        raise _fail(error, False) from error
+    write_rerank_weights(weights, info, out)
+    typer.echo(
+        json.dumps({"out": str(out), "weights": weights.linear(), "metrics": info["metrics"]}, indent=2)
+    )
 
 
 @app.command()

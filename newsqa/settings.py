@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     # `use_answer_model` loads the shipped qa/models/answer_model.json, a path loads that file.
     use_answer_model: bool = False
     answer_model_path: Path | None = None
+    # The reranker's weights (qa/rerank_model.py, `newsqa train --fit rerank`, docs/eval.md "Learned
+    # reranker"): `use_learned_rerank` loads the shipped qa/models/rerank_weights.json (the hand-set
+    # weights, with a logged error, if it is unusable); a path loads that file (an error if unusable).
+    use_learned_rerank: bool = False
+    rerank_weights_path: Path | None = None
     # Confidence below which `ask` abstains. Unset: the model's decision, else 0.20 (dev-calibrated).
     abstain_threshold: float | None = None
     # Reranker score the best passage needs, or `ask` abstains. Unset: none with the model, else 2.7.

@@ -15,12 +15,13 @@ Usage:
 A reranker is built per request (it is a small pydantic object), so concurrent requests never share
 mutable state.
 
-How the weights were chosen: coordinate ascent over a small grid for each weight, maximising
-mrr@10 + hits@10/2 (article level) on the 200 answerable RealTime QA 2022 dev questions, then rounded.
-The optimum is flat (each weight can move one grid step for at most -0.02 hits@1); what carries the
-gain is general: recency relative to as-of (+0.08 hits@1), the title (+0.04), and the question's words
-found together in one sentence (+0.035). Two-fold check by date (fit on one half, test on the other):
-hits@1 0.79 / 0.71 on the held-out halves against 0.83 overall, so expect less on unseen question sets.
+How the weights are chosen: each candidate's score is the weighted sum of its `RerankFeatures`
+(`NewsReranker.features`) plus a share of its article's other passages. `DEFAULT_WEIGHTS` are hand-set
+(coordinate ascent on the dev questions, see docs/eval.md); `newsqa train --fit rerank` (eval/rank_train.py) learns the linear ones by pairwise
+logistic regression on training questions only and writes qa/models/rerank_weights.json
+(qa/rerank_model.py), which Settings can select (`use_learned_rerank`, `rerank_weights_path`). The
+non-linear knobs (recency_days, window margins, article support, per_article_first) are hand-set.
+Measurements and history: docs/eval.md, "Learned reranker (#21)".
 """
 
 from __future__ import annotations
@@ -249,9 +250,23 @@ def _passage_terms(text: str) -> PassageTerms:
     return passage_terms(text)
 
 
+# The features a candidate's score is linear in, each with the `RerankWeights` field of the same name.
+LINEAR_FEATURES: tuple[str, ...] = (
+    "bm25",
+    "dense",
+    "coverage",
+    "title",
+    "sentence",
+    "entities",
+    "bigrams",
+    "recency",
+    "window",
+)
+
+
 @dataclass(frozen=True)
 class RerankWeights:
-    """The few numbers of the second stage, fitted on the dev questions (see the module docstring)."""
+    """The few numbers of the second stage (how they are chosen: the module docstring)."""
 
     bm25: float = 1.0  # BM25 score / best BM25 score among the candidates
     dense: float = 1.0  # cosine minus the best cosine among the candidates
@@ -281,8 +296,47 @@ class RerankWeights:
         ):
             raise ValueError("article_passages, window margins and per_article_first must be >= 0")
 
+    def linear(self) -> dict[str, float]:
+        """The weights of `LINEAR_FEATURES`, by name."""
+        return {name: getattr(self, name) for name in LINEAR_FEATURES}
+
 
 DEFAULT_WEIGHTS = RerankWeights()
+
+
+@dataclass(frozen=True)
+class RerankFeatures:
+    """One candidate's features (`LINEAR_FEATURES`); its score before article support is their
+    weighted sum. `recency` and `window` already depend on the weights' recency_days and margins."""
+
+    bm25: float  # BM25 score / best BM25 score among the candidates
+    dense: float  # cosine minus the best cosine among the candidates
+    coverage: float
+    title: float
+    sentence: float
+    entities: float
+    bigrams: float
+    recency: float  # exp(-age_days / recency_days); 0 for an unknown date
+    window: float  # 1 inside the question's (widened) time window, else 0
+
+    def score(self, w: RerankWeights) -> float:
+        return (
+            w.bm25 * self.bm25
+            + w.dense * self.dense
+            + w.coverage * self.coverage
+            + w.title * self.title
+            + w.sentence * self.sentence
+            + w.entities * self.entities
+            + w.bigrams * self.bigrams
+            + self.time_score(w)
+        )
+
+    def time_score(self, w: RerankWeights) -> float:
+        return w.recency * self.recency + w.window * self.window
+
+    def vector(self) -> list[float]:
+        """The values in `LINEAR_FEATURES` order."""
+        return [getattr(self, name) for name in LINEAR_FEATURES]
 
 
 # The least recency credit `retrieval_support` gives a dated passage for a question naming no time.
@@ -346,31 +400,11 @@ class NewsReranker(BaseNodePostprocessor):
             raise ValueError("NewsReranker needs the query: pass query_str or query_bundle")
         if not nodes:
             return []
-        query = analyze_query(query_bundle.query_str)
-        w = self.weights
         scores = [dict(n.node.metadata.get("scores", {})) for n in nodes]
-        best_bm25 = max((s.get("bm25", 0.0) for s in scores), default=0.0)
-        dense_known = [s["dense"] for s in scores if "dense" in s]
-        best_dense = max(dense_known, default=0.0)
-        # A lexical-only candidate was not among the nearest chunks: its cosine is at most the lowest seen.
-        floor_dense = min(dense_known, default=0.0)
-        matches = match_passages(query, *self._term_tables(nodes))
         totals: list[float] = []
-        for item, s, match in zip(nodes, scores, matches, strict=True):
-            meta = item.node.metadata
-            time_score = self._time_score(meta.get("published") or None)
-            total = (
-                w.bm25 * (s.get("bm25", 0.0) / best_bm25 if best_bm25 > 0 else 0.0)
-                + w.dense * (s.get("dense", floor_dense) - best_dense)
-                + w.coverage * match.coverage
-                + w.title * match.title
-                + w.sentence * match.sentence
-                + w.entities * match.entities
-                + w.bigrams * match.bigrams
-                + time_score
-            )
-            s["time"] = time_score
-            totals.append(total)
+        for s, features in zip(scores, self.features(nodes, query_bundle.query_str), strict=True):
+            s["time"] = features.time_score(self.weights)
+            totals.append(features.score(self.weights))
         totals = self._with_article_support(nodes, totals)
         order = sorted(range(len(nodes)), key=lambda i: -totals[i])
         articles = [str(nodes[i].node.metadata.get("article_id", nodes[i].node.node_id)) for i in order]
@@ -383,6 +417,33 @@ class NewsReranker(BaseNodePostprocessor):
             out.append(NodeWithScore(node=node, score=totals[i]))
         return out
 
+    def features(self, nodes: list[NodeWithScore], question: str) -> list[RerankFeatures]:
+        """Each candidate's `RerankFeatures` (what `eval/rank_train.py` fits the weights on)."""
+        scores = [n.node.metadata.get("scores", {}) for n in nodes]
+        best_bm25 = max((s.get("bm25", 0.0) for s in scores), default=0.0)
+        dense_known = [s["dense"] for s in scores if "dense" in s]
+        best_dense = max(dense_known, default=0.0)
+        # A lexical-only candidate was not among the nearest chunks: its cosine is at most the lowest seen.
+        floor_dense = min(dense_known, default=0.0)
+        matches = match_passages(analyze_query(question), *self._term_tables(nodes))
+        out: list[RerankFeatures] = []
+        for item, s, match in zip(nodes, scores, matches, strict=True):
+            recency, window = self._time_features(item.node.metadata.get("published") or None)
+            out.append(
+                RerankFeatures(
+                    bm25=s.get("bm25", 0.0) / best_bm25 if best_bm25 > 0 else 0.0,
+                    dense=s.get("dense", floor_dense) - best_dense,
+                    coverage=match.coverage,
+                    title=match.title,
+                    sentence=match.sentence,
+                    entities=match.entities,
+                    bigrams=match.bigrams,
+                    recency=recency,
+                    window=window,
+                )
+            )
+        return out
+
     def _term_tables(self, nodes: list[NodeWithScore]) -> tuple[TermTable, TermTable]:
         """The candidates' stems (as the store kept them, else from their text) and their titles'."""
         stored, vocab = self.stored_terms([n.node.node_id for n in nodes]) if self.stored_terms else ([], {})
@@ -393,23 +454,22 @@ class NewsReranker(BaseNodePostprocessor):
         titles = [_passage_terms(str(item.node.metadata.get("title", ""))) for item in nodes]
         return TermTable.build(parts, vocab), TermTable.build(titles, vocab)
 
-    def _time_score(self, published: str | None) -> float:
-        """Recency relative to as-of plus the in-window bonus; 0 for an unknown date."""
+    def _time_features(self, published: str | None) -> tuple[float, float]:
+        """(recency relative to as-of, 1.0 if inside the widened window); (0, 0) for an unknown date."""
         if not published or self.as_of is None:
-            return 0.0
+            return 0.0, 0.0
         try:
             day = date.fromisoformat(published[:10])
         except ValueError:
-            return 0.0
+            return 0.0, 0.0
         w = self.weights
         age = max((self.as_of - day).days, 0)
-        score = w.recency * math.exp(-age / w.recency_days)
+        inside = 0.0
         if self.window is not None:
             before = (self.window.start - day).days
             after = (day - self.window.end).days
-            if before <= w.window_before_days and after <= w.window_after_days:
-                score += w.window
-        return score
+            inside = float(before <= w.window_before_days and after <= w.window_after_days)
+        return math.exp(-age / w.recency_days), inside
 
     def _with_article_support(self, nodes: list[NodeWithScore], totals: list[float]) -> list[float]:
         """Add a share of the article's next-best passage scores: several matching passages

@@ -80,6 +80,18 @@ class SearchResult:
         }
 
 
+@dataclass
+class FirstStage:
+    """The fused candidates "ours" reranks, and the time context they were found in."""
+
+    nodes: list[NodeWithScore]
+    as_of: date
+    window: TimeWindow | None  # the window the question names, if any
+    filters: Filters  # the filters the store applied
+    window_filtered: bool  # the window was applied as a filter (else it only boosts)
+    timings_ms: dict[str, float]
+
+
 class SearchPipeline:
     """Question -> `SearchResult`, in one of four modes (see the module docstring)."""
 
@@ -129,17 +141,26 @@ class SearchPipeline:
         base = cut_off(filters or Filters(), today + timedelta(days=self.as_of_grace_days))
         if self.mode != "ours":
             return self._search_baseline(query, base, k)
-        window = resolve_time(query, today)
-        timings = dict.fromkeys(TIMING_KEYS, 0.0)
-        vector = self._embed(query, timings)
-        if window is not None and window.strength == "filter" and self.explicit_dates == "filter":
-            narrowed = within(base, window, lag_days=REPORTING_LAG_DAYS)
-            if narrowed is not None:
-                result = self._search_ours(query, vector, today, narrowed, window, k, timings)
-                if result.hits:
-                    return result
-            # Nothing was published in the named window: search everything, still preferring it.
-        return self._search_ours(query, vector, today, base, window, k, timings, filtered=False)
+        return self._reranked(query, self._first_stage(query, today, base), k)
+
+    def first_stage(
+        self, query: str, *, as_of: date | datetime | str | None = None, filters: Filters | None = None
+    ) -> FirstStage:
+        """The candidates "ours" reranks for `query` (what `search` then scores with `reranker`)."""
+        today = parse_as_of(as_of)
+        return self._first_stage(
+            query, today, cut_off(filters or Filters(), today + timedelta(days=self.as_of_grace_days))
+        )
+
+    def reranker(self, stage: FirstStage, k: int) -> NewsReranker:
+        """The second stage of "ours" for one first stage's candidates, keeping the best `k`."""
+        return NewsReranker(
+            as_of=stage.as_of,
+            window=stage.window,
+            top_n=k,
+            weights=self.weights,
+            stored_terms=getattr(self.store, "stored_terms", None),
+        )
 
     # -- modes --------------------------------------------------------------------------------
 
@@ -165,23 +186,31 @@ class SearchPipeline:
             nodes = dense_nodes or lexical_nodes
         return SearchResult(nodes_to_hits(nodes[:k]), filters, None, _rounded(timings))
 
-    def _search_ours(
-        self,
-        query: str,
-        vector: np.ndarray,
-        today: date,
-        filters: Filters,
-        window: TimeWindow | None,
-        k: int,
-        timings: dict[str, float],
-        filtered: bool = True,
-    ) -> SearchResult:
+    def _first_stage(self, query: str, today: date, base: Filters) -> FirstStage:
+        """Dense + BM25 candidates, fused; within an explicitly named window when anything matches there
+        (else everywhere, the window then only boosting)."""
+        window = resolve_time(query, today)
+        timings = dict.fromkeys(TIMING_KEYS, 0.0)
+        vector = self._embed(query, timings)
         terms = analyze_query(query)
+        if window is not None and window.strength == "filter" and self.explicit_dates == "filter":
+            narrowed = within(base, window, lag_days=REPORTING_LAG_DAYS)
+            if narrowed is not None:
+                nodes = self._candidates(query, terms.lexical_query, vector, narrowed, timings)
+                if nodes:
+                    return FirstStage(nodes, today, window, narrowed, True, timings)
+            # Nothing was published in the named window: search everything, still preferring it.
+        nodes = self._candidates(query, terms.lexical_query, vector, base, timings)
+        return FirstStage(nodes, today, window, base, False, timings)
+
+    def _candidates(
+        self, query: str, lexical_query: str, vector: np.ndarray, filters: Filters, timings: dict[str, float]
+    ) -> list[NodeWithScore]:
         start = time.perf_counter()
         dense_nodes = self.dense.with_filters(filters).retrieve(QueryBundle(query, embedding=vector.tolist()))
         timings["dense"] += _ms(start)
         start = time.perf_counter()
-        lexical_nodes = self.lexical.with_filters(filters).retrieve(terms.lexical_query or query)
+        lexical_nodes = self.lexical.with_filters(filters).retrieve(lexical_query or query)
         timings["lexical"] += _ms(start)
         start = time.perf_counter()
         fused = fuse_nodes(
@@ -189,24 +218,20 @@ class SearchPipeline:
             method="weighted",
         )
         timings["fusion"] += _ms(start)
+        return fused
+
+    def _reranked(self, query: str, stage: FirstStage, k: int) -> SearchResult:
         start = time.perf_counter()
-        reranker = NewsReranker(
-            as_of=today,
-            window=window,
-            top_n=k,
-            weights=self.weights,
-            stored_terms=getattr(self.store, "stored_terms", None),
-        )
-        nodes = reranker.postprocess_nodes(fused, query_bundle=QueryBundle(query))
-        timings["rerank"] += _ms(start)
-        applied = window is not None and window.strength == "filter" and filtered
+        nodes = self.reranker(stage, k).postprocess_nodes(stage.nodes, query_bundle=QueryBundle(query))
+        stage.timings_ms["rerank"] += _ms(start)
+        window = stage.window
         return SearchResult(
             hits=nodes_to_hits(nodes),
-            filters=filters,
+            filters=stage.filters,
             time_window=window.as_iso() if window else None,
-            timings_ms=_rounded(timings),
+            timings_ms=_rounded(stage.timings_ms),
             time_expression=window.expression if window else None,
-            time_strength=("filter" if applied else "boost") if window else None,
+            time_strength=("filter" if stage.window_filtered else "boost") if window else None,
         )
 
     def _embed(self, query: str, timings: dict[str, float]) -> np.ndarray:

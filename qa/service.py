@@ -294,7 +294,7 @@ class Answerer:
                 extraction = Extraction("", [], 0.0, closest=closest)
         if extraction is None:
             extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
-        support = retrieval_support(hits, timed=bool(result.time_window))
+        support = retrieval_support(hits, timed=bool(result.time_window), weights=self.search.weights)
         features = answer_features(extraction, hits, support, timed=bool(result.time_window))
         probability = self._confidence(extraction, features, choices is not None)
         answer = self._to_answer(
@@ -403,7 +403,7 @@ class Answerer:
             query = QueryInfo(rewritten, day.isoformat(), result.filters.to_dict() if result.filters else {})
             hits = list(result.hits)
             timed = bool(result.time_window)
-            support = retrieval_support(hits, timed=timed)
+            support = retrieval_support(hits, timed=timed, weights=self.search.weights)
             features = answer_features(extraction, hits, support, timed=timed)
             probability = self._confidence(extraction, features, False)
             answer = self._to_answer(extraction, passages, query, k, False, support, (probability, features))
@@ -554,13 +554,15 @@ def build_answerer(
     (one query embedding, one spaCy parse) so that the first real question is not the slow one.
     """
     from index.pipeline import build_embedder, build_store
+    from qa.rerank_model import rerank_weights_for
     from qa.search import SearchPipeline
 
     if embedder is None:
         embedder = build_embedder(settings)
     if store is None:
         store = build_store(settings, embedder)
-    search = SearchPipeline(store, embedder, mode=retrieval, candidates=settings.retrieve_k)  # type: ignore[arg-type]
+    weights = rerank_weights_for(settings.rerank_weights_path, use_learned=settings.use_learned_rerank)
+    search = SearchPipeline(store, embedder, mode=retrieval, candidates=settings.retrieve_k, weights=weights)  # type: ignore[arg-type]
     llm = None
     if settings.llm_url and settings.llm_model:
         from qa.generate import LLMClient

@@ -125,3 +125,20 @@ class TestIngestAndArticles:
         )
         assert all(h["article_id"] != seed["id"] for h in answer.get("retrieved", []))
         assert all(c["article_id"] != seed["id"] for c in answer["citations"] + answer["related"])
+
+
+def test_train_fits_the_reranker_weights_when_asked(runner: CliRunner, tmp_path: Path) -> None:
+    from qa.rerank_model import load_rerank_weights
+    from tests.eval.test_rank_train import _write_set
+
+    questions, articles = _write_set(tmp_path)
+    out = tmp_path / "rerank_weights.json"
+    args = ["train", "--questions", str(questions), "--articles", str(articles), "--out", str(out)]
+    wrong = runner.invoke(app, [*args, "--fit", "everything", "--data-dir", str(tmp_path / "data")])
+    assert wrong.exit_code != 0 and "--fit must be 'answer' or 'rerank'" in wrong.output
+    assert not out.exists()
+    result = runner.invoke(app, [*args, "--fit", "rerank", "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    weights = load_rerank_weights(out)
+    assert json.loads(result.stdout[result.stdout.index("{") :])["weights"] == weights.linear()
+    assert json.loads(out.read_text(encoding="utf-8"))["command"].startswith("newsqa train --fit rerank ")

@@ -178,14 +178,38 @@ class TestNewsReranker:
         assert out[0].node.metadata["scores"]["time"] > 0
         assert {n.node.node_id: n.node.metadata["scores"]["time"] for n in out}["undated"] == 0.0
 
+    def test_score_is_the_weighted_sum_of_the_exposed_features(self) -> None:
+        weights = RerankWeights(title=2.0, dense=0.5, entities=0.7, article=0.0, per_article_first=0)
+        nodes = [
+            node(
+                "a",
+                "Sue Bird played her final game for the Seattle Storm.",
+                title="Sue Bird",
+                bm25=3.0,
+                dense=0.6,
+            ),
+            node("b", "The Storm lost.", published="2022-08-01", bm25=1.0),
+            node("c", "A game was played.", published=None, bm25=2.0, dense=0.4),
+        ]
+        window = TimeWindow(date(2022, 9, 1), date(2022, 9, 7), "this week", "boost")
+        reranker = NewsReranker(as_of=date(2022, 9, 8), window=window, weights=weights, top_n=3)
+        features = dict(zip("abc", reranker.features(nodes, QUESTION), strict=True))
+        out = reranker.postprocess_nodes(nodes, query_str=QUESTION)
+        assert [n.node.node_id for n in out] == sorted("abc", key=lambda i: -features[i].score(weights))
+        for n in out:
+            assert n.score == features[n.node.node_id].score(weights)
+            assert n.node.metadata["scores"]["time"] == features[n.node.node_id].time_score(weights)
+        assert features["a"].window == 1.0 and features["b"].window == 0.0 and features["c"].recency == 0.0
+        assert features["c"].dense == pytest.approx(0.4 - 0.6) and features["b"].dense == features["c"].dense
+
     def test_window_bonus_with_margins(self) -> None:
         weights = RerankWeights(recency=0.0, window=1.0, window_before_days=1, window_after_days=2)
         window = TimeWindow(date(2022, 9, 1), date(2022, 9, 7), "this week", "boost")
         reranker = NewsReranker(as_of=date(2022, 9, 7), window=window, weights=weights)
-        assert reranker._time_score("2022-08-31") == 1.0
-        assert reranker._time_score("2022-08-30") == 0.0
-        assert reranker._time_score("2022-09-09") == 1.0
-        assert reranker._time_score("2022-09-10") == 0.0
+        assert reranker._time_features("2022-08-31")[1] == 1.0
+        assert reranker._time_features("2022-08-30")[1] == 0.0
+        assert reranker._time_features("2022-09-09")[1] == 1.0
+        assert reranker._time_features("2022-09-10")[1] == 0.0
 
     def test_article_support(self) -> None:
         weights = RerankWeights(article=0.5, article_passages=2, recency=0.0, window=0.0)
