@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from qa.gazetteer import COMPANIES, COUNTRIES, COUNTRY_MENTIONS, REGIONS, US_STATE_MENTIONS, US_STATES
+from qa.gazetteer import COUNTRIES, COUNTRY_MENTIONS, REGIONS, US_STATE_MENTIONS, US_STATES
 from qa.nlp import STOPWORDS, doc_text, normalize_text, stem, word_stems
 from qa.phrases import PERSON_NOUNS, noun_phrases, role_is_tied, strip_known
-from qa.question import Question, singular_forms
+from qa.question import Question
 
 # Publishers' names in datelines and credits ("New York (CNN Business)") are never the answer.
 _PUBLISHERS = frozenset(
@@ -336,8 +336,6 @@ def _acceptable(question: Question, text: str, label: str = "") -> bool:
         return False
     if question.contains(text) or (label != "PART" and question.overlap_share(text) >= 0.5):
         return False
-    if label in _NAME_LABELS | {"PROPN", "NAME"} and " " not in text and stem(text) == _PANDEMIC:
-        return False  # spaCy's small model often calls "COVID-19" an organisation
     if question.target in ("year", "decade", "century") and not _YEAR_RE.search(text):
         return False
     if label in ("GPE", "NORP") and " " not in text and len(text) >= 4:
@@ -355,7 +353,6 @@ def _acceptable(question: Question, text: str, label: str = "") -> bool:
     return not (question.kind == "how_many" and not NUMBER_RE.search(text))
 
 
-_PANDEMIC = stem("Covid-19")
 _TRAILING_LINK = re.compile(r"(?<=\S)\s+(?:to|and|or|of|from|by|in|at|for|with|the|a|an)$")
 
 
@@ -403,21 +400,6 @@ _AGE_AFTER = re.compile(r"(\d[\d.¼½¾]*)\s*-?\s*(?:year|month|week|day)s?[- ]o
 _AGE_BEFORE = re.compile(r"\b(?:aged|age of|age)\s+$", re.IGNORECASE)
 _BIRTHDAY = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b", re.IGNORECASE)
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
-# "Which company" and its kin ask for a business, not for a public body.
-_BUSINESS_NOUNS = frozenset(
-    {"company", "firm", "business", "corporation", "brand", "retailer", "chain", "airline"}
-    | {"automaker", "manufacturer", "maker", "startup", "giant", "carrier", "bank", "store", "restaurant"}
-)
-# The regulators, agencies and legislatures that news about companies names beside them, as
-# normalize_text writes them.
-_PUBLIC_BODIES = frozenset(
-    {"fda", "cdc", "sec", "ftc", "fcc", "faa", "fbi", "epa", "irs", "nih", "nasa", "doj", "dhs", "nhtsa"}
-    | {"food and drug administration", "us food and drug administration", "federal trade commission"}
-    | {"securities and exchange commission", "centers for disease control and prevention"}
-    | {"justice department", "department of justice", "federal reserve", "fed", "congress", "senate"}
-    | {"house", "white house", "pentagon", "eu", "european union", "european commission", "un"}
-    | {"united nations", "who", "world health organization", "nato", "supreme court"}
-)
 _REGION_QUESTION = re.compile(
     r"\b(European|African|Asian|South\s+American|Latin\s+American|Middle\s+Eastern)\s+(?:countr|nation)",
     re.IGNORECASE,
@@ -461,18 +443,12 @@ _COUNT_UNITS = frozenset(
 
 # "Domino’s Pizza", "McDonald's Corp.": a possessive inside one name is a business named after someone.
 _INNER_POSSESSIVE = re.compile(r"\w['’]s\s+\w")
-_VAGUE_AMOUNT = re.compile(
-    r"(?:(?:tens|hundreds) of )?(?:dozens|hundreds|thousands|millions|billions|trillions)", re.IGNORECASE
-)
-_COMPANY_MISREADS = frozenset({"PERSON", "NORP", "PRODUCT", "WORK_OF_ART"})
 
 
 def entity_label(ent: Any) -> str:
-    """spaCy's label for `ent`, except that a "PERSON" with a possessive inside ("Domino's Pizza")
-    and a known company read as a person, people or product ("Twitter") are an "ORG"."""
+    """spaCy's label for `ent`, except that a "PERSON" with a possessive inside ("Domino's Pizza") is
+    an "ORG"."""
     if ent.label_ == "PERSON" and _INNER_POSSESSIVE.search(ent.text):
-        return "ORG"
-    if ent.label_ in _COMPANY_MISREADS and normalize_text(ent.text) in COMPANIES:
         return "ORG"
     return ent.label_
 
@@ -508,7 +484,6 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     if question.target and question.phrase and not question.kind_of:
         spans += _named_before_target(doc, stem(question.target))
     out: list[Candidate] = []
-    target_is_business = not _BUSINESS_NOUNS.isdisjoint(singular_forms(question.target or ""))
     for start, end, label in dict.fromkeys(spans):
         if start < skip_before:
             continue
@@ -573,12 +548,8 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
             pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
         if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
             pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
-        if target_is_business and normalize_text(cand) in _PUBLIC_BODIES:
-            pref *= 0.3  # "Pfizer says it will seek FDA approval": the regulator is no company
         if question.kind == "how_many" and cand.lower() == "one":
             pref *= 0.5  # "one of the ...": rarely the count asked for
-        if question.kind in ("how_many", "how_much") and _VAGUE_AMOUNT.fullmatch(cand):
-            pref *= 0.4  # "raised millions": a sentence that gives the figure ("more than £7m") answers
         out.append(Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit))
     return out
 

@@ -305,16 +305,6 @@ REGIONS: dict[str, frozenset[str]] = {
 }
 
 
-# Companies and platforms in the news whose names the small NER model reads as people, peoples or
-# products ("buy Twitter" PERSON, "the Tesla CEO" NORP, "SpaceX and Neuralink" PERSON). Names that
-# are also places or common words ("Amazon", "Apple", "Target", "Meta") are left to the tagger.
-COMPANIES = frozenset(
-    """airbnb biontech boeing costco disney doordash facebook google instagram linkedin lyft microsoft
-    moderna netflix neuralink nvidia openai parler paypal pfizer pinterest reddit snapchat spacex spotify
-    starbucks tesla tiktok twitch twitter uber walmart whatsapp youtube""".split()  # noqa: SIM905 - a word list reads better as text
-)
-
-
 def _mention_pattern(names: frozenset[str]) -> re.Pattern[str]:
     """Capitalised mentions of `names` ("Antigua and Barbuda"); longest first, so "West Virginia" is
     not read as "Virginia". Names of under four letters ("us", "u s") are left to the tagger."""

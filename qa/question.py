@@ -256,8 +256,6 @@ class QuestionAnalyzer:
         asks_age = kind in ("how_much", "what") and _AGE_QUESTION.search(question) is not None
         if asks_age:  # "How old is he?", "What is his age?": a number of years
             kind, labels = "how_much", _AGE_LABELS
-        if (target or "").lower() in ("team", "teams", "side", "squad") and "nation" in qualifiers:
-            labels = labels | _GPE  # "which national team": a country's name answers
         return Question(
             text=question,
             kind=kind,

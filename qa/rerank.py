@@ -21,7 +21,9 @@ How the weights are chosen: each candidate's score is the weighted sum of its `R
 logistic regression on training questions only and writes qa/models/rerank_weights.json
 (qa/rerank_model.py), which Settings can select (`use_learned_rerank`, `rerank_weights_path`). The
 non-linear knobs (recency_days, window margins, article support, per_article_first) are hand-set.
-Measurements and history: docs/eval.md, "Learned reranker (#21)".
+On later questions (docs/eval.md, "Dev-only patches removed") BM25, cosine, title and the per-article
+limit help beyond noise; entity phrases and recency do not. Measurements and history: docs/eval.md,
+"Learned reranker (#21)".
 """
 
 from __future__ import annotations

@@ -261,21 +261,6 @@ class TestNamesTheModelMissed:
         question = "How much will the workers be paid?"
         assert amount in [c.text for c in _candidates(spacy_parser, question, sentence)]
 
-    def test_the_pandemic_is_no_organisation(self, spacy_parser) -> None:
-        sentence = "COVID-19 forced the team to cancel the visit to the White House."
-        assert ("COVID-19", "ORG") in [(e.text, e.label_) for e in spacy_parser.parse(sentence).ents]
-        texts = [c.text for c in _candidates(spacy_parser, "Which team visited the White House?", sentence)]
-        assert "COVID-19" not in texts
-
-    def test_a_regulator_is_no_company(self, spacy_parser) -> None:
-        sentence = "Pfizer says it will seek FDA approval this year for a vaccine to prevent RSV."
-        by_text = {
-            c.text: c for c in _candidates(spacy_parser, "Which company will seek approval?", sentence)
-        }
-        assert by_text["Pfizer"].pref > by_text["FDA"].pref
-        by_text = {c.text: c for c in _candidates(spacy_parser, "Which agency must approve it?", sentence)}
-        assert by_text["FDA"].pref > 0.5  # asked for an agency, the FDA answers
-
     def test_a_business_named_in_the_possessive_is_an_organisation(self, spacy_parser) -> None:
         question = "Which pizza chain has been forced to pull out of Italy?"
         sentence = "Domino’s Pizza has been forced to pull out of the home of the pizza."
@@ -290,22 +275,11 @@ class TestNamesTheModelMissed:
             ("PERSON", "Joe Biden’s", "PERSON"),  # a person's possessive ends the name
             ("PERSON", "Joe Biden", "PERSON"),
             ("GPE", "Martha's Vineyard", "GPE"),
-            ("PERSON", "Twitter", "ORG"),  # a known company read as a person
-            ("NORP", "Tesla", "ORG"),
-            ("GPE", "Tesla", "GPE"),  # a place label is left alone
             ("PERSON", "Elon Musk", "PERSON"),
         ],
     )
-    def test_possessive_names_and_known_companies_become_organisations(
-        self, label: str, text: str, expected: str
-    ) -> None:
+    def test_possessive_names_become_organisations(self, label: str, text: str, expected: str) -> None:
         assert entity_label(SimpleNamespace(label_=label, text=text)) == expected
-
-    def test_a_company_the_model_reads_as_a_person_answers_which_company(self, spacy_parser) -> None:
-        sentence = "Elon Musk has completed his $44 billion deal to buy Twitter, a source told CNN."
-        assert ("Twitter", "PERSON") in [(e.text, e.label_) for e in spacy_parser.parse(sentence).ents]
-        by_text = {c.text: c for c in _candidates(spacy_parser, "Which company did Musk buy?", sentence)}
-        assert by_text["Twitter"].label == "ORG"
 
     def test_a_capitalised_preposition_inside_a_sentence_begins_a_name(self, spacy_parser) -> None:
         question = "The COO of which company was arrested after a football game?"
@@ -314,12 +288,6 @@ class TestNamesTheModelMissed:
         assert "Beyond Meat" in texts and "Meat" not in texts
         sentence = "Beyond the stadium, Ramsey was arrested by Fayetteville police."  # sentence-initial
         assert "Beyond the stadium" not in [c.text for c in _candidates(spacy_parser, question, sentence)]
-
-    def test_a_vague_amount_gives_way_to_a_figure(self, spacy_parser) -> None:
-        question = "How much has Deborah James raised for cancer research?"
-        vague = {c.text: c.pref for c in _candidates(spacy_parser, question, "Her account raised millions.")}
-        figure = {c.text: c.pref for c in _candidates(spacy_parser, question, "She raised £7m for research.")}
-        assert vague["millions"] < 0.5 * figure["£7m"]
 
     def test_a_count_misread_as_a_date_still_answers_how_many(self, spacy_parser) -> None:
         question = "How many Christmas trees are displayed in the White House?"

@@ -114,11 +114,6 @@ class TestQuestionAnalyzer:
     def test_singular_forms(self, noun: str, singular: str) -> None:
         assert singular in singular_forms(noun) and singular_forms(noun)[0] == noun
 
-    def test_a_national_team_is_named_by_its_country(self, spacy_parser) -> None:
-        analyzer = QuestionAnalyzer(spacy_parser)
-        assert "GPE" in analyzer.analyze("Which national team won Euro 2017?").labels
-        assert "GPE" not in analyzer.analyze("Which team won the Stanley Cup?").labels
-
     def test_which_of_the_following_alone_asks_no_type(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("Which of the following was named word of the year?")
         assert q.target is None and not q.labels
