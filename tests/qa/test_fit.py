@@ -1,0 +1,86 @@
+"""The subject/type fit check (qa.fit) on articles written for these tests (real spaCy, real extractor)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsqa.types import Article, Chunk, Hit
+from qa.extract import SentenceIndex, SpanExtractor
+from qa.fit import AnswerFit, FitWeights
+from qa.question import QuestionAnalyzer
+
+
+def _judge(spacy_parser, question: str, title: str, text: str, weights: FitWeights | None = None):
+    article = Article("a", title, text, source="example.com")
+    chunk = Chunk("a:0", "a", 0, text, 0, len(text))
+    passage = SentenceIndex().passage(Hit(chunk, 1.0), article, 0)
+    analysed = QuestionAnalyzer(spacy_parser).analyze(question)
+    extraction = SpanExtractor(spacy_parser).extract(analysed, [passage])
+    return extraction, AnswerFit(weights).assess(analysed, extraction)
+
+
+FUEL = (
+    "Drivers paid more at the pump this week. The average price of a gallon of regular gasoline rose to "
+    "$3.41 on Monday, the motoring club said. Diesel was also dearer."
+)
+ASTRONOMER = (
+    "The observatory mourned a founder. Astronomer Walter Brennick died on March 3, 2019, at his home "
+    "in Tucson. He had mapped thousands of asteroids."
+)
+
+
+class TestSubjectFit:
+    def test_price_of_another_thing_is_withheld(self, spacy_parser) -> None:
+        extraction, verdict = _judge(
+            spacy_parser, "What is the current price of Dogecoin?", "Fuel costs", FUEL
+        )
+        assert extraction.answer  # the extractor does find an amount of money ...
+        assert verdict.features["subject_context"] == 0.0  # ... but nothing near it names Dogecoin
+        assert not verdict.fits
+
+    def test_death_of_another_person_is_withheld(self, spacy_parser) -> None:
+        extraction, verdict = _judge(
+            spacy_parser, "When did Marguerite Olsson die?", "Observatory remembers founder", ASTRONOMER
+        )
+        assert extraction.answer
+        assert verdict.features["type_fit"] == 1.0  # a date, the asked type ...
+        assert not verdict.fits  # ... about someone else
+
+    def test_fitting_answer_is_given(self, spacy_parser) -> None:
+        extraction, verdict = _judge(
+            spacy_parser, "When did Walter Brennick die?", "Observatory remembers founder", ASTRONOMER
+        )
+        assert "2019" in extraction.answer
+        assert verdict.features["subject_sentence"] == 1.0
+        assert verdict.fits
+
+    def test_subject_named_only_in_the_title_counts_as_context(self, spacy_parser) -> None:
+        text = "Prices rose again. A gallon of regular gasoline cost $3.41 on Monday. Diesel was also dearer."
+        question = "What is the price of gasoline in Ohio?"
+        _, in_title = _judge(spacy_parser, question, "Ohio drivers pay more", text)
+        _, no_title = _judge(
+            spacy_parser, question, "Ohio drivers pay more", text, FitWeights(title_counts=False)
+        )
+        assert in_title.features["subject_context"] == 1.0 and in_title.fits
+        assert no_title.features["subject_context"] == 0.0 and not no_title.fits
+
+
+class TestTypeFit:
+    @pytest.mark.parametrize(
+        ("question", "answer", "fit"),
+        [
+            ("How much does a ticket cost?", "$12", 1.0),
+            ("How much does a ticket cost?", "three", 0.0),
+            ("When did the bridge open?", "last Tuesday", 1.0),
+            ("When did the bridge open?", "the mayor", 0.0),
+            ("How many lanes does the bridge have?", "six", 1.0),
+            ("How many days did the strike last?", "Feb. 12", 0.0),
+            ("Who won the race?", "hers", 0.0),
+            ("Who is Anya Petrakis?", "Boris Lund", 0.0),
+            ("Who is Anya Petrakis?", "Petrakis", 1.0),
+            ("Which city hosted the fair?", "Lyon", None),
+        ],
+    )
+    def test_answer_type(self, spacy_parser, question: str, answer: str, fit: float | None) -> None:
+        analysed = QuestionAnalyzer(spacy_parser).analyze(question)
+        assert AnswerFit().type_fit(analysed, answer) == fit
