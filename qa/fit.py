@@ -92,12 +92,11 @@ class AnswerFit:
         if not extraction.support or not extraction.answer:
             return FitVerdict(dict.fromkeys(FIT_FEATURES), True)
         sentence, nearby, title = self._stems(extraction.support[0])
+        names = subject_names(question)
         features = {
-            "subject_sentence": _share(question.names, sentence),
-            "subject_nearby": _share(question.names, nearby),
-            "subject_context": _share(
-                question.names, nearby | title if self.weights.title_counts else nearby
-            ),
+            "subject_sentence": _share(names, sentence),
+            "subject_nearby": _share(names, nearby),
+            "subject_context": _share(names, nearby | title if self.weights.title_counts else nearby),
             "type_fit": self.type_fit(question, extraction.answer) if extraction.span else None,
         }
         w = self.weights
@@ -145,6 +144,13 @@ class AnswerFit:
             c = self.weights.context_sentences
             nearby = set().union(*passage.sentence_stems[max(0, i - c) : i + c + 1])
         return sentence, nearby, text_stems(passage.article.title or "")
+
+
+def subject_names(question: Question) -> frozenset[str]:
+    """The question's names written capitalised ("Bitcoin", "Elizabeth"): its subject. Entity words in
+    lower case ("a gallon", "three weeks") are measures, not what the question is about."""
+    written = {stem(w) for w in words(question.text) if w[:1].isupper()}
+    return frozenset(n for n in question.names if n in written)
 
 
 def _share(names: frozenset[str], stems: set[str]) -> float | None:

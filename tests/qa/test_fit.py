@@ -84,3 +84,49 @@ class TestTypeFit:
     def test_answer_type(self, spacy_parser, question: str, answer: str, fit: float | None) -> None:
         analysed = QuestionAnalyzer(spacy_parser).analyze(question)
         assert AnswerFit().type_fit(analysed, answer) == fit
+
+
+class TestAnswererWithholds:
+    """`Answerer.ask` end to end (real store, search and extraction; the fake embedder)."""
+
+    ARTICLES = [
+        Article(
+            "fuel",
+            "Pump prices climb again",
+            "Drivers paid more at the pump this week. The average price of a gallon of regular gasoline "
+            "rose to $3.41 on Monday, the motoring club said. Diesel prices climbed as well.",
+            source="example.com",
+            published="2023-05-02",
+        ),
+        Article(
+            "bakery",
+            "Town bakery closes",
+            "The old bakery on Mill Street closed its doors on Saturday after sixty years of trade.",
+            source="example.com",
+            published="2023-05-01",
+        ),
+    ]
+
+    def _answerer(self, make_fake_store, spacy_parser, fit: AnswerFit | None = None):
+        from qa.search import SearchPipeline
+        from qa.service import Answerer
+
+        store, embedder = make_fake_store(self.ARTICLES)
+        return Answerer(store, embedder, SearchPipeline(store, embedder), nlp=spacy_parser, answer_fit=fit)
+
+    def test_price_of_something_else_is_withheld_only_by_the_fit_check(
+        self, make_fake_store, spacy_parser
+    ) -> None:
+        question = "What is the average price of a gallon of Dogecoin?"
+        unchecked = AnswerFit(FitWeights(min_subject_context=0.0, check_type=False))
+        loose = self._answerer(make_fake_store, spacy_parser, unchecked).ask(question, as_of="2023-05-03")
+        assert not loose.abstained and "3.41" in loose.answer  # shown without the check
+        checked = self._answerer(make_fake_store, spacy_parser).ask(question, as_of="2023-05-03", debug=True)
+        assert checked.abstained and checked.citations == []
+        assert checked.assessment is not None and checked.assessment["fits"] is False
+
+    def test_fitting_price_is_still_given(self, make_fake_store, spacy_parser) -> None:
+        answer = self._answerer(make_fake_store, spacy_parser).ask(
+            "What is the average price of a gallon of regular gasoline?", as_of="2023-05-03"
+        )
+        assert not answer.abstained and "3.41" in answer.answer
