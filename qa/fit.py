@@ -26,7 +26,7 @@ from pathlib import Path
 
 from qa.candidates import NUMBER_RE
 from qa.extract import Evidence, Extraction, mentioned
-from qa.nlp import STOPWORDS, stem, text_stems, words
+from qa.nlp import STOPWORDS, split_sentences, stem, text_stems, words
 from qa.question import Question
 
 # The features `AnswerFit.assess` measures (also added to the answer model's feature record).
@@ -97,7 +97,7 @@ class AnswerFit:
             "subject_sentence": _share(names, sentence),
             "subject_nearby": _share(names, nearby),
             "subject_context": _share(names, nearby | title if self.weights.title_counts else nearby),
-            "type_fit": self.type_fit(question, extraction.answer) if extraction.span else None,
+            "type_fit": self.type_fit(question, extraction.answer, extraction.span),
         }
         w = self.weights
         subject = features["subject_context"]
@@ -106,15 +106,21 @@ class AnswerFit:
         )
         return FitVerdict(features, fits)
 
-    def type_fit(self, question: Question, answer: str) -> float | None:
-        """1.0 the answer is of the asked type, 0.0 it is not, None the type is not checked."""
+    def type_fit(self, question: Question, answer: str, span: bool = True) -> float | None:
+        """1.0 the answer is of the asked type, 0.0 it is not, None the type is not checked.
+
+        A whole sentence given as the answer (`span=False`) is only checked for what any answer to
+        the question must contain: a time for "when", a sum of money for a price.
+        """
         tokens = [t.lower() for t in words(answer)]
-        if not any(t not in STOPWORDS or t.isdigit() for t in tokens):
+        if span and not any(t not in STOPWORDS or t.isdigit() for t in tokens):
             return 0.0  # "hers", "it": a pronoun or a function word answers nothing
         if self._asks_money(question):
             return float(bool(_CURRENCY_SIGN.search(answer) or set(tokens) & self.words.money))
         if question.kind == "when":
             return float(any(t[:1].isdigit() or t in _MONTHS or t in self.words.time for t in tokens))
+        if not span:
+            return None
         if question.kind == "how_many" and not question.asks_age:
             # A count has a number, and a calendar date is not one ("Feb. 29" for "how many days").
             return float(bool(NUMBER_RE.search(answer)) and not set(tokens) & _MONTHS)
@@ -147,10 +153,27 @@ class AnswerFit:
 
 
 def subject_names(question: Question) -> frozenset[str]:
-    """The question's names written capitalised ("Bitcoin", "Elizabeth"): its subject. Entity words in
-    lower case ("a gallon", "three weeks") are measures, not what the question is about."""
-    written = {stem(w) for w in words(question.text) if w[:1].isupper()}
-    return frozenset(n for n in question.names if n in written)
+    """What the asking sentence is about: its names written capitalised ("Bitcoin", "Elizabeth"),
+    outside the wh-phrase ("Which MLB team": "MLB" describes the answer, it is not the subject).
+
+    Names of scene-setting sentences before the asking one describe the story, which the answer's
+    sentence need not repeat; entity words in lower case ("a gallon", "three weeks") are measures.
+    """
+    sentences = split_sentences(question.text)
+    asking = question.text[sentences[-1][0] :] if sentences else question.text
+    written = {stem(w) for w in words(asking) if w[:1].isupper()}
+    phrase = {stem(w) for w in words(_wh_phrase(question))}
+    return frozenset(n for n in question.names if n in written and n not in phrase)
+
+
+def _wh_phrase(question: Question) -> str:
+    """ "Which MLB team" of "Which MLB team's owner ...?": the wh-word up to the asked noun."""
+    if not question.target:
+        return ""
+    m = re.search(
+        rf"\b(?:which|what)\s+(?:[\w'’.-]+\s+){{0,4}}?{re.escape(question.target)}\b", question.text, re.I
+    )
+    return m.group() if m else ""
 
 
 def _share(names: frozenset[str], stems: set[str]) -> float | None:
