@@ -115,7 +115,7 @@ class AnswerFit:
         the question must contain: a time for "when", a sum of money for a price.
         """
         tokens = [t.lower() for t in words(answer)]
-        if span and not any(t not in STOPWORDS or t.isdigit() for t in tokens):
+        if span and not any(_content(t) for t in words(answer)):
             return 0.0  # "hers", "it": a pronoun or a function word answers nothing
         if self._asks_money(question):
             return float(bool(_CURRENCY_SIGN.search(answer) or set(tokens) & self.words.money))
@@ -176,6 +176,11 @@ def _wh_phrase(question: Question) -> str:
         rf"\b(?:which|what)\s+(?:[\w'’.-]+\s+){{0,4}}?{re.escape(question.target)}\b", question.text, re.I
     )
     return m.group() if m else ""
+
+
+def _content(word: str) -> bool:
+    """A word that can answer: not a function word, unless a number or an initialism ("U.S.", "US")."""
+    return word.lower() not in STOPWORDS or word.isdigit() or sum(c.isupper() for c in word) >= 2
 
 
 def _share(names: frozenset[str], stems: set[str]) -> float | None:

@@ -6,7 +6,7 @@ import pytest
 
 from newsqa.types import Article, Chunk, Hit
 from qa.extract import SentenceIndex, SpanExtractor
-from qa.fit import AnswerFit, FitWeights
+from qa.fit import AnswerFit, FitWeights, subject_names
 from qa.question import QuestionAnalyzer
 
 
@@ -65,6 +65,22 @@ class TestSubjectFit:
         assert no_title.features["subject_context"] == 0.0 and not no_title.fits
 
 
+class TestSubjectNames:
+    @pytest.mark.parametrize(
+        ("question", "subject"),
+        [
+            ("What is the current price of Dogecoin?", {"dogecoin"}),
+            # The wh-phrase describes the answer: "Brennick" is the subject, "Arizona" is not.
+            ("Which Arizona observatory did Walter Brennick found?", {"walter", "brennick"}),
+            # Only the asking sentence: the scene-setting one names the story, not what is asked.
+            ("Walter Brennick mapped asteroids. Where did he live?", set()),
+            ("How many gallons did the tanker spill?", set()),
+        ],
+    )
+    def test_subject(self, spacy_parser, question: str, subject: set[str]) -> None:
+        assert subject_names(QuestionAnalyzer(spacy_parser).analyze(question)) == subject
+
+
 class TestTypeFit:
     @pytest.mark.parametrize(
         ("question", "answer", "fit"),
@@ -76,6 +92,7 @@ class TestTypeFit:
             ("How many lanes does the bridge have?", "six", 1.0),
             ("How many days did the strike last?", "Feb. 12", 0.0),
             ("Who won the race?", "hers", 0.0),
+            ("Which country hosted the race?", "U.S.", None),
             ("Who is Anya Petrakis?", "Boris Lund", 0.0),
             ("Who is Anya Petrakis?", "Petrakis", 1.0),
             ("Which city hosted the fair?", "Lyon", None),
@@ -84,6 +101,14 @@ class TestTypeFit:
     def test_answer_type(self, spacy_parser, question: str, answer: str, fit: float | None) -> None:
         analysed = QuestionAnalyzer(spacy_parser).analyze(question)
         assert AnswerFit().type_fit(analysed, answer) == fit
+
+    def test_quoted_sentence_must_hold_the_asked_type(self, spacy_parser) -> None:
+        fit = AnswerFit()
+        when = QuestionAnalyzer(spacy_parser).analyze("When did the bridge open?")
+        assert fit.type_fit(when, "The bridge opened to traffic after a long delay.", span=False) == 0.0
+        assert fit.type_fit(when, "The bridge opened to traffic in 1998.", span=False) == 1.0
+        which = QuestionAnalyzer(spacy_parser).analyze("Which city hosted the fair?")
+        assert fit.type_fit(which, "He said it was good.", span=False) is None
 
 
 class TestAnswererWithholds:
