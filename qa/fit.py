@@ -38,8 +38,9 @@ _WORDS_FILE = Path(__file__).resolve().parent / "data" / "answer_types.txt"
 class FitWeights:
     """How strict the fit check is (measured on training questions only, docs/eval.md)."""
 
-    # Sentences on either side of the answer's sentence that count as its context.
-    context_sentences: int = 1
+    # Sentences on either side of the answer's sentence that count as its context (None: the whole
+    # retrieved passage it was read from).
+    context_sentences: int | None = None
     # The article's title counts as context (a story's subject is often only named there).
     title_counts: bool = True
     # Share of the asking sentence's names its context must mention; below it the answer is withheld.
@@ -93,12 +94,12 @@ class AnswerFit:
     def assess(self, question: Question, extraction: Extraction) -> FitVerdict:
         if not extraction.support or not extraction.answer:
             return FitVerdict(dict.fromkeys(FIT_FEATURES), True)
-        sentence, nearby, title = self._stems(extraction.support[0])
+        sentence, nearby, context, title = self._stems(extraction.support[0])
         names = subject_names(question)
         features = {
             "subject_sentence": _share(names, sentence),
-            "subject_nearby": _share(names, nearby),
-            "subject_context": _share(names, nearby | title if self.weights.title_counts else nearby),
+            "subject_nearby": _share(names, nearby),  # the sentence and the one either side
+            "subject_context": _share(names, context | title if self.weights.title_counts else context),
             "type_fit": self.type_fit(question, extraction.answer, extraction.span),
         }
         w = self.weights
@@ -120,7 +121,8 @@ class AnswerFit:
         if self._asks_money(question):
             return float(bool(_CURRENCY_SIGN.search(answer) or set(tokens) & self.words.money))
         if question.kind == "when":
-            return float(any(t[:1].isdigit() or t in _MONTHS or t in self.words.time for t in tokens))
+            parts = [p for t in tokens for p in t.split("-")]  # "mid-August"
+            return float(any(p[:1].isdigit() or p in _MONTHS or p in self.words.time for p in parts))
         if not span:
             return None
         if question.kind == "how_many" and not question.asks_age:
@@ -139,19 +141,20 @@ class AnswerFit:
         asked = {stem(w) for w in self.words.price}
         return question.kind == "how_much" and not question.asks_age and bool(asked & set(question.weights))
 
-    def _stems(self, evidence: Evidence) -> tuple[set[str], set[str], set[str]]:
-        """Stems of the evidence sentence, of it with its neighbours, and of the article's title."""
+    def _stems(self, evidence: Evidence) -> tuple[set[str], ...]:
+        """Stems of the evidence sentence, of it with its neighbours, of its context (the sentences
+        `FitWeights.context_sentences` either side, None: the whole passage) and of the title."""
         passage = evidence.passage
         starts = [s for s, _ in passage.sentences]
         i = bisect_right(starts, evidence.start) - 1
+        title = text_stems(passage.article.title or "")
         if i < 0 or not passage.sentence_stems:
             sentence = text_stems(passage.article.text[evidence.start : evidence.end])
-            nearby = set(sentence)
-        else:
-            sentence = passage.sentence_stems[i]
-            c = self.weights.context_sentences
-            nearby = set().union(*passage.sentence_stems[max(0, i - c) : i + c + 1])
-        return sentence, nearby, text_stems(passage.article.title or "")
+            return sentence, sentence, sentence, title
+        stems = passage.sentence_stems
+        c = self.weights.context_sentences
+        context = stems if c is None else stems[max(0, i - c) : i + c + 1]
+        return stems[i], set().union(*stems[max(0, i - 1) : i + 2]), set().union(*context), title
 
 
 def subject_names(question: Question) -> frozenset[str]:

@@ -88,6 +88,7 @@ class TestTypeFit:
             ("How much does a ticket cost?", "$12", 1.0),
             ("How much does a ticket cost?", "three", 0.0),
             ("When did the bridge open?", "last Tuesday", 1.0),
+            ("When did the bridge open?", "mid-August", 1.0),
             ("When did the bridge open?", "the mayor", 0.0),
             ("How many lanes does the bridge have?", "six", 1.0),
             ("How many days did the strike last?", "Feb. 12", 0.0),
