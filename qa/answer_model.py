@@ -27,7 +27,6 @@ from typing import Any
 from newsqa.errors import NewsQAError
 from newsqa.types import Hit
 from qa.extract import Extraction
-from qa.fit import FIT_FEATURES
 
 FORMAT_VERSION = 1
 _PARTS = ("free", "choice", "answerable")
@@ -45,9 +44,6 @@ FEATURES: tuple[str, ...] = (
     "rerank_margin",  # best minus second-best reranker score
     "top_score",  # the best hit's final score
     "timed",  # 1: the question names a time window
-    # Subject and type fit of a free answer (qa.fit; None with choices). Artifacts fitted before they
-    # were added list their own features and do not read these.
-    *FIT_FEATURES,
 )
 
 

@@ -29,7 +29,8 @@ from qa.extract import Evidence, Extraction, mentioned
 from qa.nlp import STOPWORDS, split_sentences, stem, text_stems, words
 from qa.question import Question
 
-# The features `AnswerFit.assess` measures (also added to the answer model's feature record).
+# The features `AnswerFit.assess` measures (`Answer.assessment["fit"]` under debug; not yet in the
+# answer model's FEATURES: that needs a refit of its artifact with `newsqa train`).
 FIT_FEATURES = ("subject_sentence", "subject_nearby", "subject_context", "type_fit")
 _WORDS_FILE = Path(__file__).resolve().parent / "data" / "answer_types.txt"
 

@@ -305,7 +305,6 @@ class Answerer:
             fit = self.fit.assess(analysed, extraction)
         support = retrieval_support(hits, timed=bool(result.time_window))
         features = answer_features(extraction, hits, support, timed=bool(result.time_window))
-        features.update(fit.features if fit is not None else {})  # recorded for `newsqa train`
         probability = self._confidence(extraction, features, choices is not None)
         fits = fit is None or fit.fits
         answer = self._to_answer(
@@ -313,7 +312,13 @@ class Answerer:
         )
         timings["answer"] = _ms(t2)
         if debug:
-            answer.assessment = {"candidate": extraction.answer, "features": features, "fits": fits}
+            fitted = fit.features if fit is not None else {}
+            answer.assessment = {
+                "candidate": extraction.answer,
+                "features": features,
+                "fit": fitted,
+                "fits": fits,
+            }
         return self._finish(answer, timings, t0, hits, debug, probability)
 
     def ask_stream(

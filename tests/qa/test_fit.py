@@ -150,6 +150,7 @@ class TestAnswererWithholds:
         checked = self._answerer(make_fake_store, spacy_parser).ask(question, as_of="2023-05-03", debug=True)
         assert checked.abstained and checked.citations == []
         assert checked.assessment is not None and checked.assessment["fits"] is False
+        assert checked.assessment["fit"]["subject_context"] == 0.0
 
     def test_fitting_price_is_still_given(self, make_fake_store, spacy_parser) -> None:
         answer = self._answerer(make_fake_store, spacy_parser).ask(
