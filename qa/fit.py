@@ -81,6 +81,8 @@ class TypeWords:
 _MONTHS = frozenset(
     m.lower() for m in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name, "sept") if m
 )
+# Month and weekday names say when, not what a question is about ("... runoff in December?").
+_TIME_STEMS = frozenset(stem(m) for m in _MONTHS)
 _CURRENCY_SIGN = re.compile(r"[$€£¥₹]")
 _WHO_IS = re.compile(r"^\s*(?i:who\s+(?:is|was))\s+(?P<who>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)\s*\??\s*$")
 
@@ -163,13 +165,14 @@ def subject_names(question: Question) -> frozenset[str]:
     outside the wh-phrase ("Which MLB team": "MLB" describes the answer, it is not the subject).
 
     Names of scene-setting sentences before the asking one describe the story, which the answer's
-    sentence need not repeat; entity words in lower case ("a gallon", "three weeks") are measures.
+    sentence need not repeat; entity words in lower case ("a gallon", "three weeks") are measures,
+    month and weekday names times.
     """
     sentences = split_sentences(question.text)
     asking = question.text[sentences[-1][0] :] if sentences else question.text
     written = {stem(w) for w in words(asking) if w[:1].isupper()}
     phrase = {stem(w) for w in words(_wh_phrase(question))}
-    return frozenset(n for n in question.names if n in written and n not in phrase)
+    return frozenset(n for n in question.names if n in written and n not in phrase | _TIME_STEMS)
 
 
 def _wh_phrase(question: Question) -> str:

@@ -75,6 +75,7 @@ class TestSubjectNames:
             # Only the asking sentence: the scene-setting one names the story, not what is asked.
             ("Walter Brennick mapped asteroids. Where did he live?", set()),
             ("How many gallons did the tanker spill?", set()),
+            ("Who won the Ohio mayoral race in November?", {"ohio"}),
         ],
     )
     def test_subject(self, spacy_parser, question: str, subject: set[str]) -> None:
