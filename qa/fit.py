@@ -45,7 +45,7 @@ class FitWeights:
     # The article's title counts as context (a story's subject is often only named there).
     title_counts: bool = True
     # Share of the asking sentence's names its context must mention; below it the answer is withheld.
-    # 1.0, every name: on the 2022-train questions it withheld 15 wrong answers for 5 right ones
+    # 1.0, every name: on the 2022-train questions it withheld 14 wrong answers for 5 right ones
     # (0.67: 8 for 4; 0.5: 2 for 0; docs/eval.md, "Answers that do not fit the question").
     min_subject_context: float = 1.0
     # Withhold an answer of the wrong type.
