@@ -277,6 +277,8 @@ class ConfigRunner:
                 "choice": outcome.choice_correct,
             },
             "latency_ms": round(outcome.latency_ms or 0.0, 1),
+            # What the answerer judged (candidate answer, features, fit), for tuning on training sets.
+            "assessment": answer.assessment,
         }
 
     def _conversations(

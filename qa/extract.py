@@ -264,7 +264,7 @@ class SpanExtractor:
         if stems is None:
             stems = text_stems(article.title) | text_stems(article.text)
             self._article_stems.put(article.id, stems)
-        missing = sum(1 for name in question.names if not _mentioned(name, stems))
+        missing = sum(1 for name in question.names if not mentioned(name, stems))
         return max(MISSING_NAME_FACTOR**missing, MISSING_NAME_FACTOR**2)
 
     def _extract(self, question: Question, passages: list[Passage]) -> Extraction:
@@ -488,7 +488,7 @@ def _title_coverage(question: Question, article: Article) -> float:
     return sum(w for s, w in question.weights.items() if s in stems) / total
 
 
-def _mentioned(name: str, stems: set[str]) -> bool:
+def mentioned(name: str, stems: set[str]) -> bool:
     """The name's stem, or for a longer one a word sharing its first five letters ("Qatari" ~ "Qatar")."""
     if name in stems:
         return True

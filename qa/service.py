@@ -35,6 +35,7 @@ from qa.extract import (
     SpanExtractor,
     sentence_scores,
 )
+from qa.fit import AnswerFit
 from qa.furniture import FurnitureFilter
 from qa.lru import LRU
 from qa.nlp import SpacyParser
@@ -134,6 +135,8 @@ class Answerer:
     DEFAULT_MIN_RETRIEVAL_SCORE; not applied to retrieval modes without the reranker).
     `nlp`: a loaded spaCy pipeline or `SpacyParser` (None: load the model once here).
     `llm`: an `LLMClient` for `mode="generative"`.
+    `answer_fit`: the subject/type fit check that withholds a free answer to another question (None:
+    `AnswerFit()` with its default `FitWeights`).
     """
 
     def __init__(
@@ -150,6 +153,7 @@ class Answerer:
         nlp: Any = None,
         max_chars: int = 2000,
         answer_cache_size: int = 1024,
+        answer_fit: AnswerFit | None = None,
     ) -> None:
         if not 1 <= top_k <= 50:
             raise InvalidInput(f"top_k must be between 1 and 50, got {top_k}")
@@ -176,6 +180,7 @@ class Answerer:
         self.analyzer = QuestionAnalyzer(parser)
         self.extractor = SpanExtractor(parser)
         self.chooser = ChoicePicker()
+        self.fit = answer_fit or AnswerFit()
         self.rewriter = QueryRewriter(parser)
         self.citations = CitationBuilder()
         self.sentences = SentenceIndex()
@@ -293,17 +298,26 @@ class Answerer:
                     for s in sentence_scores(analysed, passages)[:3]
                 ]
                 extraction = Extraction("", [], 0.0, closest=closest)
+        fit = None  # free extracted answers only: choices name the candidates themselves
         if extraction is None:
             extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
+            fit = self.fit.assess(analysed, extraction)
         support = retrieval_support(hits, timed=bool(result.time_window), weights=self.search.weights)
         features = answer_features(extraction, hits, support, timed=bool(result.time_window))
         probability = self._confidence(extraction, features, choices is not None)
+        fits = fit is None or fit.fits
         answer = self._to_answer(
-            extraction, passages, query, k, choices is not None, support, (probability, features)
+            extraction, passages, query, k, choices is not None, support, (probability, features), fits
         )
         timings["answer"] = _ms(t2)
         if debug:
-            answer.assessment = {"candidate": extraction.answer, "features": features}
+            fitted = fit.features if fit is not None else {}
+            answer.assessment = {
+                "candidate": extraction.answer,
+                "features": features,
+                "fit": fitted,
+                "fits": fits,
+            }
         return self._finish(answer, timings, t0, hits, debug, probability)
 
     def ask_stream(
@@ -477,11 +491,15 @@ class Answerer:
         with_choices: bool,
         retrieval_support: float | None,
         judged: tuple[float, dict[str, float | None]],
+        fits: bool = True,
     ) -> Answer:
-        """`judged`: the confidence (the model's probability, else the extractor's) and the features."""
+        """`judged`: the confidence (the model's probability, else the extractor's) and the features;
+        `fits`: the answer fits the question's subject and type (`qa.fit`), else it is withheld."""
         probability, features = judged
-        supported = bool(ex.support) and self._confident(
-            probability, features, with_choices, retrieval_support
+        supported = (
+            bool(ex.support)
+            and fits
+            and self._confident(probability, features, with_choices, retrieval_support)
         )
         if not supported:
             related_ev = ex.closest or [
