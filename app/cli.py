@@ -304,53 +304,28 @@ def train(
         + ([f"--asked-before {asked_before}"] if asked_before else [])
     )
     sets = list(zip(questions, articles, strict=True))
-    if fit == "rerank":
-        _train_rerank(_settings(data_dir), sets, out, seed, asked_before, command, features_cache)
-        return
+    options: dict[str, Any] = {
+        "seed": seed,
+        "asked_before": asked_before,
+        "command": command,
+        "features_cache": features_cache,
+        "progress": True,
+    }
     try:
-        model = train_answer_model(
-            _settings(data_dir),
-            list(zip(questions, articles, strict=True)),
-            seed=seed,
-            asked_before=asked_before,
-            command=command,
-            features_cache=features_cache,
-            progress=True,
-        )
+        if fit == "rerank":
+            from eval.rank_train import train_rerank_weights
+            from qa.rerank_model import write_rerank_weights
+
+            weights, info = train_rerank_weights(_settings(data_dir), sets, **options)
+            write_rerank_weights(weights, info, out)
+            report = {"out": str(out), "weights": weights.linear(), "metrics": info["metrics"]}
+        else:
+            model = train_answer_model(_settings(data_dir), sets, **options)
+            write_artifact(model, out)
+            report = {"out": str(out), "metrics": model.info["metrics"]}
     except (NewsQAError, ValueError) as error:
         raise _fail(error, False) from error
-    write_artifact(model, out)
-    typer.echo(json.dumps({"out": str(out), "metrics": model.info["metrics"]}, indent=2))
-
-
-def _train_rerank(
-    settings: Settings,
-    sets: list[tuple[Path, Path]],
-    out: Path,
-    seed: int,
-    asked_before: str | None,
-    command: str,
-    features_cache: Path | None,
-) -> None:
-    from eval.rank_train import train_rerank_weights
-    from qa.rerank_model import write_rerank_weights
-
-    try:
-        weights, info = train_rerank_weights(
-            settings,
-            sets,
-            seed=seed,
-            asked_before=asked_before,
-            command=command,
-            features_cache=features_cache,
-            progress=True,
-        )
-    except (NewsQAError, ValueError) as error:
-        raise _fail(error, False) from error
-    write_rerank_weights(weights, info, out)
-    typer.echo(
-        json.dumps({"out": str(out), "weights": weights.linear(), "metrics": info["metrics"]}, indent=2)
-    )
+    typer.echo(json.dumps(report, indent=2))
 
 
 @app.command()

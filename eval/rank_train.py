@@ -19,8 +19,6 @@ The non-linear knobs (recency_days, window margins, article support, per_article
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -30,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from eval.evalsets import load_evalset
-from eval.train import sha256_of
+from eval.train import cached_json, training_data
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
 from qa.rerank import DEFAULT_WEIGHTS, LINEAR_FEATURES, RerankWeights
@@ -196,12 +194,7 @@ def _set_candidates(
 ) -> tuple[list[QuestionCandidates], dict[str, Any]]:
     """`collect_candidates` of one set, from `cache` when it holds this set's data and knobs."""
     questions_path, articles_path = paths
-    data = {
-        "questions": str(questions_path),
-        "questions_sha256": sha256_of(questions_path),
-        "articles": str(articles_path),
-        "articles_sha256": sha256_of(articles_path),
-    }
+    data = training_data(questions_path, articles_path)
     knobs = {k: v for k, v in vars(base).items() if k not in LINEAR_FEATURES}
     key_parts = [
         data["questions_sha256"],
@@ -210,16 +203,13 @@ def _set_candidates(
         knobs,
         settings.retrieve_k,
     ]
-    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:16]
-    cached = cache / f"rerank-{key}.json" if cache is not None else None
-    if cached is not None and cached.is_file():
-        rows = json.loads(cached.read_text(encoding="utf-8"))
-        return [QuestionCandidates.from_dict(r) for r in rows], data
-    found = collect_candidates(settings, questions_path, articles_path, base, progress=progress)
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps([q.to_dict() for q in found]), encoding="utf-8")
-    return found, data
+
+    def compute() -> list[dict[str, Any]]:
+        found = collect_candidates(settings, questions_path, articles_path, base, progress=progress)
+        return [q.to_dict() for q in found]
+
+    rows = cached_json(cache, "rerank", key_parts, compute)
+    return [QuestionCandidates.from_dict(r) for r in rows], data
 
 
 def train_rerank_weights(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -96,33 +96,48 @@ def collect_rows(
     return rows
 
 
-def _set_rows(
-    settings: Settings, questions_path: Path, articles_path: Path, cache: Path | None, progress: bool
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Rows of every question of one set (from `cache` when it holds this set's data hashes)."""
-    data = {
+def training_data(questions_path: Path, articles_path: Path) -> dict[str, Any]:
+    """What an artifact records of one training set: its files and their hashes."""
+    return {
         "questions": str(questions_path),
         "questions_sha256": sha256_of(questions_path),
         "articles": str(articles_path),
         "articles_sha256": sha256_of(articles_path),
     }
-    key = hashlib.sha256(json.dumps([data["questions_sha256"], data["articles_sha256"], FEATURES]).encode())
-    cached = cache / f"rows-{key.hexdigest()[:16]}.json" if cache is not None else None
-    if cached is not None and cached.is_file():
-        return json.loads(cached.read_text(encoding="utf-8")), data
-    from eval.harness import EvalIndex
-    from qa.service import build_answerer
 
-    evalset = load_evalset(articles_path, questions_path)
-    index = EvalIndex(settings, articles_path)
-    index.ensure(list(evalset.articles.values()), progress=progress)
-    index_settings = index.settings.model_copy(update={"answer_cache_size": 0})
-    answerer = build_answerer(index_settings, answer_model=_collecting_model())
-    rows = collect_rows(settings, evalset.questions, answerer, progress=progress)
+
+def cached_json(cache: Path | None, prefix: str, key_parts: list[Any], compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept as JSON in `cache` under a name hashed from `key_parts` (None: no cache)."""
+    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:16]
+    cached = cache / f"{prefix}-{key}.json" if cache is not None else None
+    if cached is not None and cached.is_file():
+        return json.loads(cached.read_text(encoding="utf-8"))
+    value = compute()
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(rows), encoding="utf-8")
-    return rows, data
+        cached.write_text(json.dumps(value), encoding="utf-8")
+    return value
+
+
+def _set_rows(
+    settings: Settings, questions_path: Path, articles_path: Path, cache: Path | None, progress: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows of every question of one set (from `cache` when it holds this set's data hashes)."""
+    data = training_data(questions_path, articles_path)
+
+    def compute() -> list[dict[str, Any]]:
+        from eval.harness import EvalIndex
+        from qa.service import build_answerer
+
+        evalset = load_evalset(articles_path, questions_path)
+        index = EvalIndex(settings, articles_path)
+        index.ensure(list(evalset.articles.values()), progress=progress)
+        index_settings = index.settings.model_copy(update={"answer_cache_size": 0})
+        answerer = build_answerer(index_settings, answer_model=_collecting_model())
+        return collect_rows(settings, evalset.questions, answerer, progress=progress)
+
+    key_parts = [data["questions_sha256"], data["articles_sha256"], list(FEATURES)]
+    return cached_json(cache, "rows", key_parts, compute), data
 
 
 def train_answer_model(
