@@ -35,7 +35,8 @@ class ServerOptions:
     # NewsQA's prompt is 5 passages of <= 200 word pieces plus the question (~1.3k tokens) and the
     # answer is capped at 256 tokens: 2048 holds both.
     n_ctx: int = 2048
-    # None: the server's default (all cores).
+    # None: the server's default, half the CPUs for generating (hyperthreads do not help) and
+    # all of them for reading the prompt.
     n_threads: int | None = None
 
 

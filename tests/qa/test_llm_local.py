@@ -194,6 +194,10 @@ def llm_url(
         url = f"http://127.0.0.1:{port}"
         measurements["server_start_s"] = round(_wait_http(f"{url}/v1/models", proc, SERVER_START_S, log), 1)
         yield url
+        # A crash mid-request reads as "server disconnected" in the test: say why here.
+        assert proc.poll() is None, (
+            f"the llama.cpp server died ({proc.returncode}):\n{log.read_text()[-3000:]}"
+        )
     finally:
         _stop(proc)
 
