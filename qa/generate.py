@@ -19,9 +19,10 @@ import httpx
 
 from newsqa.errors import Unavailable
 from qa.extract import Evidence, Extraction, Passage
-from qa.nlp import STOPWORDS, split_sentences, stem, words
+from qa.nlp import STOPWORDS, normalize_text, split_sentences, stem, words
 
 _MARKER_RE = re.compile(r"\[(\d{1,2})\]")
+_REPEATED_MARKER_RE = re.compile(r"(\[(\d+)\])(?:\s*\[\2\])+")  # "[1][1]" after renumbering
 _SYSTEM = (
     "You answer questions about news using only the numbered passages given. Answer in one to three "
     "short sentences. End every sentence with the number of the passage that supports it, like [1]. "
@@ -113,7 +114,10 @@ class GenerativeAnswerer:
         """Supported sentences with renumbered markers, or None when none survives."""
         kept: list[str] = []
         evidence: list[Evidence] = []
-        number_of: dict[int, int] = {}
+        number_of: dict[int, int] = {}  # passage marker -> citation number
+        # Two passages (overlapping chunks of one story, or reprints) can yield the same quote, which
+        # `CitationBuilder` cites once: their markers must share its number.
+        number_of_quote: dict[str, int] = {}
         for s, e in split_sentences(text):
             sentence = text[s:e]
             cited = [int(n) for n in _MARKER_RE.findall(sentence) if 1 <= int(n) <= len(passages)]
@@ -121,10 +125,16 @@ class GenerativeAnswerer:
             if not cited or not body or not self.supported(body, [passages[n - 1] for n in cited]):
                 continue
             for n in dict.fromkeys(cited):
-                if n not in number_of:
-                    number_of[n] = len(number_of) + 1
-                    evidence.append(_best_sentence(body, passages[n - 1]))
-            kept.append(_MARKER_RE.sub(lambda m: f"[{number_of.get(int(m.group(1)), 0)}]", sentence).strip())
+                if n in number_of:
+                    continue
+                quote = _best_sentence(body, passages[n - 1])
+                key = normalize_text(quote.passage.article.text[quote.start : quote.end])
+                if key not in number_of_quote:
+                    number_of_quote[key] = len(evidence) + 1
+                    evidence.append(quote)
+                number_of[n] = number_of_quote[key]
+            renumbered = _MARKER_RE.sub(lambda m: f"[{number_of.get(int(m.group(1)), 0)}]", sentence)
+            kept.append(_REPEATED_MARKER_RE.sub(r"\1", renumbered).strip())
         kept = [k.replace(" [0]", "") for k in kept]
         if not kept:
             return None

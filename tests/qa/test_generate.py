@@ -90,6 +90,23 @@ class TestGenerativeAnswerer:
         assert answerer.verify("Paris is the capital of France [1].", passages) is None
         assert answerer.verify("The strike was in Nangarhar.", passages) is None  # no marker
 
+    def test_two_passages_quoting_one_sentence_share_its_number(self) -> None:
+        # Two overlapping chunks of one story: both markers name the same quote, cited once as [1].
+        article = Article("a1", "US drone strike", TEXT, source="dawn.com")
+        first_end = TEXT.index("Over")
+        index = SentenceIndex()
+        both = [
+            index.passage(Hit(Chunk("a1:0", "a1", 0, TEXT[:first_end], 0, first_end), 1.0), article, 0),
+            index.passage(Hit(Chunk("a1:1", "a1", 1, TEXT, 0, len(TEXT)), 0.9), article, 1),
+        ]
+        answerer = GenerativeAnswerer(LLMClient("http://127.0.0.1:9", "m"))
+        text = "The airstrike occurred in the Nangarhar province [1]. It was in Nangarhar province of Afghanistan [2][1]."
+        result = answerer.verify(text, both)
+        assert result is not None
+        assert len(result.support) == 1
+        assert "[2]" not in result.answer and result.answer.count("[1]") == 2
+        assert "[1][1]" not in result.answer and "[1] [1]" not in result.answer
+
     def test_unreachable_server_is_unavailable(self, passages) -> None:
         client = LLMClient("http://127.0.0.1:9", "m", timeout_s=2)
         with pytest.raises(Unavailable, match="LLM"):
