@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import GuardsDep, ServicesDep, rate_limit
 from api.schemas import AnswerResponse, AskRequest
 from newsqa.errors import InvalidInput, NewsQAError
+from newsqa.types import StreamEvent, TokenEvent
 
 log = logging.getLogger(__name__)
 
@@ -60,27 +61,27 @@ def error_payload(exc: Exception) -> dict[str, Any]:
     return {"error": {"code": "internal_error", "message": "internal server error"}}
 
 
-def started_stream(events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def started_stream(events: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
     """Pull the first event now, so errors raised before any output get a proper HTTP status."""
     try:
         first = next(events)
     except StopIteration:
         return iter(())
 
-    def chained() -> Iterator[dict[str, Any]]:
+    def chained() -> Iterator[StreamEvent]:
         yield first
         yield from events
 
     return chained()
 
 
-def answer_sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
+def answer_sse(events: Iterator[StreamEvent]) -> Iterator[str]:
     try:
         for event in events:
-            if event.get("event") == "token":
-                yield sse("token", event.get("data", ""))
-            elif event.get("event") == "answer":
-                answer = event["data"]
+            if isinstance(event, TokenEvent):
+                yield sse("token", event.text)
+            else:
+                answer = event.answer.to_dict()
                 yield sse("citations", answer.get("citations", []))
                 yield sse("answer", answer)
     except Exception as exc:

@@ -30,6 +30,7 @@ from api.ask import SSE_HEADERS, check_question, error_payload, started_stream
 from api.deps import GuardsDep, ServicesDep, rate_limit, read_rate_limit
 from api.schemas import ChatCompletionRequest, ChatCompletionResponse, ModelCard, ModelList
 from newsqa.errors import InvalidInput, NotFound
+from newsqa.types import AnswerEvent, StreamEvent
 from qa.present import add_citation_markers, drop_unknown_markers, sources_block
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def _chunk(head: _ChunkHeader, delta: dict[str, Any], finish: str | None, **extr
 
 
 def _chat_chunks(
-    events: Iterator[dict[str, Any]], head: _ChunkHeader, body: ChatCompletionRequest
+    events: Iterator[StreamEvent], head: _ChunkHeader, body: ChatCompletionRequest
 ) -> Iterator[str]:
     """The final answer's content, a word at a time, then a `stop` chunk with usage and sources.
 
@@ -168,9 +169,9 @@ def _chat_chunks(
     yield _chunk(head, {"role": "assistant", "content": ""}, None)
     try:
         for event in events:
-            if event.get("event") != "answer":
+            if not isinstance(event, AnswerEvent):
                 continue
-            answer = event["data"]
+            answer = event.answer.to_dict()
             content = reply_content(answer)
             for piece in re.findall(r"\s*\S+", content):
                 yield _chunk(head, {"content": piece}, None)

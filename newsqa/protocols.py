@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from newsqa.types import Answer, Article, Filters, IngestFailure, IngestLimits, IngestSummary
+from newsqa.types import Answer, Article, Filters, IngestFailure, IngestLimits, IngestSummary, StreamEvent
 
 
 class AnswererLike(Protocol):
@@ -36,7 +36,7 @@ class AnswererLike(Protocol):
         top_k: int | None = None,
         mode: str = "extractive",
         debug: bool = False,
-    ) -> Iterator[dict[str, Any]]: ...
+    ) -> Iterator[StreamEvent]: ...
 
 
 class IngestorLike(Protocol):

@@ -199,6 +199,23 @@ class Answer:
         return out
 
 
+@dataclass(frozen=True)
+class TokenEvent:
+    """A piece of answer text as it is written; in generative mode a draft that `AnswerEvent` may cut."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """The last event of `ask_stream`: the answer to keep."""
+
+    answer: Answer
+
+
+StreamEvent = TokenEvent | AnswerEvent
+
+
 @dataclass
 class IngestFailure:
     item: str

@@ -22,7 +22,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from newsqa.errors import InvalidInput, LLMNotConfigured, check_unicode
-from newsqa.types import Answer, Article, Filters, Hit, QueryInfo
+from newsqa.types import Answer, AnswerEvent, Article, Filters, Hit, QueryInfo, StreamEvent, TokenEvent
 from qa.answer_model import AnswerModel, answer_features
 from qa.cache import AnswerCache
 from qa.choices import ChoicePicker
@@ -331,8 +331,8 @@ class Answerer:
         top_k: int | None = None,
         mode: Literal["extractive", "generative"] = "extractive",
         debug: bool = False,
-    ) -> Iterator[dict]:
-        """{"event": "token", "data": str} events, then {"event": "answer", "data": Answer.to_dict()}.
+    ) -> Iterator[StreamEvent]:
+        """`TokenEvent`s, then one `AnswerEvent`.
 
         Generative mode streams the model's tokens as they come; the final answer event holds only
         the sentences that survived the support check and is the one to keep.
@@ -345,8 +345,8 @@ class Answerer:
             return
         answer = self._answer(replace(request, mode="extractive"))
         for piece in re.findall(r"\S+\s*", answer.answer):
-            yield {"event": "token", "data": piece}
-        yield {"event": "answer", "data": answer.to_dict()}
+            yield TokenEvent(piece)
+        yield AnswerEvent(answer)
 
     def clean_question(self, question: str) -> str:
         """Control characters out, whitespace collapsed; empty or too long -> InvalidInput."""
@@ -389,7 +389,7 @@ class Answerer:
                 "NEWSQA_LLM_MODEL); ask in extractive mode for an answer quoted from the articles"
             )
 
-    def _stream_generative(self, request: AskRequest) -> Iterator[dict]:
+    def _stream_generative(self, request: AskRequest) -> Iterator[StreamEvent]:
         from qa.generate import GenerativeAnswerer
 
         t0 = time.perf_counter()
@@ -409,7 +409,7 @@ class Answerer:
         if passages:
             for kind, value in generator.stream(rewritten, passages[:k]):
                 if kind == "token":
-                    yield {"event": "token", "data": value}
+                    yield TokenEvent(value)
                 else:
                     extraction = value
         if extraction is None:
@@ -423,7 +423,7 @@ class Answerer:
             probability = self._confidence(extraction, features, False)
             answer = self._to_answer(extraction, passages, query, k, False, support, (probability, features))
             answer = self._finish(answer, {"retrieve": retrieve_ms}, t0, hits, request.debug, probability)
-        yield {"event": "answer", "data": answer.to_dict()}
+        yield AnswerEvent(answer)
 
     def _passages(self, hits: list[Hit]) -> list[Passage]:
         """Hits paired with their article; a hit whose chunk no longer matches its article is dropped."""

@@ -22,7 +22,7 @@ import gradio as gr
 
 from newsqa.errors import NewsQAError
 from newsqa.protocols import AnswererLike, ArticleStoreLike, IngestorLike
-from newsqa.types import Filters, IngestLimits
+from newsqa.types import Filters, IngestLimits, TokenEvent
 from qa.ingest_policy import MAX_ARTICLES_PER_REQUEST, MAX_URLS_PER_REQUEST, IngestPolicy, show_client_names
 from ui.filters import ANY_TIME, DATE_PRESETS, FilterInputError, parse_date, preset_range
 from ui.library import HEADERS, ArticleLibrary, row_id
@@ -161,15 +161,13 @@ class ChatUI:
         )
         try:
             for event in self.answerer.ask_stream(question, **kwargs):
-                if event.get("event") == "token":
-                    chat[-1] = {
-                        "role": "assistant",
-                        "content": chat[-1]["content"] + str(event.get("data", "")),
-                    }
+                if isinstance(event, TokenEvent):
+                    chat[-1] = {"role": "assistant", "content": chat[-1]["content"] + event.text}
                     yield chat, "", EMPTY_PANEL, gr.update(), gr.update(), answers, ""
-                elif event.get("event") == "answer":
-                    chat[-1] = {"role": "assistant", "content": answer_markdown(event["data"], turn=turn)}
-                    state = self._panel_state(event["data"], turn)
+                else:
+                    shown = event.answer.to_dict()
+                    chat[-1] = {"role": "assistant", "content": answer_markdown(shown, turn=turn)}
+                    state = self._panel_state(shown, turn)
                     answers = _with_answer(answers, turn, state)
                     yield chat, "", state, *self._panel(state, None), answers, ""
         except NewsQAError as exc:

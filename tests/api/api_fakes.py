@@ -15,6 +15,7 @@ from typing import Any
 from newsqa.errors import InvalidInput
 from newsqa.types import (
     Answer,
+    AnswerEvent,
     Article,
     Citation,
     Filters,
@@ -22,6 +23,8 @@ from newsqa.types import (
     IngestLimits,
     IngestSummary,
     QueryInfo,
+    StreamEvent,
+    TokenEvent,
 )
 
 SENTENCE = re.compile(r"[^.!?]+[.!?]")
@@ -189,11 +192,11 @@ class FakeAnswerer:
             answer="Not found in the indexed articles.", abstained=True, citations=[], related=[], query=query
         )
 
-    def ask_stream(self, question: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        answer = self.ask(question, **kwargs).to_dict()
-        for word in re.findall(r"\S+\s*", answer["answer"]):
-            yield {"event": "token", "data": word}
-        yield {"event": "answer", "data": answer}
+    def ask_stream(self, question: str, **kwargs: Any) -> Iterator[StreamEvent]:
+        answer = self.ask(question, **kwargs)
+        for word in re.findall(r"\S+\s*", answer.answer):
+            yield TokenEvent(word)
+        yield AnswerEvent(answer)
 
 
 DRONE_TEXT = (

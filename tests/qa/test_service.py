@@ -12,7 +12,7 @@ from index.embedder import FakeEmbedder
 from index.store import ArticleStore
 from newsqa.errors import InvalidInput, LLMNotConfigured
 from newsqa.settings import Settings
-from newsqa.types import Filters
+from newsqa.types import AnswerEvent, Filters, TokenEvent
 from qa.rerank import retrieval_support
 from qa.search import SearchPipeline
 from qa.service import Answerer, build_answerer
@@ -220,10 +220,10 @@ class TestReadableAnswers:
 class TestStream:
     def test_tokens_then_answer(self, seed_answerer: Answerer) -> None:
         events = list(seed_answerer.ask_stream("Who is the spokesman for US Central Command?", as_of=AS_OF))
-        assert events[-1]["event"] == "answer"
-        tokens = [e["data"] for e in events[:-1]]
-        assert all(e["event"] == "token" for e in events[:-1])
-        assert "".join(tokens).strip() == events[-1]["data"]["answer"] == "Bill Urban"
+        assert isinstance(events[-1], AnswerEvent)
+        assert all(isinstance(e, TokenEvent) for e in events[:-1])
+        tokens = [e.text for e in events[:-1] if isinstance(e, TokenEvent)]
+        assert "".join(tokens).strip() == events[-1].answer.answer == "Bill Urban"
 
 
 class _CountingEmbedder(FakeEmbedder):
