@@ -16,7 +16,7 @@ import gc
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,7 +40,7 @@ from qa.furniture import FurnitureFilter
 from qa.lru import LRU
 from qa.nlp import SpacyParser
 from qa.present import readable_answer
-from qa.question import QuestionAnalyzer
+from qa.question import Question, QuestionAnalyzer
 from qa.rerank import retrieval_support
 from qa.rewrite import QueryRewriter, earlier_answers
 from qa.timeline import TimelineBuilder
@@ -49,7 +49,7 @@ from qa.timeparse import parse_as_of
 if TYPE_CHECKING:
     from newsqa.settings import Settings
     from qa.generate import LLMClient
-    from qa.search import SearchPipeline
+    from qa.search import SearchPipeline, SearchResult
 
 # Whether to answer: with a trained answer model (qa/answer_model.py, `newsqa train`, opt-in through
 # Settings.use_answer_model until it is validated on 2023-24 questions, docs/eval.md) the confidence is
@@ -67,6 +67,9 @@ _RETRIEVED_FOR_DEBUG = 20
 # Full article texts kept in memory: passages quote them, and popular stories come back often.
 _ARTICLE_CACHE_SIZE = 512
 _WARM_UP_QUESTION = "Who is the spokesperson for the agency?"
+_NOT_ENGLISH = (
+    "The question does not look like English; the indexed articles can only be searched in English."
+)
 _WH_START = re.compile(r"^(who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
 _ENGLISH_MARKERS = frozenset(
     [
@@ -122,6 +125,27 @@ class AskRequest:
     top_k: int | None = None
     mode: Literal["extractive", "generative"] = "extractive"
     debug: bool = False
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """One request read once (`Answerer._plan`): what retrieval and answering take from then on."""
+
+    request: AskRequest
+    rewritten: str  # the stand-alone question (a follow-up rewritten from the history)
+    day: date  # the as-of day
+    k: int  # passages cited at most
+    choices: list[str] | None  # the options, blanks dropped
+    query: QueryInfo  # how the question was understood, as the answer reports it
+    t0: float  # when the request came in (perf_counter)
+
+    @property
+    def mode(self) -> str:
+        return self.request.mode
+
+    @property
+    def debug(self) -> bool:
+        return self.request.debug
 
 
 class Answerer:
@@ -240,77 +264,95 @@ class Answerer:
         return answer
 
     def _ask(self, request: AskRequest) -> Answer:
-        history, filters, choices = request.history, request.filters, request.choices
-        mode, debug = request.mode, request.debug
+        plan = self._plan(request)
+        if not _looks_english(plan.rewritten):
+            return self._finish(
+                Answer(_NOT_ENGLISH, True, [], [], plan.query), {}, plan.t0, None, plan.debug, None
+            )
+        result, timings = self._retrieve(plan)
+        generate = None
+        if plan.mode == "generative" and self.llm is not None:
+            from qa.generate import GenerativeAnswerer
 
+            generator = GenerativeAnswerer(self.llm)
+            generate = lambda passages: generator.answer(plan.rewritten, passages[: plan.k])  # noqa: E731
+        return self._respond(plan, result, timings, generate=generate)
+
+    def _plan(self, request: AskRequest) -> QueryPlan:
+        """The request read once: checked, its as-of day parsed, the follow-up made stand-alone."""
         t0 = time.perf_counter()
         question = self.clean_question(request.question)
         day = parse_as_of(request.as_of)
         k = self._check_top_k(request.top_k)
-        self._check_mode(mode)
+        self._check_mode(request.mode)
+        choices = request.choices
         if choices is not None:
             choices = [str(c) for c in choices if str(c).strip()]
+        history = request.history
         rewritten = self.rewriter.rewrite(question, history) if history else question
         query = QueryInfo(
-            rewritten=rewritten, as_of=day.isoformat(), filters=(filters or Filters()).to_dict()
+            rewritten=rewritten, as_of=day.isoformat(), filters=(request.filters or Filters()).to_dict()
         )
-        timings: dict[str, float] = {}
-        if not _looks_english(rewritten):
-            msg = "The question does not look like English; the indexed articles can only be searched in English."
-            return self._finish(Answer(msg, True, [], [], query), timings, t0, None, debug, None)
+        return QueryPlan(request, rewritten, day, k, choices, query, t0)
 
+    def _retrieve(self, plan: QueryPlan) -> tuple[SearchResult, dict[str, float]]:
+        """The plan's passages, with the retrieval timings; the query notes the filters applied."""
         t1 = time.perf_counter()
-        result = self.search.search(rewritten, as_of=day, filters=filters, k=max(_RETRIEVED_FOR_DEBUG, k))
-        timings["retrieve"] = _ms(t1)
+        result = self.search.search(
+            plan.rewritten, as_of=plan.day, filters=plan.request.filters, k=max(_RETRIEVED_FOR_DEBUG, plan.k)
+        )
+        timings = {"retrieve": _ms(t1)}
         for name, value in (result.timings_ms or {}).items():
             timings.setdefault(f"retrieve_{name}", round(float(value), 2))
+        query = plan.query
         query.filters = result.filters.to_dict() if result.filters is not None else query.filters
         if result.time_window:
             query.filters.setdefault("time_window", list(result.time_window))
+        return result, timings
 
+    def _respond(
+        self,
+        plan: QueryPlan,
+        result: SearchResult,
+        timings: dict[str, float],
+        *,
+        generate: Callable[[list[Passage]], Extraction | None] | None = None,
+    ) -> Answer:
+        """Answer from the retrieved passages: a timeline or profile, a generated answer (`generate`;
+        None from it falls back to the extractive answer on the same passages), a choice, or a span."""
         t2 = time.perf_counter()
-        hits = list(result.hits)
+        hits, query, choices = list(result.hits), plan.query, plan.choices
         if not hits:
-            msg = self._nothing_found_message(filters, result)
-            answer = Answer(msg, True, [], [], query)
+            answer = Answer(self._nothing_found_message(plan.request.filters, result), True, [], [], query)
             timings["answer"] = _ms(t2)
-            return self._finish(answer, timings, t0, hits, debug, 0.0)
-        analysed = self.analyzer.analyze(rewritten)
-        if analysed.overview is not None and mode == "extractive" and not choices:
+            return self._finish(answer, timings, plan.t0, hits, plan.debug, 0.0)
+        analysed = self.analyzer.analyze(plan.rewritten)
+        if analysed.overview is not None and plan.mode == "extractive" and not choices:
             # "What happened with X?", "Who is X?": a dated timeline or profile across articles.
             passages = self._passages(hits[: self.timeline.weights.passages])
             answer = self.timeline.answer(analysed.overview, passages, query, result.time_window)
             timings["answer"] = _ms(t2)
-            return self._finish(answer, timings, t0, hits, debug, answer.confidence)
-        passages = self._passages(hits[: max(_READ_PASSAGES, k)])
-        if history:
-            analysed = replace(analysed, earlier_answers=earlier_answers(history))
-        extraction: Extraction | None = None
-        if mode == "generative" and self.llm is not None:
-            from qa.generate import GenerativeAnswerer
-
-            extraction = GenerativeAnswerer(self.llm).answer(rewritten, passages[:k])
+            return self._finish(answer, timings, plan.t0, hits, plan.debug, answer.confidence)
+        passages = self._passages(hits[: max(_READ_PASSAGES, plan.k)])
+        if plan.request.history:
+            analysed = replace(analysed, earlier_answers=earlier_answers(plan.request.history))
+        extraction = generate(passages) if generate is not None else None
         if extraction is None and choices:
-            extraction = self.chooser.pick(analysed, passages, choices)
-            if extraction is None:
-                closest = [
-                    Evidence(s.passage, s.start, s.end, s.score)
-                    for s in sentence_scores(analysed, passages)[:3]
-                ]
-                extraction = Extraction("", [], 0.0, closest=closest)
+            extraction = self._pick_choice(analysed, passages, choices)
         fit = None  # free extracted answers only: choices name the candidates themselves
         if extraction is None:
             extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
             fit = self.fit.assess(analysed, extraction)
-        support = retrieval_support(hits, timed=bool(result.time_window), weights=self.search.weights)
-        features = answer_features(extraction, hits, support, timed=bool(result.time_window))
+        timed = bool(result.time_window)
+        support = retrieval_support(hits, timed=timed, weights=self.search.weights)
+        features = answer_features(extraction, hits, support, timed=timed)
         probability = self._confidence(extraction, features, choices is not None)
         fits = fit is None or fit.fits
         answer = self._to_answer(
-            extraction, passages, query, k, choices is not None, support, (probability, features), fits
+            extraction, passages, query, plan.k, choices is not None, support, (probability, features), fits
         )
         timings["answer"] = _ms(t2)
-        if debug:
+        if plan.debug:
             fitted = fit.features if fit is not None else {}
             answer.assessment = {
                 "candidate": extraction.answer,
@@ -318,7 +360,17 @@ class Answerer:
                 "fit": fitted,
                 "fits": fits,
             }
-        return self._finish(answer, timings, t0, hits, debug, probability)
+        return self._finish(answer, timings, plan.t0, hits, plan.debug, probability)
+
+    def _pick_choice(self, analysed: Question, passages: list[Passage], choices: list[str]) -> Extraction:
+        """The best-supported option, or an empty extraction with the closest sentences."""
+        picked = self.chooser.pick(analysed, passages, choices)
+        if picked is not None:
+            return picked
+        closest = [
+            Evidence(s.passage, s.start, s.end, s.score) for s in sentence_scores(analysed, passages)[:3]
+        ]
+        return Extraction("", [], 0.0, closest=closest)
 
     def ask_stream(
         self,
@@ -390,40 +442,29 @@ class Answerer:
             )
 
     def _stream_generative(self, request: AskRequest) -> Iterator[StreamEvent]:
+        """The model's tokens as it writes, then the answer built from the same plan and passages."""
         from qa.generate import GenerativeAnswerer
 
-        t0 = time.perf_counter()
-        question = self.clean_question(request.question)
-        day = parse_as_of(request.as_of)
-        k = self._check_top_k(request.top_k)
-        history = request.history
-        rewritten = self.rewriter.rewrite(question, history) if history else question
-        t1 = time.perf_counter()
-        result = self.search.search(
-            rewritten, as_of=day, filters=request.filters, k=max(_RETRIEVED_FOR_DEBUG, k)
-        )
-        retrieve_ms = _ms(t1)
-        passages = self._passages(list(result.hits)[: max(_READ_PASSAGES, k)])
-        generator = GenerativeAnswerer(self.llm)  # type: ignore[arg-type]
-        extraction: Extraction | None = None
+        plan = self._plan(request)
+        if not _looks_english(plan.rewritten):
+            yield AnswerEvent(
+                self._finish(
+                    Answer(_NOT_ENGLISH, True, [], [], plan.query), {}, plan.t0, None, plan.debug, None
+                )
+            )
+            return
+        result, timings = self._retrieve(plan)
+        passages = self._passages(list(result.hits)[: max(_READ_PASSAGES, plan.k)])
+        generated: Extraction | None = None
         if passages:
-            for kind, value in generator.stream(rewritten, passages[:k]):
+            for kind, value in GenerativeAnswerer(self.llm).stream(plan.rewritten, passages[: plan.k]):  # type: ignore[arg-type]
                 if kind == "token":
-                    yield TokenEvent(value)
+                    yield TokenEvent(str(value))
                 else:
-                    extraction = value
-        if extraction is None:
-            answer = self._answer(replace(request, mode="extractive"))
-        else:
-            query = QueryInfo(rewritten, day.isoformat(), result.filters.to_dict() if result.filters else {})
-            hits = list(result.hits)
-            timed = bool(result.time_window)
-            support = retrieval_support(hits, timed=timed, weights=self.search.weights)
-            features = answer_features(extraction, hits, support, timed=timed)
-            probability = self._confidence(extraction, features, False)
-            answer = self._to_answer(extraction, passages, query, k, False, support, (probability, features))
-            answer = self._finish(answer, {"retrieve": retrieve_ms}, t0, hits, request.debug, probability)
-        yield AnswerEvent(answer)
+                    generated = value  # type: ignore[assignment]
+        if generated is None:  # nothing kept from the draft: extractive, over the same passages
+            plan = replace(plan, request=replace(plan.request, mode="extractive"))
+        yield AnswerEvent(self._respond(plan, result, timings, generate=lambda _: generated))
 
     def _passages(self, hits: list[Hit]) -> list[Passage]:
         """Hits paired with their article; a hit whose chunk no longer matches its article is dropped."""

@@ -27,7 +27,7 @@ import pytest
 from bench.local_llm import MODEL_ALIAS, ServerOptions, server_command
 from qa.generate import LLMClient
 from qa.nlp import STOPWORDS, split_sentences, stem, words
-from tests.qa.api_fakes import free_port
+from tests.api.api_fakes import free_port
 
 pytestmark = pytest.mark.slow
 
