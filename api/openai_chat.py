@@ -31,7 +31,7 @@ from api.deps import GuardsDep, ServicesDep, rate_limit, read_rate_limit
 from api.schemas import ChatCompletionRequest, ChatCompletionResponse, ModelCard, ModelList
 from newsqa.errors import InvalidInput, NotFound
 from newsqa.types import AnswerEvent, StreamEvent
-from qa.present import add_citation_markers, drop_unknown_markers, sources_block
+from qa.answering.present import add_citation_markers, drop_unknown_markers, sources_block
 
 log = logging.getLogger(__name__)
 

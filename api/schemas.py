@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from newsqa.errors import InvalidInput, check_unicode
 from newsqa.types import Filters
 from qa.ingest_policy import MAX_ARTICLES_PER_REQUEST, MAX_URLS_PER_REQUEST
-from qa.timeparse import AS_OF_MAX, AS_OF_MIN, as_of_range_error
+from qa.question.timeparse import AS_OF_MAX, AS_OF_MIN, as_of_range_error
 
 MAX_HISTORY_TURNS = 50
 MAX_CHOICES = 20
@@ -39,7 +39,7 @@ IsoDate = Annotated[str, AfterValidator(check_iso_date)]
 
 
 def check_as_of(value: str | None) -> str | None:
-    """An ISO date inside `qa.timeparse.AS_OF_MIN..AS_OF_MAX` (or None)."""
+    """An ISO date inside `qa.question.timeparse.AS_OF_MIN..AS_OF_MAX` (or None)."""
     if value is None:
         return None
     problem = as_of_range_error(dt.date.fromisoformat(value))

@@ -291,7 +291,7 @@ def train(
 ) -> None:
     """Fit the answer model (calibrated confidence, abstention) or, with --fit rerank, the reranker's
     weights on training questions; never on dev."""
-    from eval.train import train_answer_model, write_artifact
+    from eval.train import TrainOptions, train_answer_model, write_artifact
 
     if len(questions) != len(articles):
         raise _fail(NewsQAError("give one --articles per --questions, in the same order"), False)
@@ -304,23 +304,17 @@ def train(
         + ([f"--asked-before {asked_before}"] if asked_before else [])
     )
     sets = list(zip(questions, articles, strict=True))
-    options: dict[str, Any] = {
-        "seed": seed,
-        "asked_before": asked_before,
-        "command": command,
-        "features_cache": features_cache,
-        "progress": True,
-    }
+    options = TrainOptions(seed, asked_before, command, features_cache, progress=True)
     try:
         if fit == "rerank":
             from eval.rank_train import train_rerank_weights
-            from qa.rerank_model import write_rerank_weights
+            from qa.retrieval.rerank_model import write_rerank_weights
 
-            weights, info = train_rerank_weights(_settings(data_dir), sets, **options)
+            weights, info = train_rerank_weights(_settings(data_dir), sets, options)
             write_rerank_weights(weights, info, out)
             report = {"out": str(out), "weights": weights.linear(), "metrics": info["metrics"]}
         else:
-            model = train_answer_model(_settings(data_dir), sets, **options)
+            model = train_answer_model(_settings(data_dir), sets, options)
             write_artifact(model, out)
             report = {"out": str(out), "metrics": model.info["metrics"]}
     except (NewsQAError, ValueError) as error:

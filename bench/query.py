@@ -51,7 +51,7 @@ class QueryBenchmark:
         """The product's Answerer over the index of `isettings`, on the shared model and spaCy pipeline."""
         from index.pipeline import build_store
         from qa import service
-        from qa.nlp import SpacyParser
+        from qa.text.nlp import SpacyParser
 
         isettings = isettings.model_copy(update={"answer_cache_size": 0})  # time the work, not the cache
         store = build_store(isettings, self.embedder)

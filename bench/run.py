@@ -224,7 +224,7 @@ def _query(
 ) -> dict[str, Any]:
     from eval.baselines import LlamaIndexBaseline
     from index.embedder import Embedder
-    from qa.nlp import SpacyParser
+    from qa.text.nlp import SpacyParser
 
     embedder = Embedder(
         model_path=settings.embedding_model,

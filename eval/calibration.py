@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from qa.answer_model import FEATURES, Calibrator
+from qa.answering.answer_model import FEATURES, Calibrator
 
 # Abstention precision and recall the free-answer threshold aims for together (issue #21's target).
 ABSTENTION_TARGET = 0.70

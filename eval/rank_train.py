@@ -1,9 +1,9 @@
 """`newsqa train --fit rerank`: learn the reranker's linear weights on training questions.
 
 Usage:
-    weights, info = train_rerank_weights(settings, [("q.jsonl", "articles.jsonl.gz")], seed=0,
-                                         command="newsqa train --fit rerank ...")
-    write_rerank_weights(weights, info, Path("qa/models/rerank_weights.json"))
+    options = TrainOptions(seed=0, command="newsqa train --fit rerank ...")
+    weights, info = train_rerank_weights(settings, [("q.jsonl", "articles.jsonl.gz")], options)
+    write_rerank_weights(weights, info, Path("qa/retrieval/models/rerank_weights.json"))
 
 Every answerable training question goes through the first stage of "ours" (`SearchPipeline.first_stage`,
 the candidates the product reranks) over its articles' eval index; each candidate gets the reranker's
@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from eval.evalsets import load_evalset
-from eval.train import cached_json, training_data
+from eval.train import TrainOptions, cached_json, collect_training_sets, training_data
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
-from qa.rerank import DEFAULT_WEIGHTS, LINEAR_FEATURES, RerankWeights
+from qa.retrieval.rerank import DEFAULT_WEIGHTS, LINEAR_FEATURES, RerankWeights
 
 MODEL_KIND = "rerank-pairwise-logistic-regression"
 MAX_PAIRS_PER_QUESTION = 400
@@ -165,7 +165,7 @@ def collect_candidates(
     """Features and labels of the first-stage candidates of every answerable question of one set."""
     from eval.harness import EvalIndex
     from index.pipeline import build_embedder, build_store
-    from qa.search import SearchPipeline
+    from qa.retrieval.search import SearchPipeline
 
     evalset = load_evalset(articles_path, questions_path)
     index = EvalIndex(settings, articles_path)
@@ -215,38 +215,30 @@ def _set_candidates(
 def train_rerank_weights(
     settings: Settings,
     sets: Sequence[tuple[Path, Path]],
+    options: TrainOptions | None = None,
     *,
-    seed: int = 0,
-    asked_before: str | None = None,
-    command: str = "",
-    features_cache: Path | None = None,
     base: RerankWeights = DEFAULT_WEIGHTS,
-    progress: bool = False,
 ) -> tuple[RerankWeights, dict[str, Any]]:
     """Fit the linear weights on the questions of `sets` ((questions, articles) pairs) asked before the
     date; returns the weights and the training record the artifact keeps."""
-    if not sets:
-        raise InvalidInput("train needs at least one --questions/--articles pair")
-    questions: list[QuestionCandidates] = []
-    data: list[dict[str, Any]] = []
-    for paths in sets:
-        found, described = _set_candidates(
-            settings, (Path(paths[0]), Path(paths[1])), base, features_cache, progress
-        )
-        used = [q for q in found if asked_before is None or q.asked_at < asked_before]
-        described["questions_used"] = len(used)
-        data.append(described)
-        questions += used
+    options = options or TrainOptions()
+    questions, data = collect_training_sets(
+        sets,
+        lambda q, a: _set_candidates(settings, (q, a), base, options.features_cache, options.progress),
+        lambda question: question.asked_at,
+        lambda question: question.id,
+        options,
+    )
     hand_set = np.array([base.linear()[name] for name in LINEAR_FEATURES])
-    fit = fit_pairwise(questions, seed=seed, reference=hand_set)
+    fit = fit_pairwise(questions, seed=options.seed, reference=hand_set)
     weights, factor = to_rerank_weights(fit.coef, questions, base)
     import sklearn
 
     info = {
         "model": MODEL_KIND,
-        "seed": seed,
-        "command": command,
-        "asked_before": asked_before,
+        "seed": options.seed,
+        "command": options.command,
+        "asked_before": options.asked_before,
         "data": data,
         "features": list(LINEAR_FEATURES),
         "scikit_learn": sklearn.__version__,

@@ -1,9 +1,9 @@
 """`newsqa train`: fit the answer model on training questions and write its artifact.
 
 Usage:
-    model = train_answer_model(settings, [("q.jsonl", "articles.jsonl.gz")], seed=0,
-                               asked_before="2024-01-01", command="newsqa train ...")
-    write_artifact(model, Path("qa/models/answer_model.json"))
+    options = TrainOptions(seed=0, asked_before="2024-01-01", command="newsqa train ...")
+    model = train_answer_model(settings, [("q.jsonl", "articles.jsonl.gz")], options)
+    write_artifact(model, Path("qa/answering/models/answer_model.json"))
 
 Every training question goes through `Answerer.ask` (debug) over its articles' eval index, the code
 path of the CLI, API and eval, once as a free question and once with its choices. Each answer it
@@ -21,19 +21,22 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eval.calibration import REGULARISATION_C, fit_calibrator
 from eval.evalsets import EvalQuestion, load_evalset
 from eval.metrics import contains_answer, exact_match
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
-from qa.answer_model import FEATURES, AnswerModel, Calibrator
+from qa.answering.answer_model import FEATURES, AnswerModel, Calibrator
 
 # A free answer longer than this is not credited for merely containing the gold answer.
 MAX_CONTAINS_WORDS = 10
 MODEL_KIND = "answer-confidence-logistic-regression"
+
+T = TypeVar("T")
 
 
 def is_right_free(candidate: str, answers: Sequence[str], answerable: bool) -> int:
@@ -140,29 +143,53 @@ def _set_rows(
     return cached_json(cache, "rows", key_parts, compute), data
 
 
-def train_answer_model(
-    settings: Settings,
+@dataclass(frozen=True)
+class TrainOptions:
+    """How a training command runs: its seed, the questions it may use (asked before a date), the
+    command it records, where it caches what it collected, and whether it shows progress."""
+
+    seed: int = 0
+    asked_before: str | None = None
+    command: str = ""
+    features_cache: Path | None = None
+    progress: bool = False
+
+
+def collect_training_sets(
     sets: Sequence[tuple[Path, Path]],
-    *,
-    seed: int = 0,
-    asked_before: str | None = None,
-    command: str = "",
-    features_cache: Path | None = None,
-    progress: bool = False,
-) -> AnswerModel:
-    """Fit both calibrators on the questions of `sets` ((questions, articles) pairs) asked before the date."""
+    collect: Callable[[Path, Path], tuple[list[T], dict[str, Any]]],
+    asked_at: Callable[[T], str],
+    question_id: Callable[[T], str],
+    options: TrainOptions,
+) -> tuple[list[T], list[dict[str, Any]]]:
+    """Every set's items (`collect(questions, articles)`) asked before `options.asked_before`, and
+    each set's record (its files, their hashes, how many questions were used)."""
     if not sets:
         raise InvalidInput("train needs at least one --questions/--articles pair")
-    rows: list[dict[str, Any]] = []
+    items: list[T] = []
     data: list[dict[str, Any]] = []
     for questions_path, articles_path in sets:
-        set_rows, described = _set_rows(
-            settings, Path(questions_path), Path(articles_path), features_cache, progress
-        )
-        used = [r for r in set_rows if asked_before is None or r["asked_at"] < asked_before]
-        described["questions_used"] = len({r["id"] for r in used})
+        found, described = collect(Path(questions_path), Path(articles_path))
+        before = options.asked_before
+        used = [item for item in found if before is None or asked_at(item) < before]
+        described["questions_used"] = len({question_id(item) for item in used})
         data.append(described)
-        rows += used
+        items += used
+    return items, data
+
+
+def train_answer_model(
+    settings: Settings, sets: Sequence[tuple[Path, Path]], options: TrainOptions | None = None
+) -> AnswerModel:
+    """Fit both calibrators on the questions of `sets` ((questions, articles) pairs) asked before the date."""
+    options = options or TrainOptions()
+    rows, data = collect_training_sets(
+        sets,
+        lambda q, a: _set_rows(settings, q, a, options.features_cache, options.progress),
+        lambda row: row["asked_at"],
+        lambda row: row["id"],
+        options,
+    )
     fits = {}
     for part, kind, rule in (
         ("free", "free", "none"),
@@ -173,15 +200,15 @@ def train_answer_model(
         if part == "answerable":
             kind_rows = [{**r, "label": int(r["answerable"])} for r in kind_rows]
         if not kind_rows:
-            raise InvalidInput(f"no {kind} questions to train on (asked before {asked_before})")
-        fits[part] = fit_calibrator(kind_rows, seed=seed, rule=rule)
+            raise InvalidInput(f"no {kind} questions to train on (asked before {options.asked_before})")
+        fits[part] = fit_calibrator(kind_rows, seed=options.seed, rule=rule)
     import sklearn
 
     info = {
         "model": MODEL_KIND,
-        "seed": seed,
-        "command": command,
-        "asked_before": asked_before,
+        "seed": options.seed,
+        "command": options.command,
+        "asked_before": options.asked_before,
         "data": data,
         "training_questions": len({(r["id"], r["asked_at"]) for r in rows}),
         "scikit_learn": sklearn.__version__,

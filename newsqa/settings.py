@@ -92,11 +92,11 @@ class Settings(BaseSettings):
     answer_cache_size: int = Field(1024, ge=0)
     # The trained answer model (`newsqa train`, docs/eval.md): calibrated confidence and abstention.
     # Off by default until validated on 2023-24 questions (the hand-set thresholds below then apply);
-    # `use_answer_model` loads the shipped qa/models/answer_model.json, a path loads that file.
+    # `use_answer_model` loads the shipped qa/answering/models/answer_model.json, a path loads that file.
     use_answer_model: bool = False
     answer_model_path: Path | None = None
-    # The reranker's weights (qa/rerank_model.py, `newsqa train --fit rerank`, docs/eval.md "Learned
-    # reranker"): `use_learned_rerank` loads the shipped qa/models/rerank_weights.json (the hand-set
+    # The reranker's weights (qa/retrieval/rerank_model.py, `newsqa train --fit rerank`, docs/eval.md "Learned
+    # reranker"): `use_learned_rerank` loads the shipped qa/retrieval/models/rerank_weights.json (the hand-set
     # weights, with a logged error, if it is unusable); a path loads that file (an error if unusable).
     use_learned_rerank: bool = False
     rerank_weights_path: Path | None = None

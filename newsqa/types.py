@@ -176,7 +176,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     retrieved: list[Hit] | None = None  # only with debug
     confidence: float | None = None  # the score `abstain_threshold` is compared with, in [0, 1]
-    # The readable form for people (qa.present.readable_answer): the direct answer, its quoted
+    # The readable form for people (qa.answering.present.readable_answer): the direct answer, its quoted
     # supporting sentence and `[n]` markers; None -> the same as `answer`.
     answer_text: str | None = None
     # Only with debug: the candidate answer (also when withheld) and the features behind `confidence`.

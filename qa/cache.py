@@ -20,7 +20,7 @@ from datetime import date
 
 from newsqa.errors import InvalidInput
 from newsqa.types import Answer, Filters
-from qa.lru import LRU
+from qa.text.lru import LRU
 
 
 class AnswerCache:

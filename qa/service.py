@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsqa.errors import InvalidInput, LLMNotConfigured, check_unicode
 from newsqa.types import Answer, AnswerEvent, Article, Filters, Hit, QueryInfo, StreamEvent, TokenEvent
-from qa.answer_model import AnswerModel, answer_features
-from qa.cache import AnswerCache
-from qa.choices import ChoicePicker
-from qa.extract import (
+from qa.answering.answer_model import AnswerModel, answer_features
+from qa.answering.choices import ChoicePicker
+from qa.answering.extract import (
     CitationBuilder,
     Evidence,
     Extraction,
@@ -35,23 +34,24 @@ from qa.extract import (
     SpanExtractor,
     sentence_scores,
 )
-from qa.fit import AnswerFit
-from qa.furniture import FurnitureFilter
-from qa.lru import LRU
-from qa.nlp import SpacyParser
-from qa.present import readable_answer
-from qa.question import Question, QuestionAnalyzer
-from qa.rerank import retrieval_support
-from qa.rewrite import QueryRewriter, earlier_answers
-from qa.timeline import TimelineBuilder
-from qa.timeparse import parse_as_of
+from qa.answering.fit import AnswerFit
+from qa.answering.present import readable_answer
+from qa.answering.timeline import TimelineBuilder
+from qa.cache import AnswerCache
+from qa.question.question import Question, QuestionAnalyzer
+from qa.question.rewrite import QueryRewriter, earlier_answers
+from qa.question.timeparse import parse_as_of
+from qa.retrieval.rerank import retrieval_support
+from qa.text.furniture import FurnitureFilter
+from qa.text.lru import LRU
+from qa.text.nlp import SpacyParser
 
 if TYPE_CHECKING:
     from newsqa.settings import Settings
-    from qa.generate import LLMClient
-    from qa.search import SearchPipeline, SearchResult
+    from qa.answering.generate import LLMClient
+    from qa.retrieval.search import SearchPipeline, SearchResult
 
-# Whether to answer: with a trained answer model (qa/answer_model.py, `newsqa train`, opt-in through
+# Whether to answer: with a trained answer model (qa/answering/answer_model.py, `newsqa train`, opt-in through
 # Settings.use_answer_model until it is validated on 2023-24 questions, docs/eval.md) the confidence is
 # a calibrated probability that the answer is right and the model's trained thresholds decide. Without
 # one, the hand-set rule: confidence >= DEFAULT_ABSTAIN_THRESHOLD and, with the reranker, a best passage
@@ -272,7 +272,7 @@ class Answerer:
         result, timings = self._retrieve(plan)
         generate = None
         if plan.mode == "generative" and self.llm is not None:
-            from qa.generate import GenerativeAnswerer
+            from qa.answering.generate import GenerativeAnswerer
 
             generator = GenerativeAnswerer(self.llm)
             generate = lambda passages: generator.answer(plan.rewritten, passages[: plan.k])  # noqa: E731
@@ -443,7 +443,7 @@ class Answerer:
 
     def _stream_generative(self, request: AskRequest) -> Iterator[StreamEvent]:
         """The model's tokens as it writes, then the answer built from the same plan and passages."""
-        from qa.generate import GenerativeAnswerer
+        from qa.answering.generate import GenerativeAnswerer
 
         plan = self._plan(request)
         if not _looks_english(plan.rewritten):
@@ -535,7 +535,7 @@ class Answerer:
         fits: bool = True,
     ) -> Answer:
         """`judged`: the confidence (the model's probability, else the extractor's) and the features;
-        `fits`: the answer fits the question's subject and type (`qa.fit`), else it is withheld."""
+        `fits`: the answer fits the question's subject and type (`qa.answering.fit`), else it is withheld."""
         probability, features = judged
         supported = (
             bool(ex.support)
@@ -614,8 +614,8 @@ def build_answerer(
     (one query embedding, one spaCy parse) so that the first real question is not the slow one.
     """
     from index.pipeline import build_embedder, build_store
-    from qa.rerank_model import rerank_weights_for
-    from qa.search import SearchPipeline
+    from qa.retrieval.rerank_model import rerank_weights_for
+    from qa.retrieval.search import SearchPipeline
 
     if embedder is None:
         embedder = build_embedder(settings)
@@ -625,7 +625,7 @@ def build_answerer(
     search = SearchPipeline(store, embedder, mode=retrieval, candidates=settings.retrieve_k, weights=weights)  # type: ignore[arg-type]
     llm = None
     if settings.llm_url and settings.llm_model:
-        from qa.generate import LLMClient
+        from qa.answering.generate import LLMClient
 
         llm = LLMClient(settings.llm_url, settings.llm_model, api_key=settings.llm_api_key)
     answerer = Answerer(

@@ -130,7 +130,7 @@ def make_fake_store(
 
 @pytest.fixture(scope="session")
 def spacy_parser():
-    from qa.nlp import SpacyParser
+    from qa.text.nlp import SpacyParser
 
     return SpacyParser.load()
 
@@ -165,7 +165,7 @@ def seed_store(
 
 @pytest.fixture(scope="session")
 def seed_answerer(seed_store: ArticleStore, search_embedder: Embedder, spacy_parser):
-    from qa.search import SearchPipeline
+    from qa.retrieval.search import SearchPipeline
     from qa.service import Answerer
 
     return Answerer(
@@ -176,7 +176,7 @@ def seed_answerer(seed_store: ArticleStore, search_embedder: Embedder, spacy_par
 @pytest.fixture(scope="session")
 def news_answerer(search_store: ArticleStore, search_embedder: Embedder, spacy_parser):
     """An Answerer over the six short news articles of `search_store`."""
-    from qa.search import SearchPipeline
+    from qa.retrieval.search import SearchPipeline
     from qa.service import Answerer
 
     return Answerer(
@@ -190,7 +190,7 @@ def fake_news_answerer(
 ):
     """An Answerer over the six short news articles embedded with the fake embedder: real time parsing,
     search and extraction without the embedding model; read-only for tests."""
-    from qa.search import SearchPipeline
+    from qa.retrieval.search import SearchPipeline
     from qa.service import Answerer
 
     embedder = FakeEmbedder(dim=32)

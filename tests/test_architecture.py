@@ -109,3 +109,46 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_find_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+# Inside qa/, the stages import one way too: text <- question <- retrieval, answering; the modules at
+# qa/'s top (service: the pipeline that runs the stages; cache, ingest policy, background indexing)
+# may import every stage. Imports only for type hints (under `if TYPE_CHECKING:`) do not count.
+QA_STAGES = {
+    "text": set(),
+    "question": {"text"},
+    "retrieval": {"text", "question"},
+    "answering": {"text", "question"},
+}
+
+
+def _runtime_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hinted = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for n in ast.walk(node)
+    }
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if id(node) in hinted:
+            continue
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "qa").glob("*/*.py")), ids=lambda p: str(p.relative_to(REPO)))
+def test_qa_stages_import_one_way(path: Path) -> None:
+    stage = path.parent.name
+    assert stage in QA_STAGES, f"qa/{stage}/ is not a listed stage"
+    for name in _runtime_imports(path):
+        parts = name.split(".")
+        if parts[0] != "qa" or len(parts) < 3 or parts[1] == stage:
+            continue
+        assert parts[1] in QA_STAGES[stage], (
+            f"{path.relative_to(REPO)} imports {name}: {stage} may not import {parts[1]}"
+        )

@@ -11,7 +11,7 @@ import re
 from html import escape
 from typing import Any
 
-from qa.present import add_citation_markers
+from qa.answering.present import add_citation_markers
 
 NOT_FOUND = "Not found in the indexed articles"
 CONTEXT_CHARS = 280

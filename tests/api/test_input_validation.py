@@ -21,8 +21,8 @@ from api.application import create_app
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
 from newsqa.types import Answer
+from qa.question.timeparse import AS_OF_MAX, AS_OF_MIN
 from qa.service import Answerer
-from qa.timeparse import AS_OF_MAX, AS_OF_MIN
 from tests.api.api_fakes import fake_services
 
 AS_OF = "2022-09-15"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.application import create_app
 from api.openai_chat import count_tokens
 from newsqa.settings import Settings
-from qa.present import add_citation_markers
+from qa.answering.present import add_citation_markers
 from tests.api.api_fakes import LiveServer, fake_services
 
 openai = pytest.importorskip("openai")

@@ -128,7 +128,7 @@ class TestIngestAndArticles:
 
 
 def test_train_fits_the_reranker_weights_when_asked(runner: CliRunner, tmp_path: Path) -> None:
-    from qa.rerank_model import load_rerank_weights
+    from qa.retrieval.rerank_model import load_rerank_weights
     from tests.eval.test_rank_train import _write_set
 
     questions, articles = _write_set(tmp_path)

@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 from bench.local_llm import MODEL_ALIAS, ServerOptions, server_command
-from qa.generate import LLMClient
-from qa.nlp import STOPWORDS, split_sentences, stem, words
+from qa.answering.generate import LLMClient
+from qa.text.nlp import STOPWORDS, split_sentences, stem, words
 from tests.api.api_fakes import free_port
 
 pytestmark = pytest.mark.slow
@@ -223,7 +223,7 @@ def generative(
     from index.pipeline import build_ingestor
     from index.store import ArticleStore
     from newsqa.settings import Settings
-    from qa.search import SearchPipeline
+    from qa.retrieval.search import SearchPipeline
     from qa.service import Answerer
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("llm_store"))

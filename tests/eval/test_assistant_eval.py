@@ -22,7 +22,7 @@ from eval.assistant import (
 from eval.bootstrap import BootstrapSpec
 from newsqa.errors import InvalidInput
 from newsqa.types import Answer, Citation, QueryInfo
-from qa.present import readable_answer
+from qa.answering.present import readable_answer
 
 FERRY = "The night ferry left Porto for Lisbon on Monday, the harbour office said."
 

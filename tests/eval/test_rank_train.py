@@ -16,10 +16,11 @@ from eval.rank_train import (
     to_rerank_weights,
     train_rerank_weights,
 )
+from eval.train import TrainOptions
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
-from qa.rerank import LINEAR_FEATURES, RerankWeights
-from qa.rerank_model import load_rerank_weights, write_rerank_weights
+from qa.retrieval.rerank import LINEAR_FEATURES, RerankWeights
+from qa.retrieval.rerank_model import load_rerank_weights, write_rerank_weights
 
 TITLE = LINEAR_FEATURES.index("title")
 
@@ -143,7 +144,7 @@ def test_training_over_an_eval_index_writes_the_same_loadable_artifact_twice(tmp
     outputs = []
     for run in range(2):
         weights, info = train_rerank_weights(
-            settings, [(questions, articles)], seed=0, command="newsqa train --fit rerank test"
+            settings, [(questions, articles)], TrainOptions(seed=0, command="newsqa train --fit rerank test")
         )
         write_rerank_weights(weights, info, tmp_path / f"w{run}.json")
         outputs.append((tmp_path / f"w{run}.json").read_bytes())

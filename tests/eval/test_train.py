@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from eval.calibration import abstention_scores, choose_threshold, expected_calibration_error, fit_calibrator
-from eval.train import is_right_free, train_answer_model, write_artifact
+from eval.train import TrainOptions, is_right_free, train_answer_model, write_artifact
 from newsqa.settings import Settings
-from qa.answer_model import FEATURES, AnswerModel
+from qa.answering.answer_model import FEATURES, AnswerModel
 
 SEED_ARTICLES = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "seed" / "articles.jsonl"
 
@@ -106,7 +106,7 @@ def test_training_is_reproducible_and_writes_a_loadable_artifact(tmp_path: Path)
     outputs = []
     for run in range(2):
         model = train_answer_model(
-            settings, [(questions, SEED_ARTICLES)], seed=0, command="newsqa train test"
+            settings, [(questions, SEED_ARTICLES)], TrainOptions(seed=0, command="newsqa train test")
         )
         write_artifact(model, tmp_path / f"model-{run}.json")
         outputs.append((tmp_path / f"model-{run}.json").read_bytes())

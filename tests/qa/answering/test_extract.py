@@ -1,0 +1,612 @@
+"""Extractive answering over the seed article (real spaCy, real store, real embedder)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from eval.metrics import contains_answer, exact_match
+from newsqa.types import Article, Chunk, Hit
+from qa.answering.extract import (
+    CitationBuilder,
+    Evidence,
+    SentenceIndex,
+    SpanExtractor,
+    _cloze_context,
+    sentence_scores,
+    without_credit,
+)
+from qa.question.question import QuestionAnalyzer, singular_forms
+from qa.question.rewrite import earlier_answers
+from qa.text.nlp import split_sentences
+
+AS_OF = "2021-08-28"
+
+
+class TestQuestionAnalyzer:
+    @pytest.mark.parametrize(
+        ("question", "kind", "label", "target"),
+        [
+            ("Which team did Sue Bird play for?", "which", "ORG", "team"),
+            ("In which UK city is the conference taking place?", "which", "GPE", "city"),
+            ("Which state's capital city is facing a water crisis?", "which", "GPE", "state"),
+            ("Who is the spokesman for US Central Command?", "who", "PERSON", None),
+            ("When did Kabul fall to the Taliban?", "when", "DATE", None),
+            ("How many Taliban fighters died in the attacks?", "how_many", "CARDINAL", "Taliban"),
+            ("What year did Internet Explorer debut?", "what", "DATE", "year"),
+            ("Which of the following US cities saw the biggest increase?", "which", "GPE", "cities"),
+            ("Which of these shows had the most nominations?", "which", "WORK_OF_ART", "shows"),
+        ],
+    )
+    def test_answer_type(
+        self, spacy_parser, question: str, kind: str, label: str, target: str | None
+    ) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(question)
+        assert q.kind == kind
+        assert label in q.labels
+        if target is not None and kind != "how_many":
+            assert q.target == target
+
+    def test_names_weigh_more_than_plain_words(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Which team did Sue Bird play for?")
+        assert q.weights["bird"] > q.weights["play"] > q.weights["team"]
+
+    @pytest.mark.parametrize(
+        ("question", "role", "of"),
+        [
+            ("Who is the spokesman of the Red Cross?", "spokesperson", {"red", "cross"}),
+            ("What is the name of the driver who won the race?", "driver", set()),
+            ("Who is the star guest on the show?", None, set()),  # no named body: not a role question
+        ],
+    )
+    def test_role_questions(self, spacy_parser, question: str, role: str | None, of: set[str]) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(question)
+        assert q.role == role
+        assert set(q.role_of) == of
+
+    def test_kind_of_and_part_of(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("What kind of engine does the new jet use?")
+        assert q.kind_of and q.phrase and q.target == "engine"
+        q = analyzer.analyze("Which part of the stadium was closed?")
+        assert set(q.part_of) == {"stadium"} and not q.phrase
+
+    def test_copular_question_asks_for_the_noun(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("What is the deadline for filing taxes?")
+        assert q.copular and q.target == "deadline" and "DATE" in q.labels
+
+    def test_how_many_of_them_counts_the_noun_after(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("How many of them were children?")
+        assert q.kind == "how_many" and q.target == "children"
+
+    @pytest.mark.parametrize(
+        ("clue", "target", "label"),
+        [
+            ("Billionaire Elon Musk officially purchased this company for $44 billion.", "company", "ORG"),
+            ("This football star announced his retirement in February.", "star", "PERSON"),
+            (
+                "Tom Cruise saw the biggest opening weekend of his career with this 2022 film.",
+                "film",
+                "QUOTED",
+            ),
+        ],
+    )
+    def test_a_clue_without_a_wh_word_asks_for_its_this_noun(
+        self, spacy_parser, clue: str, target: str, label: str
+    ) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(clue)
+        assert (q.kind, q.target) == ("which", target) and label in q.labels
+
+    def test_this_week_points_at_no_thing(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("This week the central bank raised rates again.")
+        assert q.kind == "other" and q.target is None
+
+    def test_what_is_his_age_asks_an_age_and_the_age_range_does_not(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("What is his age?")
+        assert q.asks_age and q.kind == "how_much" and "CARDINAL" in q.labels
+        assert not analyzer.analyze("What is the age range?").asks_age
+
+    @pytest.mark.parametrize(
+        ("noun", "singular"), [("countries", "country"), ("businesses", "business"), ("teams", "team")]
+    )
+    def test_singular_forms(self, noun: str, singular: str) -> None:
+        assert singular in singular_forms(noun) and singular_forms(noun)[0] == noun
+
+    def test_which_of_the_following_alone_asks_no_type(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Which of the following was named word of the year?")
+        assert q.target is None and not q.labels
+
+    def test_a_hyphenated_modifier_does_not_hide_the_asked_noun(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("Which well-known pizza chain pulled out of Italy?")
+        assert q.target == "chain" and q.labels == {"ORG"}
+        q = analyzer.analyze("Which Nobel Peace Prize-winning former world leader died this week?")
+        assert q.target == "leader" and q.labels == {"PERSON"}
+
+    @pytest.mark.parametrize(
+        ("question", "labels"),
+        [
+            ("Who is now the world’s richest man after Elon Musk dropped from the top spot?", {"PERSON"}),
+            ("Who became the first woman to lead the agency?", {"PERSON"}),
+            ("Which member of the England squad scored the winning goal?", {"PERSON"}),
+            ("Which NATO member threatened to veto Sweden's bid?", {"GPE", "LOC"}),  # members are countries
+            ("Who bought the richest man's company?", {"PERSON", "ORG", "NORP"}),  # not "who is a man"
+        ],
+    )
+    def test_a_human_noun_asks_for_a_person(self, spacy_parser, question: str, labels: set[str]) -> None:
+        assert QuestionAnalyzer(spacy_parser).analyze(question).labels == labels
+
+    def test_sentences_before_the_asking_one_count_half(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(
+            "Brittney Griner was released from a Russian penal colony. How long was Griner detained?"
+        )
+        assert q.weights["penal"] == 0.75 and q.weights["russian"] == 1.5
+        assert q.weights["griner"] == 3.0 and q.weights["detain"] == 1.5  # asked again: full weight
+        assert "russian" in q.names  # an article must still be about the names of the whole question
+
+    def test_a_leading_clause_counts_half(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("Following the attack on Salman Rushdie, which author did J. K. Rowling back?")
+        assert q.weights["rushdi"] == 1.5 and q.weights["rowl"] == 3.0
+        # a relative clause after the asking wh-word is part of the question
+        q = analyzer.analyze("How much has podcast host Deborah James, who died aged 40, raised?")
+        assert q.weights["deborah"] == 3.0 and q.weights["rais"] == 1.5
+
+    def test_a_relative_clause_inside_the_question_does_not_ask(self, spacy_parser) -> None:
+        analyzer = QuestionAnalyzer(spacy_parser)
+        q = analyzer.analyze("How much has podcast host Deborah James, who died aged 40, raised for charity?")
+        assert q.kind == "how_much" and "MONEY" in q.labels
+        q = analyzer.analyze(
+            "Out of 200 dog breeds, which was the most searched in the US, according to Google?"
+        )
+        assert q.kind == "which" and "search" in q.verbs  # no wh-word before: this one asks
+
+    def test_an_asking_sentence_without_words_of_its_own_leaves_the_weights(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(
+            "A man found a rare treasure in an appetizer. What was it?"
+        )
+        assert q.weights["treasur"] == 1.5
+
+    def test_verbs_come_from_the_asking_clause(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze(
+            "According to the officer who spoke, where did the crash occur?"
+        )
+        assert set(q.verbs) == {"occur"}
+
+    def test_appended_context_counts_less(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("How many were injured (train crash, Ohio)?")
+        assert q.kind == "how_many"
+        assert q.weights["ohio"] < 3.0 and q.weights["injur"] == 1.5
+        assert "ohio" not in q.names
+
+    def test_event_predicates_count_less_than_the_event_and_match_each_other(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Where did the flood take place?")
+        assert q.weights["flood"] > q.weights["take"]
+        assert "occur" in q.weights  # "the flood occurred in ..." supports it as much as "took place"
+
+    def test_candidate_in_question_is_excluded(self, spacy_parser) -> None:
+        q = QuestionAnalyzer(spacy_parser).analyze("Who did Lloyd J. Austin telephone?")
+        assert q.contains("Lloyd J. Austin")
+        assert not q.contains("Hulusi Akar")
+
+
+class TestSentenceSplitting:
+    def test_offsets_slice_the_text(self) -> None:
+        text = "Capt. Bill Urban said it. The U.S. military struck on Saturday.\n\nOver 100 people died."
+        spans = split_sentences(text)
+        assert [text[s:e] for s, e in spans] == [
+            "Capt. Bill Urban said it.",
+            "The U.S. military struck on Saturday.",
+            "Over 100 people died.",
+        ]
+
+
+class TestSeedExtraction:
+    @pytest.mark.parametrize(
+        ("question", "gold"),
+        [
+            ("Who is the spokesman for US Central Command that announced the strike?", "Bill Urban"),
+            (
+                "Who told a Friday afternoon briefing that militants were planning another attack in Kabul?",
+                "Jen Psaki",
+            ),
+            ("In which Afghan province did the unmanned airstrike take place?", "Nangarhar"),
+            ("When did Kabul fall to the Taliban?", "mid-August"),
+            ("How many Taliban fighters died in the attacks?", "22"),
+            ("How many American service members were killed in the airport attacks?", "13"),
+        ],
+    )
+    def test_who_where_when_how_many(self, seed_answerer, question: str, gold: str) -> None:
+        answer = seed_answerer.ask(question, as_of=AS_OF)
+        assert not answer.abstained, answer.answer
+        assert exact_match(answer.answer, [gold]) == 1.0, answer.answer
+        assert answer.answer in answer.citations[0].quote
+
+    def test_most_seed_questions_are_answered(self, seed_answerer, seed_questions) -> None:
+        answerable = [q for q in seed_questions if q["answerable"]]
+        right = sum(
+            contains_answer(seed_answerer.ask(q["question"], as_of=q["asked_at"]).answer, q["answers"])
+            for q in answerable
+        )
+        assert right / len(answerable) >= 0.7
+
+
+class TestCitationIntegrity:
+    def test_quotes_slice_the_stored_article(self, seed_answerer, seed_store, seed_questions) -> None:
+        article_text = {}
+        for q in seed_questions:
+            answer = seed_answerer.ask(q["question"], as_of=q["asked_at"], choices=q.get("choices"))
+            for c in answer.citations + answer.related:
+                if c.article_id not in article_text:
+                    article_text[c.article_id] = seed_store.get_article(c.article_id).text
+                assert c.quote == article_text[c.article_id][c.start : c.end]
+            if not answer.abstained:
+                assert answer.citations, q["question"]
+                assert answer.answer.lower() in answer.citations[0].quote.lower()
+                assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+    def test_teaser_block_is_never_quoted(self, seed_answerer) -> None:
+        answer = seed_answerer.ask("Why has Pakistan's stock market been bullish?", as_of=AS_OF)
+        for c in answer.citations + answer.related:
+            assert "stock market" not in c.quote
+
+
+class TestChoices:
+    @pytest.mark.parametrize(
+        ("question", "choices", "gold"),
+        [
+            (
+                "Which country is helping move US citizens out of Afghanistan?",
+                ["Pakistan", "Qatar", "Uzbekistan"],
+                "Qatar",
+            ),
+            ("How many Taliban fighters died in the attacks?", ["13", "22", "8", "35"], "22"),
+            (
+                "Which newspaper compared Biden's vow with warnings made after 9/11?",
+                ["Washington Post", "New York Times", "Los Angeles Times"],
+                "New York Times",
+            ),
+        ],
+    )
+    def test_best_supported_choice(self, seed_answerer, question: str, choices: list[str], gold: str) -> None:
+        answer = seed_answerer.ask(question, as_of=AS_OF, choices=choices)
+        assert not answer.abstained
+        assert answer.answer == gold
+        assert gold in answer.citations[0].quote
+
+    def test_choice_named_in_question_gets_no_credit(self, seed_answerer) -> None:
+        answer = seed_answerer.ask(
+            "Which country did the Pentagon chief thank besides Qatar?",
+            as_of=AS_OF,
+            choices=["Qatar", "Turkey"],
+        )
+        assert answer.answer == "Turkey"
+
+    def test_choice_named_otherwise_in_the_article(self, news_answerer) -> None:
+        answer = news_answerer.ask(
+            "The longest-reigning monarch of which country died at Balmoral Castle?",
+            as_of="2022-09-10",
+            choices=["Norway", "United Kingdom", "Denmark"],
+        )
+        assert answer.answer == "United Kingdom"
+        assert "Britain's" in answer.citations[0].quote
+
+    def test_no_supported_choice_abstains(self, seed_answerer) -> None:
+        answer = seed_answerer.ask(
+            "Which team won the World Cup?", as_of=AS_OF, choices=["Brazil", "Argentina", "Germany"]
+        )
+        assert answer.abstained
+
+
+class TestAbstention:
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "What does the New Energy Vehicle policy do?",
+            "What does the New Energy Vehicle policy aim to ensure by 2030?",
+            "What did the audit of polio funds at federal and provincial levels find?",
+            "Which ally was dragged into unfounded conspiracies, harming Pakistan's foreign policy?",
+        ],
+    )
+    def test_teaser_questions_abstain(self, seed_answerer, question: str) -> None:
+        answer = seed_answerer.ask(question, as_of=AS_OF)
+        assert answer.abstained
+        assert answer.answer.startswith(("The indexed articles don't say", "Not found"))
+        assert answer.citations == []
+
+
+class TestSentenceScores:
+    def test_a_question_in_the_article_is_never_a_candidate(self, spacy_parser) -> None:
+        # News quizzes repeat the very question: it covers every question word and answers nothing.
+        text = (
+            "Which airport was the worst for delays this summer? "
+            "Chicago Midway was the worst airport for summer delays, the report found."
+        )
+        article = Article("quiz", "Quiz", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze(
+            "Which airport was the worst for delays this summer?"
+        )
+        ranked = sentence_scores(question, [_passage(article, text, 0)])
+        assert [text[s.start : s.end] for s in ranked] == [text[text.index("Chicago") :]]
+
+
+class TestReadingOn:
+    def test_a_lower_sentence_names_what_the_best_ones_do_not(self, spacy_parser) -> None:
+        text = (
+            "Wildfire risk across the state of California keeps growing, a new analysis of wildfire risk found. "
+            "Firefighters have been busy all summer. "
+            "More than 85% of California is at risk of wildfires, the analysis says."
+        )
+        article = Article("a", "Wildfires", text, source="x.com")
+        analysed = QuestionAnalyzer(spacy_parser).analyze(
+            "What percentage of California is at risk of wildfires?"
+        )
+        passages = [_passage(article, text, 0)]
+        ranked = sentence_scores(analysed, passages)
+        assert "85%" not in text[ranked[0].start : ranked[0].end]  # the best sentence names no share
+        result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, passages)
+        assert result.span and result.answer == "More than 85%"
+
+
+class TestLeadSentence:
+    TEXT = (
+        "(CNN) At least five people died after a powerful earthquake struck the northern Philippines on "
+        "Wednesday. Rescue teams searched the rubble through the night. Schools stayed closed. "
+        "The 7.0-magnitude quake shook the country's most populous island, seismologists said."
+    )
+    QUESTION = "Which country was shaken by a 7.0-magnitude earthquake this week?"
+
+    def _answer(self, parser, chunk_n: int) -> str:
+        article = Article("a", "Quake", self.TEXT, source="cnn.com")
+        passage = _passage(article, self.TEXT, 0)
+        passage = replace(passage, hit=replace(passage.hit, chunk=replace(passage.hit.chunk, n=chunk_n)))
+        analysed = QuestionAnalyzer(parser).analyze(self.QUESTION)
+        return SpanExtractor(parser, max_sentences=1).extract(analysed, [passage]).answer
+
+    def test_the_opening_sentence_names_the_place_the_best_sentence_does_not(self, spacy_parser) -> None:
+        assert self._answer(spacy_parser, chunk_n=0) == "Philippines"
+
+    def test_a_later_passage_has_no_opening_sentence_to_read(self, spacy_parser) -> None:
+        assert self._answer(spacy_parser, chunk_n=1) != "Philippines"
+
+
+class TestOpeningSentences:
+    def test_a_lead_already_read_takes_the_credit_of_the_sentence_it_opens(self, spacy_parser) -> None:
+        lead = "New York (CNN Business) Subway is launching a new menu, the biggest makeover in its history."
+        best = "Customers will see a refreshed menu board in its roughly 21,000 US restaurants."
+        text = f"{lead} Sandwich lines had slowed down. {best}"
+        article = Article("a", "Menu", text, source="cnn.com")
+        analysed = QuestionAnalyzer(spacy_parser).analyze(
+            "Which food chain launched a redesigned menu in roughly 21,000 of its restaurants?"
+        )
+        result = SpanExtractor(spacy_parser, max_sentences=3).extract(analysed, [_passage(article, text, 0)])
+        assert result.answer == "Subway"
+        # read on its own, the lead shares one word with the question; as the lead of the best sentence
+        # ("its roughly 21,000 US restaurants") the answer is about as sure as that sentence
+        assert result.confidence > 0.3
+
+    def test_the_opening_of_a_lower_ranked_story_is_read(self, spacy_parser) -> None:
+        later = "A 7.0-magnitude earthquake shook the country this week, seismologists said."
+        opening = "(CNN) At least five people died after an earthquake struck the northern Philippines."
+        a = Article("a", "Quake", later, source="x.com")
+        b = Article("b", "Quake", opening + " Rescue teams searched the rubble.", source="cnn.com")
+        pa = _passage(a, later, 0)
+        pa = replace(pa, hit=replace(pa.hit, chunk=replace(pa.hit.chunk, n=3)))  # deep in its story
+        passages = [pa, _passage(b, b.text, 1)]
+        analysed = QuestionAnalyzer(spacy_parser).analyze(
+            "Which country was shaken by a 7.0-magnitude earthquake?"
+        )
+        ranked = sentence_scores(analysed, passages)
+        assert ranked[0].passage.article.id == "a"  # the one sentence read is the later passage's
+        result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, passages)
+        assert result.answer == "Philippines" and result.support[0].passage.article.id == "b"
+
+
+class TestRecency:
+    QUESTION = "How much did a jury order Alex Jones to pay the families?"
+    FIRST = "A jury ordered Alex Jones to pay the families more than $4 million in damages."
+    SECOND = "A jury ordered Alex Jones to pay $965 million to the families."
+
+    def _answer(self, parser, first_date: str, second_date: str) -> str:
+        first = Article("a", "Verdict", self.FIRST, source="x.com", published=first_date)
+        second = Article("b", "Verdict", self.SECOND, source="y.com", published=second_date)
+        passages = [_passage(first, self.FIRST, 0), _passage(second, self.SECOND, 1)]
+        analysed = QuestionAnalyzer(parser).analyze(self.QUESTION)
+        return SpanExtractor(parser).extract(analysed, passages).answer
+
+    @pytest.mark.parametrize(
+        ("first_date", "second_date", "answer"),
+        [("2022-08-05", "2022-10-12", "$965 million"), ("2022-10-12", "2022-08-05", "more than $4 million")],
+    )
+    def test_the_newer_article_wins_a_close_call(
+        self, spacy_parser, first_date: str, second_date: str, answer: str
+    ) -> None:
+        assert self._answer(spacy_parser, first_date, second_date) == answer
+
+
+class TestOneNameInTheSentence:
+    def _extract(self, parser, question: str, text: str):
+        article = Article("a", "Bottles", text, source="x.com")
+        analysed = QuestionAnalyzer(parser).analyze(question)
+        return SpanExtractor(parser).extract(analysed, [_passage(article, text, 0)])
+
+    def test_the_sentence_names_one_new_thing(self, spacy_parser) -> None:
+        question = "After more than 60 years, which popular beverage is getting a new bottle design?"
+        text = (
+            "New York (CNN Business) Sprite is retiring its green plastic bottles after more than 60 years."
+        )
+        result = self._extract(spacy_parser, question, text)  # no entity type answers "which beverage"
+        assert result.span and result.answer == "Sprite"  # not the dateline's New York or CNN
+        assert result.support[0].passage.article.text[result.support[0].start : result.support[0].end] == text
+
+    def test_two_new_names_leave_the_sentence(self, spacy_parser) -> None:
+        question = "Which London borough is the cheapest to rent in?"
+        text = (
+            "Kensington and Chelsea is the most expensive borough to rent in, while Havering is the cheapest."
+        )
+        result = self._extract(spacy_parser, question, text)
+        assert not result.span and result.answer == text
+
+
+class TestFullName:
+    def _extract(self, parser, question: str, text: str, read: str):
+        article = Article("a", "Obituary", text, source="x.com")
+        analysed = QuestionAnalyzer(parser).analyze(question)
+        return SpanExtractor(parser).extract(analysed, [_passage(article, read, 0)])
+
+    def test_a_surname_is_shown_as_the_article_first_writes_it(self, spacy_parser) -> None:
+        first = "Mikhail Gorbachev, the last leader of the Soviet Union, has died at the age of 91."
+        read = "Even though Gorbachev won the 1990 Nobel Peace Prize, he was despised by many at home."
+        result = self._extract(
+            spacy_parser, "Which former world leader won the Nobel Peace Prize?", f"{first} {read}", read
+        )
+        assert result.answer == "Mikhail Gorbachev"
+        quotes = [e.passage.article.text[e.start : e.end] for e in result.support]
+        assert read in quotes and first in quotes  # the full name is quoted too
+
+    def test_words_the_question_already_says_are_not_added(self, spacy_parser) -> None:
+        first = "Hurricane Ian made landfall in Florida as a Category 4 storm on Wednesday."
+        read = "Officials said the hurricane, Ian, left a trail of destruction across southwest Florida."
+        result = self._extract(
+            spacy_parser,
+            "What is the name of the category 4 hurricane that has left a trail of destruction in Florida?",
+            f"{first} {read}",
+            read,
+        )
+        assert result.answer == "Ian"
+
+
+class TestWithoutCredit:
+    @pytest.mark.parametrize(
+        ("sentence", "answer"),
+        [
+            ("(CNN) Actress Nichelle Nichols has died at 89.", "Actress Nichelle Nichols has died at 89."),
+            (
+                "New York (CNN Business) Sprite is retiring its green bottles.",
+                "Sprite is retiring its green bottles.",
+            ),
+            ("WILMINGTON, Del. – A man found a rare purple pearl.", "A man found a rare purple pearl."),
+            ("KYIV, Ukraine — Russian forces shelled the city.", "Russian forces shelled the city."),
+            (
+                "US - China talks resumed on Monday in Geneva.",
+                "US - China talks resumed on Monday in Geneva.",
+            ),
+            ("NATO – the alliance – met today in Brussels.", "NATO – the alliance – met today in Brussels."),
+            ("(CNN) Too short.", "(CNN) Too short."),
+        ],
+    )
+    def test_leading_dateline_or_wire_credit(self, sentence: str, answer: str) -> None:
+        assert without_credit(sentence) == answer
+
+    def test_the_sentence_answer_reads_without_it_the_quote_keeps_it(self, spacy_parser) -> None:
+        text = "WASHINGTON – The monarch butterfly moved a step closer to extinction as scientists listed it."
+        article = Article("a", "Butterflies", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze("Why did scientists list the monarch butterfly?")
+        result = SpanExtractor(spacy_parser).extract(question, [_passage(article, text, 0)])
+        assert not result.span and result.answer == text[len("WASHINGTON – ") :]
+        assert (result.support[0].start, result.support[0].end) == (0, len(text))
+
+
+class TestFollowUps:
+    def test_an_earlier_answer_gives_way(self, spacy_parser) -> None:
+        text = "The list of the best players ranked Tom Brady and Aaron Donald at the top this year."
+        article = Article("a", "Top players", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze(
+            "Who did the list of the best players rank at the top?"
+        )
+        answers = {}
+        for earlier in ("tom brady", "aaron donald"):
+            asked = replace(
+                question, earlier_answers=earlier_answers([{"question": "Q", "answer": earlier.title()}])
+            )
+            answers[earlier] = SpanExtractor(spacy_parser).extract(asked, [_passage(article, text, 0)]).answer
+        assert answers == {"tom brady": "Aaron Donald", "aaron donald": "Tom Brady"}
+
+    def test_earlier_answers_from_either_history_form(self) -> None:
+        chat = [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "Tom Brady"}]
+        assert earlier_answers(chat) == {"tom brady"}
+        assert earlier_answers([{"question": "Who won?", "answer": "The Rams"}]) == {"rams"}
+        assert earlier_answers(None) == frozenset()
+        sentence = "Tom Brady was ranked first by the players, ahead of Aaron Donald and Patrick Mahomes."
+        assert earlier_answers([{"question": "Who won?", "answer": sentence}]) == frozenset()
+
+
+class TestClozeQuestions:
+    @pytest.mark.parametrize(
+        ("question", "context"),
+        [
+            ("This week Elon Musk denied an alleged affair with who?", ["affair", "with"]),
+            ("He was known as:", ["known", "as"]),
+            ("Guinness named him the tallest cat. He measures:", ["measur"]),
+            ("This luxury fashion house drew backlash for its ad campaign:", None),  # asks the subject
+            ("Who won the final?", None),
+            ("Which team won the 2022 Stanley Cup?", None),
+            ("Biden is pardoning people with federal convictions for what charge?", ["convict", "for"]),
+            ("His win gives Democrats how many Senate seats?", None),  # a count, not the words after
+        ],
+    )
+    def test_context_before_the_blank(self, question: str, context: list[str] | None) -> None:
+        assert _cloze_context(question) == context
+
+    @pytest.mark.parametrize(
+        ("question", "text", "answer"),
+        [
+            (
+                "This week the world's richest man, Elon Musk, denied that he had an alleged affair with who?",
+                "Elon Musk has denied having an affair with Nicole Shanahan, the wife of Google's co-founder.",
+                "Nicole Shanahan",
+            ),
+            (
+                "After 26 years alone, the last man of the Tanaru territory died. He was known as:",
+                'Known as the "Man of the Hole," he had lived alone in the Tanaru territory for 26 years.',
+                "Man of the Hole",
+            ),
+            (
+                "Fenrir, a Savannah cat, is the tallest living domestic cat. He measures:",
+                "The Savannah cat Fenrir measures 18.83 inches on Jan. 19, according to Guinness.",
+                "18.83 inches",
+            ),
+            (
+                "In a historic move, Joe Biden is pardoning people with federal convictions for what charge?",
+                "Biden said he will pardon all people with federal convictions for simple possession of "
+                "marijuana.",
+                "simple possession of marijuana",
+            ),
+        ],
+    )
+    def test_answer_is_what_follows_the_context(
+        self, spacy_parser, question: str, text: str, answer: str
+    ) -> None:
+        article = Article("a", "News", text, source="x.com")
+        analysed = QuestionAnalyzer(spacy_parser).analyze(question)
+        result = SpanExtractor(spacy_parser).extract(analysed, [_passage(article, text, 0)])
+        assert result.answer == answer
+        assert result.span and answer in text[result.support[0].start : result.support[0].end]
+
+
+def _passage(article: Article, chunk_text: str, rank: int):
+    start = article.text.index(chunk_text)
+    chunk = Chunk(f"{article.id}:0", article.id, 0, chunk_text, start, start + len(chunk_text))
+    return SentenceIndex().passage(Hit(chunk, 1.0), article, rank)
+
+
+class TestCitationBuilder:
+    def test_identical_quotes_from_two_articles_collapse(self) -> None:
+        text = "The storm hit Florida on Wednesday."
+        a = Article("a", "Storm", text, source="cnn.com")
+        b = Article("b", "Storm", text, source="usatoday.com", also_reported_by=[{"source": "apnews.com"}])
+        pa, pb = _passage(a, text, 0), _passage(b, text, 1)
+        cites = CitationBuilder().build([Evidence(pa, 0, len(text), 0.9), Evidence(pb, 0, len(text), 0.8)])
+        assert len(cites) == 1
+        assert cites[0].also_reported_by == ["usatoday.com", "apnews.com"]
+
+    def test_reprints_are_listed(self) -> None:
+        text = "Rates rose again."
+        a = Article(
+            "a", "Rates", text, source="cnn.com", also_reported_by=[{"id": "x", "source": "wral.com"}]
+        )
+        cites = CitationBuilder().build([Evidence(_passage(a, text, 0), 0, len(text), 1.0)])
+        assert cites[0].also_reported_by == ["wral.com"]
+        assert cites[0].quote == text
