@@ -236,9 +236,7 @@ def train_rerank_weights(
 
     info = {
         "model": MODEL_KIND,
-        "seed": options.seed,
-        "command": options.command,
-        "asked_before": options.asked_before,
+        **options.record(),
         "data": data,
         "features": list(LINEAR_FEATURES),
         "scikit_learn": sklearn.__version__,

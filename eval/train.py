@@ -154,6 +154,10 @@ class TrainOptions:
     features_cache: Path | None = None
     progress: bool = False
 
+    def record(self) -> dict[str, Any]:
+        """What an artifact keeps of the run, to reproduce it."""
+        return {"seed": self.seed, "command": self.command, "asked_before": self.asked_before}
+
 
 def collect_training_sets(
     sets: Sequence[tuple[Path, Path]],
@@ -206,9 +210,7 @@ def train_answer_model(
 
     info = {
         "model": MODEL_KIND,
-        "seed": options.seed,
-        "command": options.command,
-        "asked_before": options.asked_before,
+        **options.record(),
         "data": data,
         "training_questions": len({(r["id"], r["asked_at"]) for r in rows}),
         "scikit_learn": sklearn.__version__,

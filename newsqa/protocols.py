@@ -6,37 +6,27 @@ an answerer, an ingestor and a store. `qa.service.Answerer`, `index.pipeline.Ing
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 from newsqa.types import Answer, Article, Filters, IngestFailure, IngestLimits, IngestSummary, StreamEvent
 
 
-class AnswererLike(Protocol):
-    def ask(
-        self,
-        question: str,
-        *,
-        history: list[dict[str, str]] | None = None,
-        as_of: str | None = None,
-        filters: Filters | None = None,
-        choices: list[str] | None = None,
-        top_k: int | None = None,
-        mode: str = "extractive",
-        debug: bool = False,
-    ) -> Answer: ...
+class AskOptions(TypedDict, total=False):
+    """The options of a question besides its text (`Answerer.ask` documents each)."""
 
-    def ask_stream(
-        self,
-        question: str,
-        *,
-        history: list[dict[str, str]] | None = None,
-        as_of: str | None = None,
-        filters: Filters | None = None,
-        choices: list[str] | None = None,
-        top_k: int | None = None,
-        mode: str = "extractive",
-        debug: bool = False,
-    ) -> Iterator[StreamEvent]: ...
+    history: list[dict[str, str]] | None
+    as_of: str | None
+    filters: Filters | None
+    choices: list[str] | None
+    top_k: int | None
+    mode: str
+    debug: bool
+
+
+class AnswererLike(Protocol):
+    def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer: ...
+
+    def ask_stream(self, question: str, **options: Unpack[AskOptions]) -> Iterator[StreamEvent]: ...
 
 
 class IngestorLike(Protocol):
