@@ -82,7 +82,7 @@ llm-serve: llm-install
 
 # The slow test of generative mode against the real local LLM (it starts and stops its own server).
 test-llm: install llm-install
-	LLM_PYTHON=$(LLM_VENV)/bin/python $(BIN)/pytest --runslow -s tests/qa/test_llm_local.py
+	LLM_PYTHON=$(LLM_VENV)/bin/python $(BIN)/pytest --runslow -s tests/app/test_llm_local.py
 
 eval: install
 	$(BIN)/newsqa eval --articles eval/datasets/seed/articles.jsonl --questions eval/datasets/seed/questions.jsonl --out out/eval-seed
