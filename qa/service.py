@@ -38,6 +38,7 @@ from qa.answering.fit import AnswerFit
 from qa.answering.present import readable_answer
 from qa.answering.timeline import TimelineBuilder
 from qa.cache import AnswerCache
+from qa.question.language import looks_english
 from qa.question.question import Question, QuestionAnalyzer
 from qa.question.rewrite import QueryRewriter, earlier_answers
 from qa.question.timeparse import parse_as_of
@@ -71,46 +72,6 @@ _NOT_ENGLISH = (
     "The question does not look like English; the indexed articles can only be searched in English."
 )
 _WH_START = re.compile(r"^(who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
-_ENGLISH_MARKERS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "is",
-        "was",
-        "who",
-        "what",
-        "which",
-        "where",
-        "when",
-        "how",
-        "why",
-        "did",
-        "does",
-        "do",
-        "are",
-        "were",
-        "for",
-        "on",
-        "with",
-        "by",
-        "that",
-        "this",
-        "has",
-        "have",
-        "will",
-        "after",
-        "its",
-        "his",
-        "her",
-        "their",
-        "from",
-        "be",
-        "been",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -265,7 +226,7 @@ class Answerer:
 
     def _ask(self, request: AskRequest) -> Answer:
         plan = self._plan(request)
-        if not _looks_english(plan.rewritten):
+        if not looks_english(plan.rewritten):
             return self._finish(
                 Answer(_NOT_ENGLISH, True, [], [], plan.query), {}, plan.t0, None, plan.debug, None
             )
@@ -446,7 +407,7 @@ class Answerer:
         from qa.answering.generate import GenerativeAnswerer
 
         plan = self._plan(request)
-        if not _looks_english(plan.rewritten):
+        if not looks_english(plan.rewritten):
             yield AnswerEvent(
                 self._finish(
                     Answer(_NOT_ENGLISH, True, [], [], plan.query), {}, plan.t0, None, plan.debug, None
@@ -668,16 +629,6 @@ def _check_texts(request: AskRequest) -> None:
     for name, text in texts:
         if isinstance(text, str):
             check_unicode(text, name)
-
-
-def _looks_english(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return False
-    if sum(1 for ch in letters if ch.isascii()) / len(letters) < 0.6:
-        return False
-    tokens = re.findall(r"[A-Za-z']+", text.lower())
-    return len(tokens) < 4 or any(t in _ENGLISH_MARKERS for t in tokens)
 
 
 def _topic_phrase(question: str) -> str:
