@@ -458,6 +458,22 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     text = doc_text(doc)
     dateline = DATELINE_RE.match(text)
     skip_before = dateline.end() if dateline else 0
+    places = _asked_places(question)
+    out: list[Candidate] = []
+    for start, end, label in dict.fromkeys(_candidate_spans(question, doc, text, places)):
+        if start < skip_before:
+            continue
+        placed = _placed_span(question, text, start, end, label)
+        if placed is not None:
+            out.append(_scored_candidate(question, doc, text, placed, label, places))
+    return out
+
+
+def _candidate_spans(
+    question: Question, doc: Any, text: str, places: tuple[frozenset[str], re.Pattern[str]] | None
+) -> list[tuple[int, int, str]]:
+    """(start, end, label) of every span that may answer: entities of the asked labels, names and
+    phrases spaCy misses, counts, ages, quoted titles, places inside longer names."""
     labels = question.labels
     spans = [(e.start_char, e.end_char, label) for e in doc.ents if (label := entity_label(e)) in labels]
     if question.answer_count > 1:
@@ -475,7 +491,6 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
     if "QUOTED" in labels:
         spans += _quoted_spans(text, titles_only=bool(labels - {"QUOTED"}))
     spans += _phrase_spans(question, doc)
-    places = _asked_places(question)
     if places is not None and "GPE" in labels:
         # "the Illinois Lottery": a country or state inside a longer name still answers
         spans += [(m.start(), m.end(), "GPE") for m in places[1].finditer(text)]
@@ -483,75 +498,85 @@ def find_candidates(question: Question, doc: Any) -> list[Candidate]:
         spans += _named_after_target(doc, stem(question.target))
     if question.target and question.phrase and not question.kind_of:
         spans += _named_before_target(doc, stem(question.target))
-    out: list[Candidate] = []
-    for start, end, label in dict.fromkeys(spans):
-        if start < skip_before:
-            continue
-        start, end = _strip_titles(text, start, end, label)
-        if label in ("PERSON", "NAME") and (question.target or "").lower() in _OFFICE_NOUNS:
-            start = _office_start(text, start)
-        start, end = _extend_time(text, start, end, label)
-        start, end = _extend_money(text, start, end, label)
-        cand = trim_span(text[start:end])
-        if not cand:
-            continue
-        start = text.find(cand, start)
-        end = start + len(cand)
-        if label == "NAME" and cand.split()[-1].lower() in _TITLE_WORDS | {"us", "u.s."}:
-            continue
-        if not _acceptable(question, cand, label):
-            continue
-        if question.role is not None and not role_is_tied(
-            text, question.role, question.role_of, (start, end)
-        ):
-            continue
-        pref = _LABEL_PREFERENCE.get(label, 1.0)
-        explicit = False
-        if label == "PHRASE":
-            pass  # a phrase ends in the asked noun by construction
-        elif question.target and normalize_text(cand).split()[-1:] == [question.target.lower()]:
-            pref *= 1.3  # "which command" -> "US Central Command"
-        elif question.target and _next_word_stem(text, end) == stem(question.target):
-            pref *= 1.6  # "which province" -> "Nangarhar province": the text calls it one
-            explicit = True
-        fit = _count_binding(question, doc, end) if question.kind == "how_many" else 1.0
-        if question.copular and question.target and not _mentions(doc, stem(question.target)):
-            fit *= 0.4  # "What is the deadline for ...": a date in a sentence without "deadline"
-        if label in ("GPE", "NORP") and _next_word(text, end) in _TITLE_WORDS:
-            pref *= 0.5  # "US Secretary of Defence Lloyd J. Austin": the country qualifies a title
-        elif (
-            label == "GPE"
-            and not explicit
-            and _attributive(doc, end)
-            and not _CONTAINER_AFTER.match(text[end:])
-        ):
-            pref *= 0.6  # "US military", "Kabul airport": a modifier of what the sentence is about
-        if label in ("GPE", "LOC", "FAC") and (question.target or "").lower() not in _WIDE_PLACES:
-            pref *= _specificity(text, start, end)
-        if question.asks_age:
-            years_old = _AGE_AFTER.match(text, start)
-            if years_old:  # "21-year-old" answers with its number
-                end = start + len(years_old.group(1))
-                cand = text[start:end]
-            stated = (
-                years_old
-                or _BIRTHDAY.match(text, start)
-                or _AGE_BEFORE.search(text, max(0, start - 12), start)
-                or (text[max(0, start - 2) : start] == ", " and text[end : end + 1] == ",")  # "Biden, 79,"
-            )
-            # "the 21-year-old chihuahua", "aged 91", "his 80th birthday"; not "four cats"
-            pref *= 1.5 if stated else 0.5
-        if places is not None and label.rstrip("+") in ("GPE", "LOC", "NAME"):
-            named = [normalize_text(part) for part in re.split(r",\s*|\s+(?:and|&)\s+", cand)]
-            pref *= 1.3 if all(n in places[0] for n in named) else 0.6  # "which country": not "Bali"
-        if question.answer_count > 1:
-            pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
-        if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
-            pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
-        if question.kind == "how_many" and cand.lower() == "one":
-            pref *= 0.5  # "one of the ...": rarely the count asked for
-        out.append(Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit))
-    return out
+    return spans
+
+
+def _placed_span(
+    question: Question, text: str, start: int, end: int, label: str
+) -> tuple[int, int, str] | None:
+    """The span trimmed and extended (titles off, times and sums whole), or None when it cannot answer."""
+    start, end = _strip_titles(text, start, end, label)
+    if label in ("PERSON", "NAME") and (question.target or "").lower() in _OFFICE_NOUNS:
+        start = _office_start(text, start)
+    start, end = _extend_time(text, start, end, label)
+    start, end = _extend_money(text, start, end, label)
+    cand = trim_span(text[start:end])
+    if not cand:
+        return None
+    start = text.find(cand, start)
+    end = start + len(cand)
+    if label == "NAME" and cand.split()[-1].lower() in _TITLE_WORDS | {"us", "u.s."}:
+        return None
+    if not _acceptable(question, cand, label):
+        return None
+    if question.role is not None and not role_is_tied(text, question.role, question.role_of, (start, end)):
+        return None
+    return start, end, cand
+
+
+def _scored_candidate(
+    question: Question,
+    doc: Any,
+    text: str,
+    placed: tuple[int, int, str],
+    label: str,
+    places: tuple[frozenset[str], re.Pattern[str]] | None,
+) -> Candidate:
+    """The candidate with its preference: what the text calls it, how it binds the question."""
+    start, end, cand = placed
+    pref = _LABEL_PREFERENCE.get(label, 1.0)
+    explicit = False
+    if label == "PHRASE":
+        pass  # a phrase ends in the asked noun by construction
+    elif question.target and normalize_text(cand).split()[-1:] == [question.target.lower()]:
+        pref *= 1.3  # "which command" -> "US Central Command"
+    elif question.target and _next_word_stem(text, end) == stem(question.target):
+        pref *= 1.6  # "which province" -> "Nangarhar province": the text calls it one
+        explicit = True
+    fit = _count_binding(question, doc, end) if question.kind == "how_many" else 1.0
+    if question.copular and question.target and not _mentions(doc, stem(question.target)):
+        fit *= 0.4  # "What is the deadline for ...": a date in a sentence without "deadline"
+    if label in ("GPE", "NORP") and _next_word(text, end) in _TITLE_WORDS:
+        pref *= 0.5  # "US Secretary of Defence Lloyd J. Austin": the country qualifies a title
+    elif (
+        label == "GPE" and not explicit and _attributive(doc, end) and not _CONTAINER_AFTER.match(text[end:])
+    ):
+        pref *= 0.6  # "US military", "Kabul airport": a modifier of what the sentence is about
+    if label in ("GPE", "LOC", "FAC") and (question.target or "").lower() not in _WIDE_PLACES:
+        pref *= _specificity(text, start, end)
+    if question.asks_age:
+        years_old = _AGE_AFTER.match(text, start)
+        if years_old:  # "21-year-old" answers with its number
+            end = start + len(years_old.group(1))
+            cand = text[start:end]
+        stated = (
+            years_old
+            or _BIRTHDAY.match(text, start)
+            or _AGE_BEFORE.search(text, max(0, start - 12), start)
+            or (text[max(0, start - 2) : start] == ", " and text[end : end + 1] == ",")  # "Biden, 79,"
+        )
+        # "the 21-year-old chihuahua", "aged 91", "his 80th birthday"; not "four cats"
+        pref *= 1.5 if stated else 0.5
+    if places is not None and label.rstrip("+") in ("GPE", "LOC", "NAME"):
+        named = [normalize_text(part) for part in re.split(r",\s*|\s+(?:and|&)\s+", cand)]
+        pref *= 1.3 if all(n in places[0] for n in named) else 0.6  # "which country": not "Bali"
+    if question.answer_count > 1:
+        pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
+    if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
+        pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
+    if question.kind == "how_many" and cand.lower() == "one":
+        pref *= 0.5  # "one of the ...": rarely the count asked for
+    return Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit)
 
 
 def sole_new_name(question: Question, doc: Any) -> str | None:

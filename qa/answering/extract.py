@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, NamedTuple
 
 from newsqa.types import Article, Citation, Hit
 from qa.answering.candidates import (
@@ -242,6 +243,83 @@ def _dedupe(sentences: list[_Sentence]) -> list[_Sentence]:
     return out
 
 
+class _Target(NamedTuple):
+    """A sentence read for spans: `sentence` (ranked) and the index of the one read, with a discount."""
+
+    sentence: _Sentence
+    index: int
+    discount: float
+
+
+class _SpanHit(NamedTuple):
+    """One candidate found in a target: its score, the ranked sentence, the target's position in the
+    list read, and its char offsets inside the sentence read."""
+
+    score: float
+    sentence: _Sentence
+    target: int
+    start: int
+    end: int
+
+
+@dataclass
+class _FoundSpans:
+    """The candidates of every target, keyed by normalised text, and what scoring needs of them."""
+
+    found: dict[str, list[_SpanHit]] = field(default_factory=lambda: defaultdict(list))
+    fits: dict[tuple[int, int], float] = field(default_factory=dict)  # (target, start) -> fit
+    explicit: set[str] = field(default_factory=set)  # called what the question asks ("Nangarhar province")
+    contained: set[tuple[str, str]] = field(default_factory=set)  # (specific, container) pairs
+
+
+def _score_spans(question: Question, targets: list[_Target], docs: Sequence[Any]) -> _FoundSpans:
+    spans = _FoundSpans()
+    for k, (target, doc) in enumerate(zip(targets, docs, strict=True)):
+        s, discount = target.sentence, target.discount
+        matched = matched_positions(question, doc_text(doc))
+        stems = s.passage.sentence_stems[s.index] | s.passage.sentence_stems[target.index]
+        verbs = _verb_support(question, stems)
+        candidates = find_candidates(question, doc)
+        spans.contained.update(containments(question, doc_text(doc), candidates))
+        for cand in candidates:
+            prox = proximity(matched, cand.start, cand.end)
+            score = s.score * discount * cand.pref * verbs * (0.55 + 0.45 * prox)
+            if f" {normalize_text(cand.text)} " in f" {normalize_text(s.passage.article.title)} ":
+                # the headline names it and is about the question: often the story's answer
+                score *= 1.0 + TITLE_WEIGHT * _title_coverage(question, s.passage.article)
+            spans.found[normalize_text(cand.text)].append(_SpanHit(score, s, k, cand.start, cand.end))
+            if cand.explicit:
+                spans.explicit.add(normalize_text(cand.text))
+            spans.fits[(k, cand.start)] = cand.fit * verbs**0.5
+    return spans
+
+
+def _candidate_totals(question: Question, spans: _FoundSpans) -> dict[str, float]:
+    """Each candidate's total over its mentions, after the rules that move credit between them."""
+    totals = {key: _aggregate(items) for key, items in spans.found.items()}
+    if spans.explicit and question.labels & {"GPE", "LOC"}:
+        # "which province": when the text calls one candidate a province, the others are less likely
+        totals = {key: v if key in spans.explicit else v * NOT_CALLED_FACTOR for key, v in totals.items()}
+    for key in totals:
+        if any(set(key.split()) <= set(earlier.split()) for earlier in question.earlier_answers):
+            totals[key] *= EARLIER_ANSWER_FACTOR  # "Brady" after "Tom Brady" as well
+    for specific, container in spans.contained:
+        if specific in totals and container in totals:
+            totals[specific] += totals[container]
+            totals[container] *= NOT_CALLED_FACTOR
+    # A short form ("Urban", "the North") is the long form ("Bill Urban", "North Korea") named again:
+    # it supports the long form, and gives way to it when only one long form contains it.
+    for key in sorted(totals, key=lambda k: len(k.split())):
+        toks = set(key.split())
+        longer = [o for o in totals if o != key and toks < set(o.split())]
+        if len(longer) == 1 and totals[key] <= totals[longer[0]]:
+            totals[longer[0]] += 0.5 * totals.pop(key)
+        else:
+            for other in longer:
+                totals[other] += 0.5 * totals[key]
+    return totals
+
+
 class SpanExtractor:
     """Picks the answer span (or sentence) for an analysed question from ranked passages.
 
@@ -324,79 +402,65 @@ class SpanExtractor:
     ) -> tuple[str, list[Evidence], float] | None:
         """The best candidate span in the `ranked` sentences (and, with `window`, the sentences around
         them and the first sentence of each passage in `openings`)."""
-        targets: list[tuple[_Sentence, int, float]] = []  # (sentence, sentence index to read, discount)
-        for s in ranked:
-            targets.append((s, s.index, 1.0))
-        if self.window:
-            for s in ranked[:3]:
-                if s.index + 1 < len(s.passage.sentences):
-                    targets.append((s, s.index + 1, 0.6))
-            if question.kind == "who":  # "... asked to allow these people": the people are named before
-                for s in ranked[:2]:
-                    if s.index > 0:
-                        targets.append((s, s.index - 1, 0.5))
-            # A story's first sentence says who, what and where ("... after a powerful earthquake
-            # struck the northern Philippines"); sentences further down say "the country".
-            read = {(t.passage.hit.chunk.id, i): n for n, (t, i, _) in enumerate(targets)}
-            for s in openings:
-                n = read.get((s.passage.hit.chunk.id, 0))
-                if n is None:
-                    targets.append((s, 0, LEAD_DISCOUNT))
-                elif targets[n][0].score * targets[n][2] < s.score * LEAD_DISCOUNT:
-                    # "Subway is launching a new menu" read on its own scores low; it is the lead of
-                    # "... a refreshed menu board in its roughly 21,000 US restaurants": read it as such
-                    targets[n] = (s, 0, LEAD_DISCOUNT)
-        texts = [s.passage.article.text[slice(*s.passage.sentences[i])] for s, i, _ in targets]
-        docs = self.parser.parse_many(texts)
-        # candidate key -> list of (score, sentence, doc index, char start, char end)
-        found: dict[str, list[tuple[float, _Sentence, int, int, int]]] = defaultdict(list)
-        fits: dict[tuple[int, int], float] = {}
-        explicit: set[str] = set()
-        contained: set[tuple[str, str]] = set()
-        for k, ((s, _idx, discount), doc) in enumerate(zip(targets, docs, strict=True)):
-            matched = matched_positions(question, doc_text(doc))
-            stems = s.passage.sentence_stems[s.index] | s.passage.sentence_stems[targets[k][1]]
-            verbs = _verb_support(question, stems)
-            candidates = find_candidates(question, doc)
-            contained.update(containments(question, doc_text(doc), candidates))
-            for cand in candidates:
-                prox = proximity(matched, cand.start, cand.end)
-                score = s.score * discount * cand.pref * verbs * (0.55 + 0.45 * prox)
-                if f" {normalize_text(cand.text)} " in f" {normalize_text(s.passage.article.title)} ":
-                    # the headline names it and is about the question: often the story's answer
-                    score *= 1.0 + TITLE_WEIGHT * _title_coverage(question, s.passage.article)
-                found[normalize_text(cand.text)].append((score, s, k, cand.start, cand.end))
-                if cand.explicit:
-                    explicit.add(normalize_text(cand.text))
-                fits[(k, cand.start)] = cand.fit * verbs**0.5
-        if not found:
+        targets = self._read_targets(question, ranked, openings)
+        texts = [
+            t.sentence.passage.article.text[slice(*t.sentence.passage.sentences[t.index])] for t in targets
+        ]
+        spans = _score_spans(question, targets, self.parser.parse_many(texts))
+        if not spans.found:
             return None
-        _prefer_recent(found)
-        totals = {key: _aggregate(items) for key, items in found.items()}
-        if explicit and question.labels & {"GPE", "LOC"}:
-            # "which province": when the text calls one candidate a province, the others are less likely
-            totals = {key: v if key in explicit else v * NOT_CALLED_FACTOR for key, v in totals.items()}
-        for key in totals:
-            if any(set(key.split()) <= set(earlier.split()) for earlier in question.earlier_answers):
-                totals[key] *= EARLIER_ANSWER_FACTOR  # "Brady" after "Tom Brady" as well
-        for specific, container in contained:
-            if specific in totals and container in totals:
-                totals[specific] += totals[container]
-                totals[container] *= NOT_CALLED_FACTOR
-        # A short form ("Urban", "the North") is the long form ("Bill Urban", "North Korea") named again:
-        # it supports the long form, and gives way to it when only one long form contains it.
-        for key in sorted(totals, key=lambda k: len(k.split())):
-            toks = set(key.split())
-            longer = [o for o in totals if o != key and toks < set(o.split())]
-            if len(longer) == 1 and totals[key] <= totals[longer[0]]:
-                totals[longer[0]] += 0.5 * totals.pop(key)
-            else:
-                for other in longer:
-                    totals[other] += 0.5 * totals[key]
+        _prefer_recent(spans.found)
+        totals = _candidate_totals(question, spans)
         best_key = max(totals, key=lambda k: totals[k])
-        items = sorted(found[best_key], key=lambda it: -it[0])
-        score, s, k, cs, ce = items[0]
-        idx = targets[k][1]
+        items = sorted(spans.found[best_key], key=lambda it: -it.score)
+        best = items[0]
+        answer, evidence = self._answer_evidence(question, best, targets[best.target].index)
+        seen_articles = {best.sentence.passage.article.id}
+        for other in items[1:]:
+            s2 = other.sentence
+            if s2.passage.article.id in seen_articles:
+                continue
+            seen_articles.add(s2.passage.article.id)
+            i2 = targets[other.target].index
+            start2 = min(s2.start, s2.passage.sentences[i2][0])
+            end2 = max(s2.end, s2.passage.sentences[i2][1])
+            evidence.append(Evidence(s2.passage, start2, end2, other.score))
+        fit = spans.fits[(best.target, best.start)]
+        confidence = _confidence(best.sentence.coverage, totals[best_key], len(seen_articles)) * fit
+        return answer, evidence, confidence
+
+    def _read_targets(
+        self, question: Question, ranked: list[_Sentence], openings: Sequence[_Sentence]
+    ) -> list[_Target]:
+        """The sentences to read for spans: the ranked ones, and with `window` their neighbours and
+        the stories' opening sentences, each with its discount."""
+        targets = [_Target(s, s.index, 1.0) for s in ranked]
+        if not self.window:
+            return targets
+        for s in ranked[:3]:
+            if s.index + 1 < len(s.passage.sentences):
+                targets.append(_Target(s, s.index + 1, 0.6))
+        if question.kind == "who":  # "... asked to allow these people": the people are named before
+            for s in ranked[:2]:
+                if s.index > 0:
+                    targets.append(_Target(s, s.index - 1, 0.5))
+        # A story's first sentence says who, what and where ("... after a powerful earthquake
+        # struck the northern Philippines"); sentences further down say "the country".
+        read = {(t.sentence.passage.hit.chunk.id, t.index): n for n, t in enumerate(targets)}
+        for s in openings:
+            n = read.get((s.passage.hit.chunk.id, 0))
+            if n is None:
+                targets.append(_Target(s, 0, LEAD_DISCOUNT))
+            elif targets[n].sentence.score * targets[n].discount < s.score * LEAD_DISCOUNT:
+                # "Subway is launching a new menu" read on its own scores low; it is the lead of
+                # "... a refreshed menu board in its roughly 21,000 US restaurants": read it as such
+                targets[n] = _Target(s, 0, LEAD_DISCOUNT)
+        return targets
+
+    def _answer_evidence(self, question: Question, best: _SpanHit, idx: int) -> tuple[str, list[Evidence]]:
+        """The answer text of the best span and the evidence that quotes it (both sentences when the
+        span sits in a neighbour; the first full mention of a name too)."""
+        s = best.sentence
         sent_start = s.passage.sentences[idx][0]
         if idx > s.index:  # the answer sits in the next sentence: quote both
             ev_start, ev_end = s.start, s.passage.sentences[idx][1]
@@ -404,25 +468,14 @@ class SpanExtractor:
             ev_start, ev_end = s.passage.sentences[idx][0], s.end
         else:
             ev_start, ev_end = s.start, s.end
-        answer = s.passage.article.text[sent_start + cs : sent_start + ce]
-        answer = trim_span(answer)
-        evidence = [Evidence(s.passage, ev_start, ev_end, score)]
+        answer = trim_span(s.passage.article.text[sent_start + best.start : sent_start + best.end])
+        evidence = [Evidence(s.passage, ev_start, ev_end, best.score)]
         full = self._full_name(question, answer, s.passage.article.text)
         if full is not None:
             answer, quote_start, quote_end = full
             if not ev_start <= quote_start < quote_end <= ev_end:
-                evidence.append(Evidence(s.passage, quote_start, quote_end, score))
-        seen_articles = {s.passage.article.id}
-        for sc, s2, k2, _, _ in items[1:]:
-            if s2.passage.article.id in seen_articles:
-                continue
-            seen_articles.add(s2.passage.article.id)
-            i2 = targets[k2][1]
-            start2 = min(s2.start, s2.passage.sentences[i2][0])
-            end2 = max(s2.end, s2.passage.sentences[i2][1])
-            evidence.append(Evidence(s2.passage, start2, end2, sc))
-        confidence = _confidence(s.coverage, totals[best_key], len(seen_articles)) * fits[(k, cs)]
-        return answer, evidence, confidence
+                evidence.append(Evidence(s.passage, quote_start, quote_end, best.score))
+        return answer, evidence
 
     def _full_name(self, question: Question, name: str, text: str) -> tuple[str, int, int] | None:
         """A one-word name answer ("Gorbachev", "Braves") as the article first writes it in full
@@ -464,7 +517,7 @@ def _published_day(article: Article) -> date | None:
         return None
 
 
-def _prefer_recent(found: dict[str, list[tuple[float, _Sentence, int, int, int]]]) -> None:
+def _prefer_recent(found: dict[str, list[_SpanHit]]) -> None:
     """Mentions in older articles than the newest one read count less: news moves on ("$965
     million" in October's verdict over "$4 million" in August's). Undated articles are not discounted."""
     days = {
@@ -478,10 +531,10 @@ def _prefer_recent(found: dict[str, list[tuple[float, _Sentence, int, int, int]]
     newest = max(dated)
     for key, items in found.items():
         weighted = []
-        for score, s, k, start, end in items:
-            day = days[s.passage.article.id]
+        for hit in items:
+            day = days[hit.sentence.passage.article.id]
             factor = 1.0 if day is None else _recency_factor((newest - day).days)
-            weighted.append((score * factor, s, k, start, end))
+            weighted.append(hit._replace(score=hit.score * factor))
         found[key] = weighted
 
 
@@ -532,7 +585,7 @@ def _verb_support(question: Question, stems: set[str]) -> float:
     return 0.6 + 0.4 * len(question.verbs & stems) / len(question.verbs)
 
 
-def _aggregate(items: list[tuple[float, _Sentence, int, int, int]]) -> float:
+def _aggregate(items: list[_SpanHit]) -> float:
     """The best mention plus a share of the best mention in each other article (agreement)."""
     per_article: dict[str, float] = {}
     for score, s, *_ in items:
