@@ -5,7 +5,7 @@ tokenising and stemming ~80 candidate passages was two thirds of the reranker's 
 whose passages were not cached yet.
 
 Usage:
-    terms = passage_terms("Sue Bird retired. She played for the Storm.")
+    terms = passage_terms("Nora Vale retired. She played for the Herons.")
     terms.flat              # ('sue', 'bird', 'retir', 'she', 'play', 'for', 'the', 'storm')
     terms.sentence_of       # (0, 0, 0, 1, 1, 1, 1, 1)
     stem_words(["played"])  # ['play']

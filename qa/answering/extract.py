@@ -302,12 +302,12 @@ def _candidate_totals(question: Question, spans: _FoundSpans) -> dict[str, float
         totals = {key: v if key in spans.explicit else v * NOT_CALLED_FACTOR for key, v in totals.items()}
     for key in totals:
         if any(set(key.split()) <= set(earlier.split()) for earlier in question.earlier_answers):
-            totals[key] *= EARLIER_ANSWER_FACTOR  # "Brady" after "Tom Brady" as well
+            totals[key] *= EARLIER_ANSWER_FACTOR  # "Marsh" after "Lena Marsh" as well
     for specific, container in spans.contained:
         if specific in totals and container in totals:
             totals[specific] += totals[container]
             totals[container] *= NOT_CALLED_FACTOR
-    # A short form ("Urban", "the North") is the long form ("Bill Urban", "North Korea") named again:
+    # A short form ("Urban", "the South") is the long form ("Bill Urban", "South Sudan") named again:
     # it supports the long form, and gives way to it when only one long form contains it.
     for key in sorted(totals, key=lambda k: len(k.split())):
         toks = set(key.split())

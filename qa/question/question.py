@@ -2,7 +2,7 @@
 
 Usage:
     analyzer = QuestionAnalyzer(SpacyParser.load())
-    q = analyzer.analyze("Which team did Sue Bird play for?")
+    q = analyzer.analyze("Which team did Nora Vale play for?")
     q.kind, q.labels, q.target      # "which", {"ORG"}, "team"
     q.weights                       # {"sue": 3.0, "bird": 3.0, "play": 1.5, "team": 0.5}
 """

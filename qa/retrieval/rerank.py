@@ -6,8 +6,8 @@ close together; how the first-stage retrievers rated it; whether the article has
 passages; and whether it was published when the question says.
 
 Usage:
-    query = analyze_query("Sue Bird played her final game this week. Which team did she play for?")
-    query.lexical_query          # "Sue Bird Bird played final game team play"  (names repeated; a
+    query = analyze_query("Nora Vale played her final game this week. Which team did she play for?")
+    query.lexical_query          # "Nora Vale Vale played final game team play"  (names repeated; a
                                  # sentence-initial word is not taken for a name)
     reranker = NewsReranker(as_of=date(2022, 9, 8), window=resolve_time(question, as_of), top_n=10)
     nodes = reranker.postprocess_nodes(fused_nodes, query_str=question)
@@ -78,7 +78,7 @@ class QueryTerms:
     question: str
     # Stem -> weight: names and numbers weigh `entity_weight`, other content words 1.
     weights: dict[str, float]
-    # Names and numbers as stem sequences ("sue bird" -> ("sue", "bird")).
+    # Names and numbers as stem sequences ("nora vale" -> ("nora", "vale")).
     entities: tuple[tuple[str, ...], ...]
     # Adjacent content-word stem pairs of the question.
     bigrams: frozenset[tuple[str, str]]

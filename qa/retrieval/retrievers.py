@@ -4,7 +4,7 @@ Usage (any llama-index pipeline):
     dense = DenseRetriever(store, embedder, k=50)
     lexical = LexicalRetriever(store, k=50)
     hybrid = FusionRetriever(dense, lexical, method="rrf")           # or method="weighted"
-    nodes = hybrid.retrieve("Which team did Sue Bird play for?")     # list[NodeWithScore]
+    nodes = hybrid.retrieve("Which team did Nora Vale play for?")     # list[NodeWithScore]
     hits = nodes_to_hits(nodes)                                       # back to newsqa.types.Hit
 
 Retrievers are immutable after construction, so one instance serves concurrent requests; per-request

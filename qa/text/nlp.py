@@ -250,8 +250,8 @@ _SYNONYMS = {
 
 # Multi-word names that articles mostly write another way, folded onto that way's stem (which
 # _SYNONYMS already joins with its other forms: "UK", "British" -> "britain"). Not "United States":
-# its stem "us" is also the pronoun, and "American" is in most US news sentences (dev: it turned a
-# right "North Korea" into "United States").
+# its stem "us" is also the pronoun, and "American" is in most US news sentences (folding it turned
+# right answers naming other countries into "United States").
 _PHRASE_SYNONYMS = {"united kingdom": "britain", "great britain": "britain"}
 
 

@@ -84,7 +84,7 @@ class TestQuestionAnalyzer:
         ("clue", "target", "label"),
         [
             ("Billionaire Elon Musk officially purchased this company for $44 billion.", "company", "ORG"),
-            ("This football star announced his retirement in February.", "star", "PERSON"),
+            ("This tennis player announced her retirement in March.", "player", "PERSON"),
             (
                 "Tom Cruise saw the biggest opening weekend of his career with this 2022 film.",
                 "film",
@@ -511,25 +511,25 @@ class TestWithoutCredit:
 
 class TestFollowUps:
     def test_an_earlier_answer_gives_way(self, spacy_parser) -> None:
-        text = "The list of the best players ranked Tom Brady and Aaron Donald at the top this year."
+        text = "The list of the best players ranked Lena Marsh and Omar Diaz at the top this year."
         article = Article("a", "Top players", text, source="x.com")
         question = QuestionAnalyzer(spacy_parser).analyze(
             "Who did the list of the best players rank at the top?"
         )
         answers = {}
-        for earlier in ("tom brady", "aaron donald"):
+        for earlier in ("lena marsh", "omar diaz"):
             asked = replace(
                 question, earlier_answers=earlier_answers([{"question": "Q", "answer": earlier.title()}])
             )
             answers[earlier] = SpanExtractor(spacy_parser).extract(asked, [_passage(article, text, 0)]).answer
-        assert answers == {"tom brady": "Aaron Donald", "aaron donald": "Tom Brady"}
+        assert answers == {"lena marsh": "Omar Diaz", "omar diaz": "Lena Marsh"}
 
     def test_earlier_answers_from_either_history_form(self) -> None:
-        chat = [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "Tom Brady"}]
-        assert earlier_answers(chat) == {"tom brady"}
+        chat = [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "Lena Marsh"}]
+        assert earlier_answers(chat) == {"lena marsh"}
         assert earlier_answers([{"question": "Who won?", "answer": "The Rams"}]) == {"rams"}
         assert earlier_answers(None) == frozenset()
-        sentence = "Tom Brady was ranked first by the players, ahead of Aaron Donald and Patrick Mahomes."
+        sentence = "Lena Marsh was ranked first by the players, ahead of Omar Diaz and Kai Brooks."
         assert earlier_answers([{"question": "Who won?", "answer": sentence}]) == frozenset()
 
 

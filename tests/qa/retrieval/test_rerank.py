@@ -23,7 +23,7 @@ from qa.retrieval.rerank import (
 from qa.retrieval.retrievers import hits_to_nodes
 
 QUESTION = (
-    "Legendary WNBA basketball player Sue Bird played her final game this week. Which team did she play for?"
+    "Veteran PBL basketball player Nora Vale played her final game this week. Which team did she play for?"
 )
 
 
@@ -55,14 +55,14 @@ class TestAnalyzeQuery:
         q = analyze_query(QUESTION)
         words = q.lexical_query.split()
         assert "week" not in words and "Which" not in words and "this" not in words
-        assert words.count("Bird") == 2 and words.count("WNBA") == 2 and words.count("team") == 1
-        assert q.weights["bird"] == 2.0 and q.weights["team"] == 1.0
+        assert words.count("Vale") == 2 and words.count("PBL") == 2 and words.count("team") == 1
+        assert q.weights["vale"] == 2.0 and q.weights["team"] == 1.0
 
     def test_entities_are_name_runs_not_sentence_openers(self) -> None:
         q = analyze_query(QUESTION)
-        assert ("sue", "bird") in q.entities
-        assert all("legendari" not in run for run in q.entities)
-        q = analyze_query("Kim Kardashian wore a dress at the Met Gala. Who designed it?")
+        assert ("nora", "vale") in q.entities
+        assert all("veteran" not in run for run in q.entities)
+        q = analyze_query("Ana Ruiz wore a gown at the Met Gala. Who designed it?")
         assert ("met", "gala") in q.entities  # the run stops at the sentence end, before "Who"
 
     def test_numbers_are_entities(self) -> None:
@@ -77,11 +77,11 @@ class TestAnalyzeQuery:
 
 class TestMatchPassage:
     # Stems and weights: sue 2, bird 2 (a name), play 1, final 1, game 1; bigrams sue-bird, bird-play, final-game.
-    QUERY = "Did Sue Bird play her final game?"
+    QUERY = "Did Nora Vale play her final game?"
 
     def test_full_match(self) -> None:
         q = analyze_query(self.QUERY)
-        m = match_passage(q, "Sue Bird played her final game on Tuesday.", "Sue Bird retires")
+        m = match_passage(q, "Nora Vale played her final game on Tuesday.", "Nora Vale retires")
         assert m.coverage == pytest.approx(1.0)
         assert m.sentence == pytest.approx(1.0)
         assert m.entities == 1.0
@@ -90,16 +90,16 @@ class TestMatchPassage:
 
     def test_name_split_apart_is_not_a_phrase_match(self) -> None:
         q = analyze_query(self.QUERY)
-        m = match_passage(q, "Bird watching is fun. Sue played a final game.", "")
+        m = match_passage(q, "Vale walks are fun. Nora played a final game.", "")
         assert m.coverage == pytest.approx(1.0)
         assert m.entities == 0.0
         assert m.sentence == pytest.approx(5 / 7)  # sue, play, final, game in one sentence
         assert m.bigrams == pytest.approx(1 / 3)
 
     def test_a_batch_scores_each_passage_as_alone(self) -> None:
-        # "Sue" ends one passage and "Bird" starts the next: no phrase across passages.
+        # "Nora" ends one passage and "Vale" starts the next: no phrase across passages.
         q = analyze_query(self.QUERY)
-        texts = ["Fans cheered for Sue", "Bird played her final game.", "Sue Bird played."]
+        texts = ["Fans cheered for Nora", "Vale played her final game.", "Nora Vale played."]
         body = TermTable.build([passage_terms(t) for t in texts], {})
         head = TermTable.build([passage_terms("")] * 3, {})
         batch = match_passages(q, body, head)
@@ -108,7 +108,7 @@ class TestMatchPassage:
         assert batch[2].entities == 1.0
 
     def test_no_overlap(self) -> None:
-        m = match_passage(analyze_query("Sue Bird final game"), "Sourdough needs a starter.", "Bread")
+        m = match_passage(analyze_query("Nora Vale final game"), "Sourdough needs a starter.", "Bread")
         assert (m.coverage, m.title, m.sentence, m.entities, m.bigrams) == (0, 0, 0, 0, 0)
 
 
@@ -122,11 +122,11 @@ class TestNewsReranker:
 
     def test_lexical_evidence_beats_a_slightly_better_retrieval_score(self) -> None:
         nodes = [
-            node("off", "The Storm play in Seattle. Basketball season ends soon.", bm25=10.0, dense=0.55),
+            node("off", "The Herons play in Portland. Basketball season ends soon.", bm25=10.0, dense=0.55),
             node(
                 "on",
-                "Sue Bird played her final game for the Seattle Storm.",
-                title="Sue Bird",
+                "Nora Vale played her final game for the Portland Herons.",
+                title="Nora Vale",
                 bm25=9.0,
                 dense=0.5,
             ),
@@ -138,8 +138,8 @@ class TestNewsReranker:
 
     def test_stored_passage_terms_are_used_by_node_id(self) -> None:
         nodes = [
-            node("off", "The Storm play in Seattle. Basketball season ends soon.", bm25=10.0, dense=0.55),
-            node("on", "Sue Bird played her final game for the Seattle Storm.", bm25=9.0, dense=0.5),
+            node("off", "The Herons play in Portland. Basketball season ends soon.", bm25=10.0, dense=0.55),
+            node("on", "Nora Vale played her final game for the Portland Herons.", bm25=9.0, dense=0.5),
         ]
         asked: list[list[str]] = []
         vocab: dict[str, int] = {}
@@ -183,12 +183,12 @@ class TestNewsReranker:
         nodes = [
             node(
                 "a",
-                "Sue Bird played her final game for the Seattle Storm.",
-                title="Sue Bird",
+                "Nora Vale played her final game for the Portland Herons.",
+                title="Nora Vale",
                 bm25=3.0,
                 dense=0.6,
             ),
-            node("b", "The Storm lost.", published="2022-08-01", bm25=1.0),
+            node("b", "The Herons lost.", published="2022-08-01", bm25=1.0),
             node("c", "A game was played.", published=None, bm25=2.0, dense=0.4),
         ]
         window = TimeWindow(date(2022, 9, 1), date(2022, 9, 7), "this week", "boost")
@@ -214,11 +214,11 @@ class TestNewsReranker:
     def test_article_support(self) -> None:
         weights = RerankWeights(article=0.5, article_passages=2, recency=0.0, window=0.0)
         nodes = [
-            node("lone", "Sue Bird final game", article_id="A", bm25=10.0),
-            node("b1", "Sue Bird final game", article_id="B", bm25=9.5),
-            node("b2", "Sue Bird final game", article_id="B", bm25=9.5),
+            node("lone", "Nora Vale final game", article_id="A", bm25=10.0),
+            node("b1", "Nora Vale final game", article_id="B", bm25=9.5),
+            node("b2", "Nora Vale final game", article_id="B", bm25=9.5),
         ]
-        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Sue Bird final game")
+        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Nora Vale final game")
         assert out[0].node.metadata["article_id"] == "B"
         by_id = {n.node.node_id: n.score for n in out}
         assert by_id["b1"] - by_id["lone"] == pytest.approx(0.5 * by_id["lone"] - 0.05, abs=0.2)
@@ -235,15 +235,15 @@ class TestNewsReranker:
     def test_breadth_per_article(self) -> None:
         weights = RerankWeights(per_article_first=1, recency=0.0, article=0.0)
         nodes = [
-            node("a1", "Sue Bird final game", article_id="A", bm25=10.0),
-            node("a2", "Sue Bird final game", article_id="A", bm25=9.9),
-            node("b1", "Sue Bird", article_id="B", bm25=5.0),
+            node("a1", "Nora Vale final game", article_id="A", bm25=10.0),
+            node("a2", "Nora Vale final game", article_id="A", bm25=9.9),
+            node("b1", "Nora Vale", article_id="B", bm25=5.0),
         ]
-        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Sue Bird final game")
+        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Nora Vale final game")
         assert [n.node.node_id for n in out] == ["a1", "b1", "a2"]
         unlimited = RerankWeights(per_article_first=0, recency=0.0, article=0.0)
         out = NewsReranker(weights=unlimited, top_n=3).postprocess_nodes(
-            nodes, query_str="Sue Bird final game"
+            nodes, query_str="Nora Vale final game"
         )
         assert [n.node.node_id for n in out] == ["a1", "a2", "b1"]
 
