@@ -218,7 +218,9 @@ class TestNewsReranker:
             node("b1", "Nora Vale final game", article_id="B", bm25=9.5),
             node("b2", "Nora Vale final game", article_id="B", bm25=9.5),
         ]
-        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Nora Vale final game")
+        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(
+            nodes, query_str="Nora Vale final game"
+        )
         assert out[0].node.metadata["article_id"] == "B"
         by_id = {n.node.node_id: n.score for n in out}
         assert by_id["b1"] - by_id["lone"] == pytest.approx(0.5 * by_id["lone"] - 0.05, abs=0.2)
@@ -239,7 +241,9 @@ class TestNewsReranker:
             node("a2", "Nora Vale final game", article_id="A", bm25=9.9),
             node("b1", "Nora Vale", article_id="B", bm25=5.0),
         ]
-        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(nodes, query_str="Nora Vale final game")
+        out = NewsReranker(weights=weights, top_n=3).postprocess_nodes(
+            nodes, query_str="Nora Vale final game"
+        )
         assert [n.node.node_id for n in out] == ["a1", "b1", "a2"]
         unlimited = RerankWeights(per_article_first=0, recency=0.0, article=0.0)
         out = NewsReranker(weights=unlimited, top_n=3).postprocess_nodes(
