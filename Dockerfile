@@ -20,6 +20,7 @@ RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu 
 
 COPY pyproject.toml requirements-models.txt README.md ./
 COPY newsqa ./newsqa
+COPY textkit ./textkit
 COPY index ./index
 COPY qa ./qa
 COPY api ./api
