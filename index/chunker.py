@@ -5,7 +5,7 @@ Usage:
     chunks = chunker.chunk(article)           # chunk.text == article.text[chunk.start:chunk.end]
     nodes = chunker.get_nodes_from_documents(docs)   # the same, as a llama-index NodeParser
 
-Sentences are packed whole up to `chunk_tokens` word pieces; consecutive chunks share whole
+Sentences (`textkit.split_sentences`) are packed whole up to `chunk_tokens` word pieces; consecutive chunks share whole
 trailing sentences up to `overlap_tokens`. A sentence longer than the limit is cut at word
 boundaries. Token counts come from one tokenizer call per article (character offsets of every
 word piece), and every chunk is re-counted on its own text before it is returned.
@@ -13,7 +13,6 @@ word piece), and every chunk is re-counted on its own text before it is returned
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -25,6 +24,7 @@ from pydantic import Field, PrivateAttr
 from index.ids import content_hash
 from newsqa.errors import InvalidInput
 from newsqa.types import Article, Chunk
+from textkit import split_sentences
 
 
 class TokenCounter(Protocol):
@@ -33,116 +33,6 @@ class TokenCounter(Protocol):
     def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
 
     def count_tokens_batch(self, texts: list[str]) -> list[int]: ...
-
-
-# Words whose trailing period does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "mt",
-        "ft",
-        "gen",
-        "gov",
-        "sen",
-        "rep",
-        "lt",
-        "col",
-        "sgt",
-        "capt",
-        "cmdr",
-        "adm",
-        "rev",
-        "hon",
-        "pres",
-        "supt",
-        "det",
-        "insp",
-        "maj",
-        "brig",
-        "cpl",
-        "pvt",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "inc",
-        "corp",
-        "co",
-        "ltd",
-        "bros",
-        "vs",
-        "no",
-        "nos",
-        "vol",
-        "fig",
-        "ave",
-        "blvd",
-        "rd",
-        "dept",
-        "univ",
-        "approx",
-        "est",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-    ]
-)
-_TERMINATOR = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
-_LINE = re.compile(r"[^\n]+")
-_LAST_WORD = re.compile(r"(\S+)$")
-_DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) of `text`, whitespace excluded; every line break ends a sentence."""
-    spans: list[tuple[int, int]] = []
-    for line in _LINE.finditer(text):
-        base = line.start()
-        body = line.group()
-        cut = 0
-        for m in _TERMINATOR.finditer(body):
-            if m.group()[0] == "." and _is_abbreviation(body, m.start()):
-                continue
-            _append_stripped(spans, text, base + cut, base + m.end())
-            cut = m.end()
-        _append_stripped(spans, text, base + cut, base + len(body))
-    return spans
-
-
-def _is_abbreviation(body: str, dot: int) -> bool:
-    found = _LAST_WORD.search(body, 0, dot)
-    if not found:
-        return False
-    word = found.group(1).lstrip("\"'\u201c\u2018([")
-    if len(word) == 1 and word.isalpha():
-        return True  # an initial: "J. K. Rowling"
-    return word.lower().rstrip(".") in _ABBREVIATIONS or bool(_DOTTED.match(word))
-
-
-def _append_stripped(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        spans.append((start, end))
 
 
 def content_version(article: Article) -> str:

@@ -18,6 +18,8 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from textkit import split_sentences
+
 # Click and campaign trackers: the same page reached from a newsletter or a feed keeps its id.
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid)$", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -62,9 +64,6 @@ def source_from_url(url: str) -> str:
     return re.sub(r"^(www\d?|m|amp|mobile)\.", "", host)
 
 
-_SENTENCE = re.compile(r"^(.+?[.!?])(?=\s+[\"“'‘(]?[A-Z0-9])")
-
-
 def parse_date(value: Any) -> str | None:
     """An ISO "YYYY-MM-DD" from ISO strings, RFC 822, "July 6, 2022", datetimes, struct_time; else None."""
     if value is None or value == "":
@@ -99,8 +98,8 @@ def _parse_date_text(text: str) -> dt.date | None:
 def derive_title(text: str, max_chars: int = 100) -> str:
     """The first sentence of the first line, cut at a word boundary near `max_chars`."""
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    match = _SENTENCE.match(first_line)
-    title = match.group(1) if match else first_line
+    sentences = split_sentences(first_line)
+    title = first_line[: sentences[0][1]] if sentences else first_line
     if len(title) <= max_chars:
         return title
     cut = title[:max_chars].rsplit(" ", 1)[0].rstrip(" ,;:-–—")

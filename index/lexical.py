@@ -1,11 +1,11 @@
-"""BM25 over chunk texts (bm25s + English stemmer and stopwords), a cache derived from Chroma.
+"""BM25 over chunk texts (bm25s over `textkit.search_terms`), a cache derived from Chroma.
 
 Usage:
     lexical = LexicalIndex(data_dir / "lexical" / "newsqa.json.gz")
     lexical.load()                                   # False when missing or unreadable
     if lexical.fingerprint != versions_fingerprint(store_versions): ...rebuild from Chroma...
     lexical.replace_article("a1", "hash", chunks, published_ts=1656633600)
-    lexical.save()                                   # atomic; stamped with the (id, version) set
+    lexical.save()                          # atomic; stamped with the (id, version) set and textkit.VERSION
     lexical.search("senate vote", k=10, sources=["cnn.com"], ts_from=0, ts_to=None)
 
 Each chunk keeps its stemmed tokens (as int32 ids into one vocabulary: as Python strings they were
@@ -19,6 +19,9 @@ It also keeps each chunk's `PassageTerms` (stems with stop words, by sentence; i
 vocabulary), computed here at ingest so that the reranker does not re-tokenise its candidates at
 every query: `lexical.stored_terms(["a1:0"])` gives the ids (what the reranker's `TermTable` reads),
 `lexical.passage_terms(["a1:0"])` the stems.
+
+Tokens and terms come from the text kernel (`textkit`): a file or kept model made by another kernel
+version (`textkit.VERSION`) is not loaded, so the store rebuilds the index from Chroma.
 """
 
 from __future__ import annotations
@@ -39,10 +42,14 @@ from typing import Any
 
 import numpy as np
 
+import textkit
 from index.terms import PassageTerms, passage_terms
 from newsqa.types import Chunk
+from textkit import search_terms
 
-_FORMAT = 3  # 1: tokens as strings; 2: no passage terms. Both read and converted.
+# 4: stamped with the text kernel's version. Earlier files (1: tokens as strings, 2: no passage terms,
+# 3: no stamp) were tokenised by earlier kernels: not loaded, rebuilt from Chroma.
+_FORMAT = 4
 _MODEL_STAMP = "fingerprint"
 
 logger = logging.getLogger(__name__)
@@ -123,7 +130,6 @@ class LexicalIndex:
         self._vocab: dict[str, int] = {}
         self._term_words: list[str] = []
         self._term_vocab: dict[str, int] = {}
-        self._stemmer: Any = None
         self._dirty = True
         self._model: Any = None
         self._chunks: list[Chunk] = []
@@ -147,21 +153,13 @@ class LexicalIndex:
     def __len__(self) -> int:
         return sum(len(e.chunks) for e in self._articles.values())
 
-    def tokenize(self, texts: list[str]) -> list[list[str]]:
-        import bm25s
-
-        if self._stemmer is None:
-            import Stemmer
-
-            self._stemmer = Stemmer.Stemmer("english")
-        if not texts:
-            return []
-        return bm25s.tokenize(
-            texts, stopwords="en", stemmer=self._stemmer.stemWords, return_ids=False, show_progress=False
-        )
+    @property
+    def model_stamp(self) -> str:
+        """What a kept BM25 model must have been built from: these contents, by this text kernel."""
+        return f"{self.fingerprint} text-kernel {textkit.VERSION}"
 
     def replace_article(self, article_id: str, version: str, chunks: list[Chunk], published_ts: int) -> None:
-        tokens = self.tokenize([c.text for c in chunks])
+        tokens = [search_terms(c.text) for c in chunks]
         computed = [passage_terms(c.text) for c in chunks]
         with self._guard:
             ids = _token_ids(tokens, self._vocab, self._words)
@@ -189,61 +187,44 @@ class LexicalIndex:
     # -- persistence --------------------------------------------------------------------------
 
     def load(self) -> bool:
-        """Read the persisted index; False when it is missing, unreadable or of another format."""
+        """Read the persisted index; False when it is missing, unreadable, of another format or made
+        by another version of the text kernel (its tokens and terms would not be today's)."""
         try:
             with gzip.open(self.path, "rt", encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, ValueError, EOFError):
             return False
-        if data.get("format") not in (1, 2, _FORMAT):
+        if data.get("format") != _FORMAT or data.get("text_kernel") != textkit.VERSION:
             return False
-        term_words: list[str] = []
         try:
-            articles, words = self._read_articles(data, term_words)
+            articles = self._read_articles(data)
         except (KeyError, TypeError, ValueError):
             return False
         if versions_fingerprint({a: e.version for a, e in articles.items()}) != data.get("fingerprint"):
             return False  # a torn or hand-edited file: treat as missing
+        words, term_words = list(data["vocab"]), list(data["term_vocab"])
         with self._guard:
             self._articles = articles
             self._words, self._vocab = words, {w: i for i, w in enumerate(words)}
             self._term_words, self._term_vocab = term_words, {w: i for i, w in enumerate(term_words)}
             self._dirty = True
-        if data["format"] != _FORMAT:
-            try:
-                self.save()  # converted once, not at every start
-            except OSError as exc:
-                logger.warning("lexical index: cannot rewrite %s in the current format: %s", self.path, exc)
         return True
 
-    def _read_articles(
-        self, data: dict[str, Any], term_words: list[str]
-    ) -> tuple[dict[str, _ArticleEntry], list[str]]:
-        """The articles and the BM25 vocabulary; the term vocabulary is read (or built) into `term_words`."""
+    @staticmethod
+    def _read_articles(data: dict[str, Any]) -> dict[str, _ArticleEntry]:
         articles: dict[str, _ArticleEntry] = {}
-        has_terms = data["format"] >= 3
-        term_words.extend(data["term_vocab"] if has_terms else [])
-        term_vocab = {w: i for i, w in enumerate(term_words)}
-        vocab: dict[str, int] = {}
-        words = [] if data["format"] == 1 else list(data["vocab"])
+        n_words, n_terms = len(data["vocab"]), len(data["term_vocab"])
         for aid, entry in data["articles"].items():
             chunks = [Chunk(**c) for c in entry["chunks"]]
-            if data["format"] == 1:  # tokens as strings: give them ids
-                tokens = _token_ids(entry["tokens"], vocab, words)
-            else:
-                tokens = _unpack(entry["tokens"])
-                _check_ids(aid, tokens, chunks, len(words))
-            if has_terms:
-                terms, lengths = _unpack(entry["terms"]), _unpack(entry["sentence_lengths"])
-                _check_ids(aid, terms, chunks, len(term_words))
-                if any(int(n.sum()) != len(t) for t, n in zip(terms, lengths, strict=False)):
-                    raise ValueError(f"article {aid}: sentence lengths do not add up to its terms")
-            else:  # format 1 or 2: computed now, stored when the file is rewritten
-                computed = [passage_terms(c.text) for c in chunks]
-                terms, lengths = _term_ids(computed, term_vocab, term_words)
+            tokens = _unpack(entry["tokens"])
+            _check_ids(aid, tokens, chunks, n_words)
+            terms, lengths = _unpack(entry["terms"]), _unpack(entry["sentence_lengths"])
+            _check_ids(aid, terms, chunks, n_terms)
+            if any(int(n.sum()) != len(t) for t, n in zip(terms, lengths, strict=False)):
+                raise ValueError(f"article {aid}: sentence lengths do not add up to its terms")
             published_ts = int(entry["published_ts"])
             articles[aid] = _ArticleEntry(entry["version"], published_ts, chunks, tokens, terms, lengths)
-        return articles, words
+        return articles
 
     def save(self) -> None:
         """Write atomically (temp file + rename): a killed writer leaves the previous file intact."""
@@ -262,6 +243,7 @@ class LexicalIndex:
     def _snapshot(self) -> dict[str, Any]:
         return {
             "format": _FORMAT,
+            "text_kernel": textkit.VERSION,
             "fingerprint": self.fingerprint,
             "vocab": list(self._words),
             "term_vocab": list(self._term_words),
@@ -285,7 +267,7 @@ class LexicalIndex:
         return self.path.with_name(self.path.name + ".bm25")
 
     def _load_model(self, fingerprint: str) -> Any:
-        """The persisted BM25 model when it was built from exactly this fingerprint, else None."""
+        """The persisted BM25 model when it was built under exactly this stamp (`model_stamp`), else None."""
         import bm25s
 
         stamp = self.model_dir / _MODEL_STAMP
@@ -342,7 +324,7 @@ class LexicalIndex:
         self._ts = np.array(ts, dtype=np.int64)
         self._model = None
         if chunks:
-            fingerprint = self.fingerprint
+            fingerprint = self.model_stamp
             model = self._load_model(fingerprint)
             if model is None:
                 model = bm25s.BM25()
@@ -432,7 +414,7 @@ class LexicalIndex:
         ts_to: int | None = None,
     ) -> list[tuple[Chunk, float]]:
         """Top-k chunks by BM25 (score > 0) among those passing the filters."""
-        query_tokens = self.tokenize([query])[0]
+        query_tokens = search_terms(query)
         with self._guard:
             if self._dirty:
                 self._build()

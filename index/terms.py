@@ -2,69 +2,22 @@
 
 Computed once per chunk at ingest (the lexical index stores them as ids) instead of at every query:
 tokenising and stemming ~80 candidate passages was two thirds of the reranker's time on questions
-whose passages were not cached yet.
+whose passages were not cached yet. Sentences, words and stems come from the text kernel (`textkit`).
 
 Usage:
     terms = passage_terms("Nora Vale retired. She played for the Herons.")
-    terms.flat              # ('sue', 'bird', 'retir', 'she', 'play', 'for', 'the', 'storm')
+    terms.flat              # ('nora', 'vale', 'retir', 'she', 'play', 'for', 'the', 'heron')
     terms.sentence_of       # (0, 0, 0, 1, 1, 1, 1, 1)
-    stem_words(["played"])  # ['play']
 """
 
 from __future__ import annotations
 
-import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import Stemmer
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.&-][A-Za-z0-9]+)*")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
-
-# PyStemmer objects are not thread-safe: one per thread. Stems are cached process-wide (bounded).
-_local = threading.local()
-_STEM_CACHE: dict[str, str] = {}
-_STEM_CACHE_LIMIT = 500_000
-
-
-def _stemmer() -> Stemmer.Stemmer:
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("english")
-    return stemmer
-
-
-def _plain(word: str) -> str:
-    word = word.replace("’", "'")
-    return word[:-2] if word.endswith("'s") else word
-
-
-def stem_words(words: Sequence[str]) -> list[str]:
-    """Porter-2 stems of lower-case `words` (possessive 's dropped); one stemmer call per batch.
-
-    The process-wide cache only grows up to its limit, so a concurrent reader never misses a stem.
-    """
-    cache = _STEM_CACHE
-    try:
-        return [cache[w] for w in words]
-    except KeyError:
-        pass
-    missing = list({w for w in words if w not in cache})
-    fresh = dict(zip(missing, _stemmer().stemWords([_plain(w) for w in missing]), strict=True))
-    if len(cache) < _STEM_CACHE_LIMIT:
-        cache.update(fresh)
-    return [fresh[w] if w in fresh else cache[w] for w in words]
-
-
-def stem(word: str) -> str:
-    return stem_words([word.lower()])[0]
-
-
-def tokens(text: str) -> list[str]:
-    return _WORD.findall(text)
+from textkit import split_sentences, stem, words
 
 
 @dataclass(frozen=True)
@@ -77,14 +30,17 @@ class PassageTerms:
 
 
 def passage_terms(text: str) -> PassageTerms:
-    """Stems of a passage (stop words kept), each with the number of its sentence."""
-    words: list[str] = []
+    """Stems of a passage (stop words kept, synonyms not folded), each with the number of its sentence.
+
+    Every stop before whitespace ends a sentence here, abbreviations included: the stored terms of
+    every index were cut that way, and the reranker's weights fitted on them.
+    """
+    flat: list[str] = []
     sentence_of: list[int] = []
-    for n, part in enumerate(p for p in _SENTENCE_BREAK.split(text.lower()) if p):
-        found = tokens(part)
-        words.extend(found)
+    for n, (start, end) in enumerate(split_sentences(text, every_stop=True)):
+        found = words(text[start:end])
+        flat.extend(map(stem, found))
         sentence_of.extend([n] * len(found))
-    flat = stem_words(words)
     return PassageTerms(tuple(flat), tuple(sentence_of), frozenset(flat))
 
 

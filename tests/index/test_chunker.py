@@ -7,45 +7,11 @@ from typing import Any
 import pytest
 from llama_index.core import Document
 
-from index.chunker import SentenceChunker, split_sentences
+from index.chunker import SentenceChunker
 from index.embedder import Embedder, FakeEmbedder
 from newsqa.errors import InvalidInput
 from newsqa.types import Article
-
-
-def _texts(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    return [text[a:b] for a, b in spans]
-
-
-class TestSplitSentences:
-    def test_abbreviations_and_initials_do_not_split(self) -> None:
-        text = "Mr. Smith met Dr. Jones in the U.S. capital. J. K. Rowling was there. Roe v. Wade fell."
-        assert _texts(text, split_sentences(text)) == [
-            "Mr. Smith met Dr. Jones in the U.S. capital.",
-            "J. K. Rowling was there.",
-            "Roe v. Wade fell.",
-        ]
-
-    def test_quotes_stay_with_their_sentence(self) -> None:
-        text = '"It was wrong," he said. "We will appeal." She left!\u201cWhy?\u201d Nobody knew.'
-        assert _texts(text, split_sentences(text)) == [
-            '"It was wrong," he said.',
-            '"We will appeal."',
-            "She left!\u201cWhy?\u201d",
-            "Nobody knew.",
-        ]
-
-    def test_line_breaks_end_sentences_and_whitespace_is_excluded(self) -> None:
-        text = "  Headline without a period\n\nFirst paragraph. Second one\n  3.5 percent rose.  "
-        assert _texts(text, split_sentences(text)) == [
-            "Headline without a period",
-            "First paragraph.",
-            "Second one",
-            "3.5 percent rose.",
-        ]
-
-    def test_empty_text(self) -> None:
-        assert split_sentences(" \n\n ") == []
+from textkit import split_sentences
 
 
 class TestSentenceChunker:

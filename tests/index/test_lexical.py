@@ -9,6 +9,7 @@ import bm25s
 import numpy as np
 import pytest
 
+import textkit
 from index.chunker import SentenceChunker
 from index.embedder import FakeEmbedder
 from index.lexical import LexicalIndex, versions_fingerprint
@@ -66,7 +67,7 @@ class TestLexicalIndex:
         path = tmp_path / "lex.json.gz"
         index = _index(path, FLOODS, SENATORS)
         built = index.search("floods senators", k=5)
-        assert (index.model_dir / "fingerprint").read_text() == index.fingerprint
+        assert (index.model_dir / "fingerprint").read_text() == index.model_stamp
         assert not [p for p in tmp_path.iterdir() if p.name not in ("lex.json.gz", "lex.json.gz.bm25")]
 
         def no_indexing(*args: object, **kwargs: object) -> None:
@@ -80,7 +81,8 @@ class TestLexicalIndex:
 
         reopened.remove_article("a")  # other contents: the kept model no longer applies
         assert [c.article_id for c, _ in reopened.search("floods senators", k=5)] == ["b"]
-        assert (reopened.model_dir / "fingerprint").read_text() == versions_fingerprint({"b": "v1"})
+        assert reopened.model_stamp.startswith(versions_fingerprint({"b": "v1"}))
+        assert (reopened.model_dir / "fingerprint").read_text() == reopened.model_stamp
 
     def test_torn_kept_model_is_rebuilt(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
@@ -91,29 +93,27 @@ class TestLexicalIndex:
         reopened = LexicalIndex(path)
         assert reopened.load() and reopened.search("floods", k=1) == expected
 
-    def test_reads_the_string_token_format_and_rewrites_it(self, tmp_path: Path) -> None:
+    def test_files_of_another_text_kernel_or_an_older_format_are_not_loaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
-        index = _index(path, FLOODS, SENATORS, save=False)
-        expected = index.search("floods senators", k=5)
-        chunks = {aid: [c.to_dict() for c in e.chunks] for aid, e in index._articles.items()}
-        old = {  # format 1, as written before token ids
-            "format": 1,
-            "fingerprint": index.fingerprint,
-            "articles": {
-                aid: {"version": "v1", "published_ts": 0, "chunks": chunks[aid], "tokens": tokens}
-                for aid, tokens in (
-                    ("a", [["flood", "pakistan", "displac", "million"]]),
-                    ("b", [["senat", "vote", "flood", "relief", "bill"]]),
-                )
-            },
-        }
-        path.write_bytes(gzip.compress(json.dumps(old).encode()))
-        converted = LexicalIndex(path)
-        assert converted.load() and converted.search("floods senators", k=5) == expected
-        assert json.loads(gzip.decompress(path.read_bytes()))["format"] == 3
-        reread = LexicalIndex(path)
-        assert reread.load() and reread.search("floods senators", k=5) == expected
-        assert reread.passage_terms(["a:v:0"]) == [passage_terms(FLOODS)]
+        _index(path, FLOODS, SENATORS)
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        assert data["text_kernel"] == textkit.VERSION and LexicalIndex(path).load()
+        for change in ({"text_kernel": textkit.VERSION - 1}, {"text_kernel": None}, {"format": 3}):
+            path.write_bytes(gzip.compress(json.dumps({**data, **change}).encode()))
+            assert LexicalIndex(path).load() is False, change
+
+    def test_kept_model_of_another_text_kernel_is_not_reused(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = tmp_path / "lex.json.gz"
+        _index(path, FLOODS, SENATORS).search("floods", k=1)  # builds and keeps the model
+        monkeypatch.setattr(textkit, "VERSION", textkit.VERSION + 1)
+        indexed: list[int] = []
+        original = bm25s.BM25.index
+        monkeypatch.setattr(bm25s.BM25, "index", lambda *a, **k: indexed.append(1) or original(*a, **k))
+        index = _index(path, FLOODS, SENATORS)  # same contents, tokenised by the newer kernel
+        assert index.search("floods", k=1)[0][0].article_id == "a" and indexed == [1]
+        assert (index.model_dir / "fingerprint").read_text() == index.model_stamp
 
     def test_passage_terms_are_kept_saved_and_reloaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
@@ -137,21 +137,6 @@ class TestLexicalIndex:
         ids, lengths = stored[0]
         assert tuple(word_of[i] for i in ids.tolist()) == expected.flat
         assert lengths.tolist() == np.bincount(expected.sentence_of).tolist()
-
-    def test_reads_the_format_without_passage_terms_and_rewrites_it(self, tmp_path: Path) -> None:
-        path = tmp_path / "lex.json.gz"
-        index = _index(path, TWO_SENTENCES, SENATORS)
-        expected = index.search("floods senators", k=5)
-        data = json.loads(gzip.decompress(path.read_bytes()))
-        data["format"] = 2
-        del data["term_vocab"]
-        for entry in data["articles"].values():
-            del entry["terms"], entry["sentence_lengths"]
-        path.write_bytes(gzip.compress(json.dumps(data).encode()))
-        converted = LexicalIndex(path)
-        assert converted.load() and converted.search("floods senators", k=5) == expected
-        assert converted.passage_terms(["a:v:0"]) == [passage_terms(TWO_SENTENCES)]
-        assert json.loads(gzip.decompress(path.read_bytes()))["format"] == 3
 
     def test_tokens_not_matching_chunks_or_vocabulary_are_not_loaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
@@ -182,7 +167,7 @@ class TestLexicalIndex:
     def test_torn_or_missing_file_is_not_loaded(self, tmp_path: Path) -> None:
         path = tmp_path / "lex.json.gz"
         assert LexicalIndex(path).load() is False
-        path.write_bytes(gzip.compress(b'{"format": 1, "fing'))
+        path.write_bytes(gzip.compress(b'{"format": 4, "fing'))
         assert LexicalIndex(path).load() is False
 
 
@@ -220,6 +205,25 @@ class TestLexicalInStore:
         again = ArticleStore(fake_store.data_dir, fake_embedder.dim, model_id=fake_embedder.model_id)
         assert [h.chunk.article_id for h in again.lexical_search("floods", k=3)] == ["a1"]
         assert again._lexical.fingerprint == versions_fingerprint(again.versions())
+
+    def test_rebuilt_from_chroma_when_saved_by_another_text_kernel(
+        self,
+        fake_store: ArticleStore,
+        fake_chunker: SentenceChunker,
+        fake_embedder: FakeEmbedder,
+        make_test_article: Callable[..., Article],
+    ) -> None:
+        """Same article versions, but tokens of another kernel: only the kernel stamp tells."""
+        _fill(fake_store, fake_chunker, fake_embedder, make_test_article)
+        path = fake_store._lexical.path
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        flood, senat = data["vocab"].index("flood"), data["vocab"].index("senat")
+        data["vocab"][flood], data["vocab"][senat] = "senat", "flood"  # what another kernel might have made
+        data["text_kernel"] = textkit.VERSION - 1
+        path.write_bytes(gzip.compress(json.dumps(data).encode()))
+        again = ArticleStore(fake_store.data_dir, fake_embedder.dim, model_id=fake_embedder.model_id)
+        assert [h.chunk.article_id for h in again.lexical_search("floods", k=3)] == ["a1"]
+        assert json.loads(gzip.decompress(path.read_bytes()))["text_kernel"] == textkit.VERSION
 
     def test_filters_and_batch_persists_once(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.terms import PassageTerms, TermTable, pair_code, passage_terms, stem_words
+from index.terms import PassageTerms, TermTable, pair_code, passage_terms
 
 
 class TestPassageTerms:
@@ -31,8 +31,11 @@ class TestPassageTerms:
         terms = passage_terms("")
         assert terms == PassageTerms((), (), frozenset())
 
-    def test_stem_words_drops_possessives(self) -> None:
-        assert stem_words(["bird's", "bird’s", "birds"]) == ["bird", "bird", "bird"]
+    def test_every_stop_ends_a_sentence_abbreviations_included(self) -> None:
+        # The reranker's sentences: lower-cased words, cut as every stored index was cut.
+        terms = passage_terms("Gov. Ada Park spoke... then left. e.g. this")
+        assert terms.flat == ("gov", "ada", "park", "spoke", "then", "left", "e.g", "this")
+        assert terms.sentence_of == (0, 1, 1, 1, 2, 2, 3, 4)
 
 
 class TestTermTable:
