@@ -41,19 +41,12 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import ConfigDict, Field
 
-from index.terms import PassageTerms, TermTable, pair_code, passage_terms, stem, tokens
+import textkit
+from index.terms import PassageTerms, TermTable, pair_code, passage_terms
 from newsqa.types import Hit
 from qa.question.timeparse import TimeWindow
+from textkit import QUESTION_STOPWORDS, split_sentences, stem
 
-# bm25s' English list plus question words and the boilerplate of news quizzes.
-_STOPWORDS = frozenset(
-    """a an and are as at be but by for if in into is it no not of on or such that the their then there
-    these they this to was will with what which who whom whose when where why how many much do does did
-    has have had been being were from its it's his her hers him he she them we our you your i me my
-    about after before than so can could would should may might also just only over under up out
-    following according week weeks recently recent latest today yesterday tonight name named called
-    known one ones these those last get got true false describes""".split()  # noqa: SIM905 - a word list reads better as text
-)
 # A run of capitalised words, allowing short joiners ("Bank of America", "Lord of the Rings").
 _CAPITALISED_RUN = re.compile(
     r"(?:[A-Z][\w'’.&-]*|\d[\d,.]*)(?:\s+(?:(?:of|the|de|and|for|van|von|la|le|du|da)\s+)*(?:[A-Z][\w'’.&-]*))*"
@@ -63,8 +56,6 @@ _QUESTION_OPENERS = frozenset(
     these those according following name is are was were do does did has have had for from to by
     if despite""".split()  # noqa: SIM905 - a word list reads better as text
 )
-# Sentence ends inside a question ("... at the Met Gala. Who designed it?"), not after initials ("J. K.").
-_QUESTION_SENTENCE = re.compile(r"(?<=[a-z0-9)\]”\"'’]{2}[.?!])\s+|(?<=[?!])\s+")
 _CALENDAR_WORDS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june
     july august september october november december""".split()  # noqa: SIM905 - a word list reads better as text
@@ -99,13 +90,13 @@ def analyze_query(question: str, entity_weight: float = 2.0, entity_repeat: int 
     weights: dict[str, float] = {}
     words_out: list[str] = []
     stem_seq: list[str] = []
-    for word in tokens(question):
+    for word in textkit.words(question):
         lower = word.lower().replace("’", "'")
-        if lower in _STOPWORDS:
+        if lower in QUESTION_STOPWORDS:
             stem_seq.append("")
             continue
         s = stem(word)
-        if not s or s in _STOPWORDS:
+        if not s or s in QUESTION_STOPWORDS:
             stem_seq.append("")
             continue
         stem_seq.append(s)
@@ -125,9 +116,10 @@ def analyze_query(question: str, entity_weight: float = 2.0, entity_repeat: int 
 def _entity_runs(question: str) -> list[tuple[str, ...]]:
     """Capitalised word runs and numbers, as stems; a capitalised question opener is not a name."""
     runs: list[tuple[str, ...]] = []
-    for sentence in _QUESTION_SENTENCE.split(question):
+    # Sentences inside a question ("... at the Met Gala. Who designed it?"), not after initials ("J. K.").
+    for sentence in (question[start:end] for start, end in split_sentences(question)):
         for match in _CAPITALISED_RUN.finditer(sentence):
-            words = [w for w in tokens(match.group(0)) if w.lower() not in _CALENDAR_WORDS]
+            words = [w for w in textkit.words(match.group(0)) if w.lower() not in _CALENDAR_WORDS]
             # A sentence's first word is capitalised anyway: without a lexicon it is no evidence of a name.
             if words and not sentence[: match.start()].strip(" \"'“‘(") and not words[0].isupper():
                 words = words[1:]

@@ -1,4 +1,4 @@
-"""Language helpers for answering: spaCy loading, cheap tokens/stems, sentence splitting with offsets.
+"""Language helpers for answering: spaCy set up for speed; the text kernel's tokens, stems and sentences.
 
 Usage:
     nlp = SpacyParser.load()              # once per process (~3 s)
@@ -16,190 +16,43 @@ import importlib.abc
 import re
 import string
 import sys
-import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import partial
 from typing import Any
 
-import Stemmer
-
+import textkit
 from qa.text.lru import LRU
+from textkit import STOPWORDS, folded_stem, phrase_stem, words
+
+# The kernel's names below are kept here for the question and answer stages' imports.
+__all__ = [
+    "STOPWORDS",
+    "SpacyParser",
+    "TagToPos",
+    "content_stems",
+    "doc_text",
+    "normalize_text",
+    "phrase_stem",
+    "split_sentences",
+    "stem",
+    "text_stems",
+    "word_stems",
+    "words",
+]
 
 # Pipes we never need: the parser is the slowest (noun phrases are built from POS tags instead);
-# nothing reads lemmas (stems come from PyStemmer).
+# nothing reads lemmas (stems come from `textkit`).
 _DISABLED_PIPES = ("parser", "lemmatizer")
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "according",
-        "said",
-        "says",
-        "say",
-        "told",
-        "tell",
-        "week",
-        "this",
-        "year",
-        "years",
-        "one",
-        "new",
-        "following",
-        "these",
-        "ago",
-        "last",
-        "next",
-        "get",
-        "got",
-        "went",
-        "go",
-        "goes",
-        "made",
-        "make",
-        "makes",
-        "us",
-        "u.s",
-    ]
-)
-
-_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
-_SENT_END_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=[A-Z“\"])")
-_ABBREV_END_RE = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Gov|Sen|Rep|Lt|Col|Capt|Sgt|Maj|Adm|Inc|Corp|Co|Ltd|No|vs|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|D\.C|a\.m|p\.m|e\.g|i\.e)\.|\b[A-Z]\.)$"
-)
-
-# PyStemmer objects are not thread-safe (server threads answer concurrently): one per thread.
-_local = threading.local()
-
+# The text kernel as the question and answer stages use it (their imports of these names stay):
+# stems with synonyms folded ("died" meets "killed"), sentences that end at their stop.
+stem = folded_stem
+word_stems = partial(textkit.word_stems, fold_synonyms=True)
+text_stems = partial(textkit.text_stems, fold_synonyms=True)
+content_stems = partial(textkit.content_stems, fold_synonyms=True)
+split_sentences = partial(textkit.split_sentences, closing_quotes=False)
 
 _PUNCTUATION_TO_SPACE = str.maketrans(dict.fromkeys(string.punctuation, " "))
 
@@ -210,121 +63,6 @@ def normalize_text(text: str) -> str:
     text = text.translate(_PUNCTUATION_TO_SPACE)
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
-
-
-def words(text: str) -> list[str]:
-    """Word tokens (letters/digits, inner apostrophes, hyphens and dots kept)."""
-    return _WORD_RE.findall(text)
-
-
-# Words news questions and articles use interchangeably, folded onto one stem.
-_SYNONYMS = {
-    "die": "kill",
-    "dead": "kill",
-    "death": "kill",
-    "slain": "kill",
-    "spokesman": "spokesperson",
-    "spokeswoman": "spokesperson",
-    "spokesperson": "spokesperson",
-    "phone": "telephon",
-    "call": "telephon",
-    "purchas": "buy",
-    "bought": "buy",
-    "acquir": "buy",
-    "won": "win",
-    "victori": "win",
-    "resign": "quit",
-    "american": "us",
-    "america": "us",
-    "uk": "britain",
-    "british": "britain",
-    "happen": "occur",
-    "airstrik": "strike",
-    "troop": "soldier",
-    "deceas": "kill",
-    "coronavirus": "covid-19",
-    "covid": "covid-19",
-    "covid19": "covid-19",
-}
-
-
-# Multi-word names that articles mostly write another way, folded onto that way's stem (which
-# _SYNONYMS already joins with its other forms: "UK", "British" -> "britain"). Not "United States":
-# its stem "us" is also the pronoun, and "American" is in most US news sentences (folding it turned
-# right answers naming other countries into "United States").
-_PHRASE_SYNONYMS = {"united kingdom": "britain", "great britain": "britain"}
-
-
-def phrase_stem(text: str) -> str | None:
-    """The one stem a multi-word name stands for ("United Kingdom" -> "britain"), or None."""
-    return _PHRASE_SYNONYMS.get(" ".join(w.lower() for w in words(text)))
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    word = word.lower().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("english")
-    s = stemmer.stemWord(word.strip(".'-"))
-    return _SYNONYMS.get(s, s)
-
-
-def word_stems(word: str) -> list[str]:
-    """The stem of a word and, for a hyphenated compound, of each part ("militant-controlled")."""
-    out = [stem(word)]
-    if "-" in word:
-        out += [stem(part) for part in word.split("-") if len(part) > 1]
-    return out
-
-
-def text_stems(text: str) -> set[str]:
-    """Every word stem of `text`, hyphenated compounds also by their parts."""
-    # Distinct words first, stemmed through the cache without a Python call per word: this runs on
-    # every retrieved sentence and on whole articles, for each question.
-    found = set(words(text))
-    out = set(map(stem, found))
-    if "-" in text:
-        for w in found:
-            if "-" in w:
-                out.update(stem(part) for part in w.split("-") if len(part) > 1)
-    return out
-
-
-def content_stems(text: str) -> set[str]:
-    """Stems of the words that carry meaning (stop words dropped)."""
-    out: set[str] = set()
-    for w in words(text):
-        lw = w.lower()
-        if lw in STOPWORDS or len(lw) < 2 and not lw.isdigit():
-            continue
-        s = stem(lw)
-        if s and s not in STOPWORDS:
-            out.add(s)
-    return out
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets into `text`, whitespace trimmed; cheap regex rules, no model."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for m in _SENT_END_RE.finditer(text):
-        if _ABBREV_END_RE.search(text[max(pos, m.start() - 12) : m.start()]) and "\n" not in m.group():
-            continue
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
 
 
 def doc_text(doc: Any) -> str:
