@@ -21,24 +21,12 @@ class TestStem:
 class TestBuiltOnStems:
     def test_compounds_by_their_parts_too(self) -> None:
         assert word_stems("rebel-held") == ["rebel-held", "rebel", "held"]
-        assert text_stems("Rebel-held towns bought food", fold_synonyms=True) == {
-            "rebel-held",
-            "rebel",
-            "held",
-            "town",
-            "buy",
-            "food",
-        }
+        stems = text_stems("Rebel-held towns bought food", fold_synonyms=True)
+        assert stems == set(["rebel-held", "rebel", "held", "town", "buy", "food"])
 
     def test_content_stems_leave_stop_words_and_single_letters_out(self) -> None:
-        assert content_stems("Who said the ferry sank in 2 hours, a U.K. report?") == {
-            "ferri",
-            "sank",
-            "2",
-            "hour",
-            "u.k",
-            "report",
-        }
+        stems = content_stems("Who said the ferry sank in 2 hours, a U.K. report?")
+        assert stems == set(["ferri", "sank", "2", "hour", "u.k", "report"])
         assert content_stems("He said it was new.") == set()
 
     def test_phrase_stems_fold_names_written_another_way(self) -> None:
@@ -46,11 +34,5 @@ class TestBuiltOnStems:
         assert phrase_stem("Kingdom") is None
 
     def test_search_terms_drop_base_stop_words_and_single_characters(self) -> None:
-        assert search_terms("The U.S.-made ferries of Port_Ellis ARE sailing, 2 more") == [
-            "made",
-            "ferri",
-            "port",
-            "elli",
-            "sail",
-            "more",
-        ]
+        text = "The U.S.-made ferries of Port_Ellis ARE sailing, 2 more"
+        assert search_terms(text) == ["made", "ferri", "port", "elli", "sail", "more"]
