@@ -21,7 +21,7 @@ from functools import lru_cache
 import Stemmer
 
 from textkit.wordlists import BASE_STOPWORDS, PHRASE_SYNONYMS, STOPWORDS, SYNONYMS
-from textkit.words import word_parts, words
+from textkit.words import words
 
 # PyStemmer objects are not thread-safe (server threads answer concurrently): one per thread.
 _local = threading.local()
@@ -97,7 +97,6 @@ def phrase_stem(text: str) -> str | None:
 
 
 def search_terms(text: str) -> list[str]:
-    """What the BM25 index matches, in order: the stems of the words' letter-and-digit runs of two
-    or more characters ("U.S.-led" -> "led"), base stop words dropped, synonyms not folded."""
-    parts = word_parts(text.lower())
-    return [stem(p) for p in parts if len(p) > 1 and p not in BASE_STOPWORDS]
+    """What the BM25 index matches, in order: the stems of the lower-cased search words
+    (`words(text, search=True)`: "U.S.-led" -> "led"), base stop words dropped, synonyms not folded."""
+    return [stem(w) for w in words(text.lower(), search=True) if w not in BASE_STOPWORDS]

@@ -1,8 +1,8 @@
 """The one word tokenizer: runs of ASCII letters and digits, joined by single inner marks.
 
 Usage:
-    words("AT&T's U.S.-based unit cut 1,200 jobs.")   # ['AT&T's', 'U.S', 'based', 'unit', 'cut', '1', '200', 'jobs']
-    word_parts("U.S.-led")                            # ['U', 'S', 'led']
+    words("AT&T's U.S.-based unit cut 1,200 jobs.")   # ["AT&T's", 'U.S', 'based', 'unit', 'cut', '1', '200', 'jobs']
+    words("José's U.S. ap_sports", search=True)       # ['José', 'ap_sports']: what BM25 counts
 
 A word is letters and digits, with one apostrophe, period, ampersand or hyphen at a time inside it
 ("rock'n'roll", "U.S", "R&B", "covid-19"); the marks at its edges are not part of it.
@@ -14,14 +14,12 @@ import re
 
 _RUN = r"[A-Za-z0-9]+"
 WORD = re.compile(rf"{_RUN}(?:['\u2019.&-]{_RUN})*")
-_PART = re.compile(_RUN)
+# The search index's words: runs of two or more word characters of any script ("_" included), the
+# rule of scikit-learn's CountVectorizer that bm25s tokenised with. Every saved BM25 index counts
+# these, and the reranker's BM25 weight was fitted on their scores.
+SEARCH_WORD = re.compile(r"\b\w\w+\b")
 
 
-def words(text: str) -> list[str]:
-    """The words of `text`, in order."""
-    return WORD.findall(text)
-
-
-def word_parts(text: str) -> list[str]:
-    """The letter-and-digit runs words are made of, in order (a word's inner marks split it)."""
-    return _PART.findall(text)
+def words(text: str, *, search: bool = False) -> list[str]:
+    """The words of `text`, in order; `search=True`: the words the search index counts (`SEARCH_WORD`)."""
+    return (SEARCH_WORD if search else WORD).findall(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textkit import word_parts, words
+from textkit import words
 
 
 class TestWords:
@@ -38,5 +38,6 @@ class TestWords:
         assert words("Café №7 snake_case") == ["Caf", "7", "snake", "case"]
         assert words("") == [] and words(" -- ") == []
 
-    def test_parts_are_the_runs_inside_words(self) -> None:
-        assert word_parts("U.S.-made rock'n'roll B&B") == ["U", "S", "made", "rock", "n", "roll", "B", "B"]
+    def test_search_words_are_runs_of_two_or_more_word_characters_of_any_script(self) -> None:
+        text = "José's U.S.-led ap_sports team, 7 x 12"
+        assert words(text, search=True) == ["José", "led", "ap_sports", "team", "12"]
