@@ -205,7 +205,7 @@ def _same_services(answerer: Answerer, **options: Any) -> Answerer:
 class TestReadableAnswers:
     def test_a_relative_date_answer_reads_with_its_calendar_date(self, news_answerer: Answerer) -> None:
         # The story, published on Wednesday 2022-09-07, says the game was "on Tuesday".
-        answer = news_answerer.ask("When did Sue Bird play her final game?", as_of="2022-12-01")
+        answer = news_answerer.ask("When did Maya Lindqvist play her final game?", as_of="2022-12-01")
         assert answer.answer == "Tuesday"
         assert answer.answer_text == f"Tuesday (Sept. 6, 2022): “{answer.citations[0].quote}” [1]"
 
