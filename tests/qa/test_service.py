@@ -268,7 +268,7 @@ class TestAnswerCache:
         assert answerer.ask(question, as_of="2022-07-10").citations == first.citations
 
         answerer.ask(question, as_of="2022-07-11")  # another as-of date: asked anew
-        answerer.ask(question, as_of="2022-07-10", choices=["Nadal", "Kyrgios"])
+        answerer.ask(question, as_of="2022-07-10", choices=["Marsh", "Brook"])
         answerer.ask(question, as_of="2022-07-10", debug=True)  # debug output is never cached
         assert embedder.queries == 4
 
