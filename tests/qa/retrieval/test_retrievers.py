@@ -144,6 +144,16 @@ class TestPlumbingWithFakeEmbedder:
         assert LexicalRetriever(store).retrieve("   ") == []
 
 
+@pytest.fixture(params=["dense", "lexical"])
+def first_stage(
+    request: pytest.FixtureRequest, search_store: ArticleStore, search_embedder: Embedder
+) -> DenseRetriever | LexicalRetriever:
+    """Each first-stage retriever over the real store: dense (k=10), then lexical (its default k)."""
+    if request.param == "dense":
+        return DenseRetriever(search_store, search_embedder, k=10)
+    return LexicalRetriever(search_store)
+
+
 class TestRealStore:
     """The six articles embedded with all-MiniLM-L6-v2 in a real Chroma store."""
 
@@ -161,32 +171,16 @@ class TestRealStore:
         assert nodes[0].node.metadata["article_id"] == "outage"
         assert nodes[0].node.metadata["scores"]["bm25"] > 0
 
-    @pytest.mark.parametrize("kind", ["dense", "lexical"])
-    def test_source_filter_inside_the_query(
-        self, search_store: ArticleStore, search_embedder: Embedder, kind: str
-    ) -> None:
-        retriever = (
-            DenseRetriever(search_store, search_embedder, k=10)
-            if kind == "dense"
-            else LexicalRetriever(search_store)
-        )
-        nodes = retriever.with_filters(Filters(sources=["usatoday.com"])).retrieve(
+    def test_source_filter_inside_the_query(self, first_stage: DenseRetriever | LexicalRetriever) -> None:
+        nodes = first_stage.with_filters(Filters(sources=["usatoday.com"])).retrieve(
             "flood repair loan payments"
         )
         assert nodes
         assert {n.node.metadata["source"] for n in nodes} == {"usatoday.com"}
 
-    @pytest.mark.parametrize("kind", ["dense", "lexical"])
-    def test_date_filter_inside_the_query(
-        self, search_store: ArticleStore, search_embedder: Embedder, kind: str
-    ) -> None:
-        retriever = (
-            DenseRetriever(search_store, search_embedder, k=10)
-            if kind == "dense"
-            else LexicalRetriever(search_store)
-        )
+    def test_date_filter_inside_the_query(self, first_stage: DenseRetriever | LexicalRetriever) -> None:
         window = Filters(published_from="2022-09-01", published_to="2022-09-08")
-        nodes = retriever.with_filters(window).retrieve(
+        nodes = first_stage.with_filters(window).retrieve(
             "flood repair loan payment freeze Whitfield queen falcons"
         )
         assert {n.node.metadata["article_id"] for n in nodes} <= {"final-game", "monarch"}
