@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.answering.extract import WORD_SPAN_RE, Evidence, Extraction, Passage, matched_positions, proximity
+from qa.answering.sentences import WORD_SPAN_RE, Evidence, Extraction, Passage, matched_positions, proximity
 from qa.question.question import Question
 from qa.text.nlp import STOPWORDS, normalize_text, phrase_stem, stem, words
 

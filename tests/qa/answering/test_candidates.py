@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa.answering.candidates import containments, entity_label, find_candidates, sole_new_name, trim_span
+from qa.answering.candidates import containments, find_candidates, sole_new_name, trim_span
+from qa.answering.span_finding import entity_label
 from qa.question.question import QuestionAnalyzer
 
 

@@ -8,15 +8,9 @@ import pytest
 
 from eval.metrics import contains_answer, exact_match
 from newsqa.types import Article, Chunk, Hit
-from qa.answering.extract import (
-    CitationBuilder,
-    Evidence,
-    SentenceIndex,
-    SpanExtractor,
-    _cloze_context,
-    sentence_scores,
-    without_credit,
-)
+from qa.answering.cloze import _cloze_context
+from qa.answering.extract import CitationBuilder, SentenceIndex, SpanExtractor, without_credit
+from qa.answering.sentences import Evidence, sentence_scores
 from qa.question.question import QuestionAnalyzer, singular_forms
 from qa.question.rewrite import earlier_answers
 from qa.text.nlp import split_sentences
