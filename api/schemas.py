@@ -150,6 +150,12 @@ class CitationOut(BaseModel):
     end: int
     score: float
     also_reported_by: list[str] = Field(default_factory=list)
+    passage: str = Field(
+        "",
+        description="The passage the quote was read from (the retrieved chunk around it): "
+        "`passage[start - passage_start : end - passage_start] == quote`.",
+    )
+    passage_start: int = Field(0, description="Where `passage` begins in `article.text`.")
 
 
 class QueryOut(BaseModel):

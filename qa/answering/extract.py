@@ -7,6 +7,7 @@ Usage:
     q = QuestionAnalyzer(parser).analyze(question)
     result = extractor.extract(q, passages)              # Extraction(answer, support, confidence, ...)
     citations = CitationBuilder().build(result.support)  # quote == article.text[start:end]
+    citations[0].passage                                 # the chunk around it, from passage_start
 
 Sentences are scored cheaply (stems, no model) over all top passages; spaCy NER runs only over the
 few best sentences. A candidate span earns credit from its sentence's score, its closeness to the
@@ -329,9 +330,21 @@ class CitationBuilder:
                 score=round(float(ev.score), 4),
                 also_reported_by=_outlets(article),
             )
+            cit.passage_start, passage_end = _passage_span(ev)
+            cit.passage = article.text[cit.passage_start : passage_end]
             by_quote[norm] = cit
             citations.append(cit)
         return citations
+
+
+def _passage_span(ev: Evidence) -> tuple[int, int]:
+    """(start, end) in the article of the passage a quote is shown in: the retrieved chunk it was read
+    from, widened to the whole quote where the quote runs on past it (the next sentence read on); a
+    quote read elsewhere in the article (a name's first full mention) is its own passage."""
+    chunk = ev.passage.hit.chunk
+    if ev.start <= chunk.end and chunk.start <= ev.end:
+        return min(chunk.start, ev.start), max(chunk.end, ev.end)
+    return ev.start, ev.end
 
 
 def _outlets(article: Article) -> list[str]:

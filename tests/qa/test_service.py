@@ -138,6 +138,8 @@ class TestAnswerShape:
             "end",
             "score",
             "also_reported_by",
+            "passage",
+            "passage_start",
         }
         assert out["query"]["as_of"] == AS_OF
         assert out["query"]["rewritten"] == "Who is the spokesman for US Central Command?"

@@ -604,3 +604,44 @@ class TestCitationBuilder:
         cites = CitationBuilder().build([Evidence(_passage(a, text, 0), 0, len(text), 1.0)])
         assert cites[0].also_reported_by == ["wral.com"]
         assert cites[0].quote == text
+
+    def test_a_quote_carries_the_chunk_it_was_read_from(self) -> None:
+        text = "Crews cleared the road. The bridge reopened on Monday. Traffic was light. Shops reopened too."
+        chunk = "The bridge reopened on Monday. Traffic was light."
+        passage = _passage(Article("a", "Bridge", text, source="x.com"), chunk, 0)
+        start = text.index("The bridge")
+        (inside,) = CitationBuilder().build([Evidence(passage, start, start + 30, 1.0)])
+        assert (inside.passage, inside.passage_start) == (chunk, start)
+        # a quote read on past the chunk (the next sentence) widens the passage to the whole quote
+        (past,) = CitationBuilder().build([Evidence(passage, start, len(text), 1.0)])
+        assert (past.passage, past.passage_start) == (text[start:], start)
+        # a quote read elsewhere in the article (a name's first full mention) is its own passage
+        (apart,) = CitationBuilder().build([Evidence(passage, 0, len("Crews cleared the road."), 1.0)])
+        assert (apart.passage, apart.passage_start) == ("Crews cleared the road.", 0)
+        for c in (inside, past, apart):
+            assert c.passage[c.start - c.passage_start : c.end - c.passage_start] == c.quote
+            assert c.to_dict()["passage"] == c.passage and c.to_dict()["passage_start"] == c.passage_start
+
+
+class TestCitationPassages:
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "Where was Norway's longest-reigning monarch when she died?",
+            "Which team beat the Denver Falcons in the league semifinals?",
+            "Why is Spokane without electricity?",
+            "When will payments on state flood repair loans resume?",
+            "Which orchestra opened the autumn season in Vienna?",  # no article says: related passages
+        ],
+    )
+    def test_every_citation_holds_its_quote_inside_the_article_passage_it_carries(
+        self, news_answerer, search_store, question: str
+    ) -> None:
+        answer = news_answerer.ask(question, as_of="2022-12-01")
+        cited = answer.citations + answer.related
+        assert cited, question
+        for c in cited:
+            article_text = search_store.get_article(c.article_id).text
+            assert c.passage_start <= c.start <= c.end <= c.passage_start + len(c.passage)
+            assert c.passage[c.start - c.passage_start : c.end - c.passage_start] == c.quote
+            assert c.passage == article_text[c.passage_start : c.passage_start + len(c.passage)]
