@@ -22,9 +22,19 @@ TRAINING_QUESTIONS = {
     "realtimeqa-2022-train": SHARED / "data" / "realtimeqa-2022-train" / "questions.jsonl",
     "realtimeqa-2023-24": SHARED / "data" / "realtimeqa-2023-24" / "questions.jsonl",
 }
-# TEMPORARY: these two files still quote eval questions and are being rewritten. Remove each entry
-# once its file is rewritten (the stale-entry test below fails when an entry is no longer needed).
-NOT_YET_REWRITTEN = frozenset({"tests/qa/answering/test_candidates.py", "tests/qa/answering/test_extract.py"})
+# TEMPORARY: these files still quote eval questions and are being rewritten (the last four hold tests
+# moved out of the first two unchanged). Remove each entry once its file is rewritten (the stale-entry
+# test below fails when an entry is no longer needed).
+NOT_YET_REWRITTEN = frozenset(
+    {
+        "tests/qa/answering/test_candidates.py",
+        "tests/qa/answering/test_extract.py",
+        "tests/qa/answering/test_candidate_preference.py",
+        "tests/qa/answering/test_cloze.py",
+        "tests/qa/answering/test_sentences.py",
+        "tests/qa/answering/test_span_finding.py",
+    }
+)
 
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -7,13 +7,13 @@ from dataclasses import replace
 import pytest
 
 from eval.metrics import contains_answer, exact_match
-from newsqa.types import Article, Chunk, Hit
-from qa.answering.cloze import _cloze_context
-from qa.answering.extract import CitationBuilder, SentenceIndex, SpanExtractor, without_credit
+from newsqa.types import Article
+from qa.answering.extract import CitationBuilder, SpanExtractor, without_credit
 from qa.answering.sentences import Evidence, sentence_scores
 from qa.question.question import QuestionAnalyzer, singular_forms
 from qa.question.rewrite import earlier_answers
 from qa.text.nlp import split_sentences
+from tests.qa.answering.helpers import passage_of
 
 AS_OF = "2021-08-28"
 
@@ -311,21 +311,6 @@ class TestAbstention:
         assert answer.citations == []
 
 
-class TestSentenceScores:
-    def test_a_question_in_the_article_is_never_a_candidate(self, spacy_parser) -> None:
-        # News quizzes repeat the very question: it covers every question word and answers nothing.
-        text = (
-            "Which airport was the worst for delays this summer? "
-            "Chicago Midway was the worst airport for summer delays, the report found."
-        )
-        article = Article("quiz", "Quiz", text, source="x.com")
-        question = QuestionAnalyzer(spacy_parser).analyze(
-            "Which airport was the worst for delays this summer?"
-        )
-        ranked = sentence_scores(question, [_passage(article, text, 0)])
-        assert [text[s.start : s.end] for s in ranked] == [text[text.index("Chicago") :]]
-
-
 class TestReadingOn:
     def test_a_lower_sentence_names_what_the_best_ones_do_not(self, spacy_parser) -> None:
         text = (
@@ -337,7 +322,7 @@ class TestReadingOn:
         analysed = QuestionAnalyzer(spacy_parser).analyze(
             "What percentage of California is at risk of wildfires?"
         )
-        passages = [_passage(article, text, 0)]
+        passages = [passage_of(article, text, 0)]
         ranked = sentence_scores(analysed, passages)
         assert "85%" not in text[ranked[0].start : ranked[0].end]  # the best sentence names no share
         result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, passages)
@@ -354,7 +339,7 @@ class TestLeadSentence:
 
     def _answer(self, parser, chunk_n: int) -> str:
         article = Article("a", "Quake", self.TEXT, source="cnn.com")
-        passage = _passage(article, self.TEXT, 0)
+        passage = passage_of(article, self.TEXT, 0)
         passage = replace(passage, hit=replace(passage.hit, chunk=replace(passage.hit.chunk, n=chunk_n)))
         analysed = QuestionAnalyzer(parser).analyze(self.QUESTION)
         return SpanExtractor(parser, max_sentences=1).extract(analysed, [passage]).answer
@@ -375,7 +360,9 @@ class TestOpeningSentences:
         analysed = QuestionAnalyzer(spacy_parser).analyze(
             "Which food chain launched a redesigned menu in roughly 21,000 of its restaurants?"
         )
-        result = SpanExtractor(spacy_parser, max_sentences=3).extract(analysed, [_passage(article, text, 0)])
+        result = SpanExtractor(spacy_parser, max_sentences=3).extract(
+            analysed, [passage_of(article, text, 0)]
+        )
         assert result.answer == "Subway"
         # read on its own, the lead shares one word with the question; as the lead of the best sentence
         # ("its roughly 21,000 US restaurants") the answer is about as sure as that sentence
@@ -386,9 +373,9 @@ class TestOpeningSentences:
         opening = "(CNN) At least five people died after an earthquake struck the northern Philippines."
         a = Article("a", "Quake", later, source="x.com")
         b = Article("b", "Quake", opening + " Rescue teams searched the rubble.", source="cnn.com")
-        pa = _passage(a, later, 0)
+        pa = passage_of(a, later, 0)
         pa = replace(pa, hit=replace(pa.hit, chunk=replace(pa.hit.chunk, n=3)))  # deep in its story
-        passages = [pa, _passage(b, b.text, 1)]
+        passages = [pa, passage_of(b, b.text, 1)]
         analysed = QuestionAnalyzer(spacy_parser).analyze(
             "Which country was shaken by a 7.0-magnitude earthquake?"
         )
@@ -398,33 +385,11 @@ class TestOpeningSentences:
         assert result.answer == "Philippines" and result.support[0].passage.article.id == "b"
 
 
-class TestRecency:
-    QUESTION = "How much did a jury order Alex Jones to pay the families?"
-    FIRST = "A jury ordered Alex Jones to pay the families more than $4 million in damages."
-    SECOND = "A jury ordered Alex Jones to pay $965 million to the families."
-
-    def _answer(self, parser, first_date: str, second_date: str) -> str:
-        first = Article("a", "Verdict", self.FIRST, source="x.com", published=first_date)
-        second = Article("b", "Verdict", self.SECOND, source="y.com", published=second_date)
-        passages = [_passage(first, self.FIRST, 0), _passage(second, self.SECOND, 1)]
-        analysed = QuestionAnalyzer(parser).analyze(self.QUESTION)
-        return SpanExtractor(parser).extract(analysed, passages).answer
-
-    @pytest.mark.parametrize(
-        ("first_date", "second_date", "answer"),
-        [("2022-08-05", "2022-10-12", "$965 million"), ("2022-10-12", "2022-08-05", "more than $4 million")],
-    )
-    def test_the_newer_article_wins_a_close_call(
-        self, spacy_parser, first_date: str, second_date: str, answer: str
-    ) -> None:
-        assert self._answer(spacy_parser, first_date, second_date) == answer
-
-
 class TestOneNameInTheSentence:
     def _extract(self, parser, question: str, text: str):
         article = Article("a", "Bottles", text, source="x.com")
         analysed = QuestionAnalyzer(parser).analyze(question)
-        return SpanExtractor(parser).extract(analysed, [_passage(article, text, 0)])
+        return SpanExtractor(parser).extract(analysed, [passage_of(article, text, 0)])
 
     def test_the_sentence_names_one_new_thing(self, spacy_parser) -> None:
         question = "After more than 60 years, which popular beverage is getting a new bottle design?"
@@ -448,7 +413,7 @@ class TestFullName:
     def _extract(self, parser, question: str, text: str, read: str):
         article = Article("a", "Obituary", text, source="x.com")
         analysed = QuestionAnalyzer(parser).analyze(question)
-        return SpanExtractor(parser).extract(analysed, [_passage(article, read, 0)])
+        return SpanExtractor(parser).extract(analysed, [passage_of(article, read, 0)])
 
     def test_a_surname_is_shown_as_the_article_first_writes_it(self, spacy_parser) -> None:
         first = "Mikhail Gorbachev, the last leader of the Soviet Union, has died at the age of 91."
@@ -498,7 +463,7 @@ class TestWithoutCredit:
         text = "WASHINGTON – The monarch butterfly moved a step closer to extinction as scientists listed it."
         article = Article("a", "Butterflies", text, source="x.com")
         question = QuestionAnalyzer(spacy_parser).analyze("Why did scientists list the monarch butterfly?")
-        result = SpanExtractor(spacy_parser).extract(question, [_passage(article, text, 0)])
+        result = SpanExtractor(spacy_parser).extract(question, [passage_of(article, text, 0)])
         assert not result.span and result.answer == text[len("WASHINGTON – ") :]
         assert (result.support[0].start, result.support[0].end) == (0, len(text))
 
@@ -515,7 +480,9 @@ class TestFollowUps:
             asked = replace(
                 question, earlier_answers=earlier_answers([{"question": "Q", "answer": earlier.title()}])
             )
-            answers[earlier] = SpanExtractor(spacy_parser).extract(asked, [_passage(article, text, 0)]).answer
+            answers[earlier] = (
+                SpanExtractor(spacy_parser).extract(asked, [passage_of(article, text, 0)]).answer
+            )
         assert answers == {"lena marsh": "Omar Diaz", "omar diaz": "Lena Marsh"}
 
     def test_earlier_answers_from_either_history_form(self) -> None:
@@ -527,71 +494,12 @@ class TestFollowUps:
         assert earlier_answers([{"question": "Who won?", "answer": sentence}]) == frozenset()
 
 
-class TestClozeQuestions:
-    @pytest.mark.parametrize(
-        ("question", "context"),
-        [
-            ("This week Elon Musk denied an alleged affair with who?", ["affair", "with"]),
-            ("He was known as:", ["known", "as"]),
-            ("Guinness named him the tallest cat. He measures:", ["measur"]),
-            ("This luxury fashion house drew backlash for its ad campaign:", None),  # asks the subject
-            ("Who won the final?", None),
-            ("Which team won the 2022 Stanley Cup?", None),
-            ("Biden is pardoning people with federal convictions for what charge?", ["convict", "for"]),
-            ("His win gives Democrats how many Senate seats?", None),  # a count, not the words after
-        ],
-    )
-    def test_context_before_the_blank(self, question: str, context: list[str] | None) -> None:
-        assert _cloze_context(question) == context
-
-    @pytest.mark.parametrize(
-        ("question", "text", "answer"),
-        [
-            (
-                "This week the world's richest man, Elon Musk, denied that he had an alleged affair with who?",
-                "Elon Musk has denied having an affair with Nicole Shanahan, the wife of Google's co-founder.",
-                "Nicole Shanahan",
-            ),
-            (
-                "After 26 years alone, the last man of the Tanaru territory died. He was known as:",
-                'Known as the "Man of the Hole," he had lived alone in the Tanaru territory for 26 years.',
-                "Man of the Hole",
-            ),
-            (
-                "Fenrir, a Savannah cat, is the tallest living domestic cat. He measures:",
-                "The Savannah cat Fenrir measures 18.83 inches on Jan. 19, according to Guinness.",
-                "18.83 inches",
-            ),
-            (
-                "In a historic move, Joe Biden is pardoning people with federal convictions for what charge?",
-                "Biden said he will pardon all people with federal convictions for simple possession of "
-                "marijuana.",
-                "simple possession of marijuana",
-            ),
-        ],
-    )
-    def test_answer_is_what_follows_the_context(
-        self, spacy_parser, question: str, text: str, answer: str
-    ) -> None:
-        article = Article("a", "News", text, source="x.com")
-        analysed = QuestionAnalyzer(spacy_parser).analyze(question)
-        result = SpanExtractor(spacy_parser).extract(analysed, [_passage(article, text, 0)])
-        assert result.answer == answer
-        assert result.span and answer in text[result.support[0].start : result.support[0].end]
-
-
-def _passage(article: Article, chunk_text: str, rank: int):
-    start = article.text.index(chunk_text)
-    chunk = Chunk(f"{article.id}:0", article.id, 0, chunk_text, start, start + len(chunk_text))
-    return SentenceIndex().passage(Hit(chunk, 1.0), article, rank)
-
-
 class TestCitationBuilder:
     def test_identical_quotes_from_two_articles_collapse(self) -> None:
         text = "The storm hit Florida on Wednesday."
         a = Article("a", "Storm", text, source="cnn.com")
         b = Article("b", "Storm", text, source="usatoday.com", also_reported_by=[{"source": "apnews.com"}])
-        pa, pb = _passage(a, text, 0), _passage(b, text, 1)
+        pa, pb = passage_of(a, text, 0), passage_of(b, text, 1)
         cites = CitationBuilder().build([Evidence(pa, 0, len(text), 0.9), Evidence(pb, 0, len(text), 0.8)])
         assert len(cites) == 1
         assert cites[0].also_reported_by == ["usatoday.com", "apnews.com"]
@@ -601,14 +509,14 @@ class TestCitationBuilder:
         a = Article(
             "a", "Rates", text, source="cnn.com", also_reported_by=[{"id": "x", "source": "wral.com"}]
         )
-        cites = CitationBuilder().build([Evidence(_passage(a, text, 0), 0, len(text), 1.0)])
+        cites = CitationBuilder().build([Evidence(passage_of(a, text, 0), 0, len(text), 1.0)])
         assert cites[0].also_reported_by == ["wral.com"]
         assert cites[0].quote == text
 
     def test_a_quote_carries_the_chunk_it_was_read_from(self) -> None:
         text = "Crews cleared the road. The bridge reopened on Monday. Traffic was light. Shops reopened too."
         chunk = "The bridge reopened on Monday. Traffic was light."
-        passage = _passage(Article("a", "Bridge", text, source="x.com"), chunk, 0)
+        passage = passage_of(Article("a", "Bridge", text, source="x.com"), chunk, 0)
         start = text.index("The bridge")
         (inside,) = CitationBuilder().build([Evidence(passage, start, start + 30, 1.0)])
         assert (inside.passage, inside.passage_start) == (chunk, start)
