@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.question.answer_type import target_labels
 from qa.question.history import clean_turn_text
-from qa.question.question import target_labels
 from qa.text.nlp import STOPWORDS, SpacyParser, normalize_text
 
 _PERSON_PRONOUNS = {"he": "", "him": "", "his": "'s", "she": "", "her": "", "hers": "'s"}

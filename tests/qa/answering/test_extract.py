@@ -17,7 +17,8 @@ from qa.answering.extract import (
     sentence_scores,
     without_credit,
 )
-from qa.question.question import QuestionAnalyzer, singular_forms
+from qa.question.answer_type import singular_forms
+from qa.question.question import QuestionAnalyzer
 from qa.question.rewrite import earlier_answers
 from qa.text.nlp import split_sentences
 
