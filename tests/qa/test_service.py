@@ -13,10 +13,11 @@ from index.store import ArticleStore
 from newsqa.errors import InvalidInput, LLMNotConfigured
 from newsqa.settings import Settings
 from newsqa.types import AnswerEvent, Filters, TokenEvent
+from qa.build import build_answerer
 from qa.question.timeparse import parse_as_of
 from qa.retrieval.rerank import retrieval_support
 from qa.retrieval.search import SearchPipeline
-from qa.service import Answerer, build_answerer
+from qa.service import Answerer
 
 AS_OF = "2021-08-28"
 

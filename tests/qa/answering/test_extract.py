@@ -10,7 +10,8 @@ from eval.metrics import contains_answer, exact_match
 from newsqa.types import Article
 from qa.answering.extract import CitationBuilder, SpanExtractor, without_credit
 from qa.answering.sentences import Evidence, sentence_scores
-from qa.question.question import QuestionAnalyzer, singular_forms
+from qa.question.answer_type import singular_forms
+from qa.question.question import QuestionAnalyzer
 from qa.question.rewrite import earlier_answers
 from qa.text.nlp import split_sentences
 from tests.qa.answering.helpers import passage_of
