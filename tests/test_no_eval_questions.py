@@ -22,20 +22,6 @@ TRAINING_QUESTIONS = {
     "realtimeqa-2022-train": SHARED / "data" / "realtimeqa-2022-train" / "questions.jsonl",
     "realtimeqa-2023-24": SHARED / "data" / "realtimeqa-2023-24" / "questions.jsonl",
 }
-# TEMPORARY: these files still quote eval questions and are being rewritten (the last four hold tests
-# moved out of the first two unchanged). Remove each entry once its file is rewritten (the stale-entry
-# test below fails when an entry is no longer needed).
-NOT_YET_REWRITTEN = frozenset(
-    {
-        "tests/qa/answering/test_candidates.py",
-        "tests/qa/answering/test_extract.py",
-        "tests/qa/answering/test_candidate_preference.py",
-        "tests/qa/answering/test_cloze.py",
-        "tests/qa/answering/test_sentences.py",
-        "tests/qa/answering/test_span_finding.py",
-    }
-)
-
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -77,8 +63,7 @@ def quotes(questions: dict[tuple[str, ...], str], files: dict[str, set[tuple[str
 
 
 def assert_no_quotes(questions_path: Path) -> None:
-    checked = {name: runs for name, runs in runs_by_test_file().items() if name not in NOT_YET_REWRITTEN}
-    found = quotes(question_runs(questions_path), checked)
+    found = quotes(question_runs(questions_path), runs_by_test_file())
     assert not found, "write your own sentences instead of eval questions:\n" + "\n".join(found)
 
 
@@ -91,17 +76,6 @@ def test_no_training_question_is_quoted(name: str) -> None:
     if not TRAINING_QUESTIONS[name].is_file():
         pytest.skip(f"{TRAINING_QUESTIONS[name]} is not present")
     assert_no_quotes(TRAINING_QUESTIONS[name])
-
-
-def test_the_not_yet_rewritten_entries_are_still_needed() -> None:
-    paths = [DEV_QUESTIONS] + [p for p in TRAINING_QUESTIONS.values() if p.is_file()]
-    questions = {run: qid for path in paths for run, qid in question_runs(path).items()}
-    stale = [
-        name
-        for name in sorted(NOT_YET_REWRITTEN)
-        if not quotes(questions, {name: runs_by_test_file().get(name, set())})
-    ]
-    assert not stale, f"quote no eval question any more: remove them from NOT_YET_REWRITTEN: {stale}"
 
 
 def test_a_quoted_question_is_found_and_named() -> None:

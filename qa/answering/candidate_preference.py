@@ -181,7 +181,7 @@ def asked_places(question: Question) -> tuple[frozenset[str], re.Pattern[str]] |
 
 def _count_binding(question: Question, doc: Any, end: int) -> float:
     """A number followed by the counted noun wins ("13 US service members" for "how many service
-    members"); one that counts something else ("100,000 people" for "how many troops") loses."""
+    members"); one that counts something else ("80,000 people" for "how many troops") loses."""
     if not question.target:
         return 1.0
     target = stem(question.target)

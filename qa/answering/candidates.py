@@ -74,7 +74,7 @@ def _strip_titles(text: str, start: int, end: int, label: str) -> tuple[int, int
         start += len(m.group())
 
 
-# "Which governor/leader ...": the office is part of the answer ("Florida Gov. Ron DeSantis").
+# "Which governor/leader ...": the office is part of the answer ("Ohio Gov. Mark Ellison").
 _OFFICE_NOUNS = frozenset(
     "leader governor official politician lawmaker senator candidate mayor premier".split()  # noqa: SIM905
 )
@@ -108,7 +108,7 @@ def _extend_time(text: str, start: int, end: int, label: str) -> tuple[int, int]
 
 
 _CURRENCY_BEFORE = re.compile(r"(?:US|A|C|NZ|HK)?[$£€¥₹]$")
-# "£7m", "$2bn": a multiplier written onto the number; "$22 an hour": the rate the amount is paid at.
+# "£7m", "$2bn": a multiplier written onto the number; "$19 an hour": the rate the amount is paid at.
 _AMOUNT_AFTER = re.compile(
     r"(?:m|bn|tn|k)?(?:\s*(?:an?|per)\s+(?:hour|day|week|month|year|gallon|barrel|share|person))?\b",
     re.IGNORECASE,
@@ -116,7 +116,7 @@ _AMOUNT_AFTER = re.compile(
 
 
 def _extend_money(text: str, start: int, end: int, label: str) -> tuple[int, int]:
-    """spaCy's "22" in "$22 an hour" -> "$22 an hour", "more than £7" in "more than £7m" -> "more than £7m"."""
+    """spaCy's "19" in "$19 an hour" -> "$19 an hour", "more than £7" in "more than £7m" -> "more than £7m"."""
     if label != "MONEY":
         return start, end
     symbol = _CURRENCY_BEFORE.search(text[max(0, start - 3) : start])
@@ -215,8 +215,8 @@ def _placed_span(
 def sole_new_name(question: Question, doc: Any) -> str | None:
     """The one name in `doc` that the question does not have yet, when there is exactly one.
 
-    "Which beverage is getting a new bottle design?": no entity type is known to answer, so the best
-    sentence answers; when it names one new thing ("Sprite is retiring its green plastic bottles"),
+    "Which cereal is getting a new box design?": no entity type is known to answer, so the best
+    sentence answers; when it names one new thing ("Oatsy is retiring its yellow cardboard boxes"),
     that name is what the sentence says in answer.
     """
     text = doc_text(doc)

@@ -2,7 +2,7 @@
 
 Usage:
     picker = ChoicePicker()
-    result = picker.pick(question, passages, ["Seattle Storm", "Chicago Sky"])   # Extraction | None
+    result = picker.pick(question, passages, ["Harbor City Hawks", "Chicago Sky"])   # Extraction | None
 
 A choice is mentioned in a sentence when its distinctive words (those not shared with the other
 choices or the question) all occur there. Each mention counts by its sentence's question-term

@@ -26,7 +26,7 @@ _ASKS_SUBJECT = re.compile(
     r"\s*(?:this|these)\s+(?!(?:past\s+)?(?:week|weekend|month|year|summer|fall|autumn|winter|spring)\b)",
     re.I,
 )
-# Words that end the blank's filler: what follows them adds circumstances ("18.83 inches on Jan. 19").
+# Words that end the blank's filler: what follows them adds circumstances ("212 feet on its north side").
 _FILLER_ENDS = frozenset(
     ["on", "by", "at", "in", "after", "before", "during", "since", "from", "when", "while", "which", "who"]
     + ["that", "because", "and", "but"]

@@ -142,7 +142,7 @@ class SpanExtractor:
         text = best.passage.article.text[best.start : end]
         if question.phrase and not question.labels and not question.kind_of:
             name = sole_new_name(question, self.parser.parse(text))
-            if name is not None:  # "which beverage": the sentence names one thing, "Sprite"
+            if name is not None:  # "which cereal": the sentence names one thing, "Oatsy"
                 return Extraction(name, [sentence], confidence, span=True, closest=closest)
         return Extraction(without_credit(text), [sentence], confidence, closest=closest)
 
@@ -227,8 +227,8 @@ class SpanExtractor:
         return answer, evidence
 
     def _full_name(self, question: Question, name: str, text: str) -> tuple[str, int, int] | None:
-        """A one-word name answer ("Gorbachev", "Braves") as the article first writes it in full
-        ("Mikhail Gorbachev", "Atlanta Braves"), with the sentence that does: (name, start, end).
+        """A one-word name answer ("Kowalczyk", "Falcons") as the article first writes it in full
+        ("Marta Kowalczyk", "Denver Falcons"), with the sentence that does: (name, start, end).
         News names a person or team in full once, then by the short form."""
         if not question.labels & FULL_NAME_LABELS or not _ONE_NAME.fullmatch(name):
             return None

@@ -122,8 +122,8 @@ def proper_runs(
     ("Pfizer says it will seek FDA approval", "Subway is launching a new menu"), labelled "PROPN";
     with `any_name` false only those that end in the asked noun.
 
-    A run that ends in the asked noun ("Dallas-Fort Worth International Airport" for "which airport")
-    is kept even where it contains an entity ("Dallas"): the whole run names the thing asked for.
+    A run that ends in the asked noun ("Baton Rouge Metropolitan Airport" for "which airport")
+    is kept even where it contains an entity ("Baton Rouge"): the whole run names the thing asked for.
     """
     target_stem = stem(target) if target else None
     out: list[tuple[int, int, str]] = []
@@ -161,7 +161,7 @@ def proper_runs(
 
 def _opens_name(tok: Any, tokens: list[Any]) -> bool:
     """A capitalised preposition or modifier inside a sentence, before a proper noun, begins a
-    name: "(CNN Business) Beyond Meat suspended", "Under Armour"."""
+    name: "(CNN Business) Beyond Tofu suspended", "Under Armour"."""
     return (
         tok is not None
         and tok.i > 0
@@ -192,7 +192,7 @@ _COMMA = re.compile(r",\s*")
 
 
 def _coordinated(text: str, spans: list[tuple[int, int, str]], count: int) -> list[tuple[int, int, str]]:
-    """ "Sweden and Finland", "Russia, China and Iran": `count` names of one label joined by commas and
+    """ "Chile and Uruguay", "Russia, China and Iran": `count` names of one label joined by commas and
     a last "and", as one span labelled e.g. "GPE+"."""
     ordered = sorted(spans)
     out: list[tuple[int, int, str]] = []
@@ -218,12 +218,12 @@ _PART_MODIFIER = re.compile(
     r"north-?eastern|north-?western|south-?eastern|south-?western|rural|coastal)\b",
     re.IGNORECASE,
 )
-# "Domino’s Pizza", "McDonald's Corp.": a possessive inside one name is a business named after someone.
+# "Rosie’s Bakery", "Harlan's Corp.": a possessive inside one name is a business named after someone.
 _INNER_POSSESSIVE = re.compile(r"\w['’]s\s+\w")
 
 
 def entity_label(ent: Any) -> str:
-    """spaCy's label for `ent`, except that a "PERSON" with a possessive inside ("Domino's Pizza") is
+    """spaCy's label for `ent`, except that a "PERSON" with a possessive inside ("Rosie's Bakery") is
     an "ORG"."""
     if ent.label_ == "PERSON" and _INNER_POSSESSIVE.search(ent.text):
         return "ORG"
@@ -308,7 +308,7 @@ _QUOTED_MAX_WORDS = 6
 
 def _quoted_spans(text: str, titles_only: bool) -> list[tuple[int, int, str]]:
     """Short runs in quotation marks: how news names a show or book ("Succession", capitalised:
-    `titles_only`) or a coined term ("goblin mode"); a quoted remark is longer."""
+    `titles_only`) or a coined term ("cozy chaos"); a quoted remark is longer."""
     out = []
     for m in _QUOTED.finditer(text):
         quoted = m.group(1)
@@ -324,7 +324,7 @@ _NAMING_WORD = re.compile(r"\b(?!(?:The|A|An|This|That|These|Those|Its|Their|His
 
 
 def _named_before_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
-    """ "Fenrir, a 2-year-old Savannah cat": a name in apposition to the asked noun."""
+    """ "Juniper, a 300-year-old Douglas fir": a name in apposition to the asked noun."""
     out: list[tuple[int, int, str]] = []
     names = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in NAME_LABELS]
     names += _capitalised_runs(doc)

@@ -118,8 +118,8 @@ def _published_day(article: Article) -> date | None:
 
 
 def prefer_recent(found: dict[str, list[SpanHit]]) -> None:
-    """Mentions in older articles than the newest one read count less: news moves on ("$965
-    million" in October's verdict over "$4 million" in August's). Undated articles are not discounted."""
+    """Mentions in older articles than the newest one read count less: news moves on ("$740
+    million" in October's verdict over "$2 million" in August's). Undated articles are not discounted."""
     days = {
         s.passage.article.id: _published_day(s.passage.article)
         for items in found.values()

@@ -34,9 +34,9 @@ class TestCandidatePreference:
                 "Canada",
             ),
             (
-                "In which state was the winning ticket sold?",
-                "The winning US lottery ticket was sold in Illinois, officials said.",
-                "Illinois",
+                "In which state was the winning raffle ticket sold?",
+                "The winning US raffle ticket was sold in Ohio, officials said.",
+                "Ohio",
             ),
             (
                 "Which Japanese city did the typhoon hit?",
@@ -51,52 +51,52 @@ class TestCandidatePreference:
         assert best_candidate(spacy_parser, question, sentence) == gold
 
     def test_how_old_is_answered_by_an_age(self, spacy_parser) -> None:
-        question = "The chihuahua regained his title of the world's oldest living dog. How old is he?"
-        assert best_candidate(spacy_parser, question, "The 21-year-old chihuahua regained the title.") == "21"
+        question = "The parrot won back her record as the oldest bird alive. How old is she?"
+        assert best_candidate(spacy_parser, question, "The 31-year-old parrot won back the record.") == "31"
         best = best_candidate(
-            spacy_parser, question, "Four of his cats won records; the dog, aged 21, won too."
+            spacy_parser, question, "Four of her owners' dogs won prizes; the parrot, aged 31, won too."
         )
-        assert best == "21"
+        assert best == "31"
 
     @pytest.mark.parametrize(
         "sentence",
         [
-            "President Joe Biden celebrates his 80th birthday, blowing out the candle on his cake.",
-            "Two cakes were served to Joe Biden, 80, at the White House.",
+            "Mayor Carla Ruiz celebrates her 60th birthday, blowing out the candle on her cake.",
+            "Two cakes were served to Carla Ruiz, 60, at City Hall.",
         ],
     )
     def test_what_is_his_age_is_answered_by_a_birthday_or_an_apposition(
         self, spacy_parser, sentence: str
     ) -> None:
-        question = "President Joe Biden celebrated a milestone birthday this week. What is his age?"
-        assert best_candidate(spacy_parser, question, sentence) == "80"
+        question = "Mayor Carla Ruiz marked a big birthday on Tuesday. What is her age?"
+        assert best_candidate(spacy_parser, question, sentence) == "60"
 
     def test_which_country_is_answered_by_a_country(self, spacy_parser) -> None:
-        question = "Which country was shaken by a 7.0-magnitude earthquake this week?"
-        sentence = "The earthquake shook Bali before it hit Indonesia's main island, Java."
-        assert best_candidate(spacy_parser, question, sentence) == "Indonesia"
+        question = "Which country was hit by a powerful storm on Sunday?"
+        sentence = "The storm battered Bavaria and Munich, Germany's third-largest city."
+        assert best_candidate(spacy_parser, question, sentence) == "Germany"
 
     def test_which_european_nation_is_answered_by_a_european_country(self, spacy_parser) -> None:
-        sentence = "The prime ministers of Sri Lanka and Italy stepped down within days of each other."
-        question = "The prime minister of which European nation stepped down this week?"
+        sentence = "The finance ministers of Peru and Portugal resigned within days of each other."
+        question = "The finance minister of which European nation resigned on Friday?"
         european = {c.text: c.pref for c in candidates_of(spacy_parser, question, sentence)}
-        assert european["Italy"] > 2 * european["Sri Lanka"]
-        question = "The prime minister of which nation stepped down this week?"
+        assert european["Portugal"] > 2 * european["Peru"]
+        question = "The finance minister of which nation resigned on Friday?"
         anywhere = {c.text: c.pref for c in candidates_of(spacy_parser, question, sentence)}
-        assert anywhere["Italy"] == anywhere["Sri Lanka"]
+        assert anywhere["Portugal"] == anywhere["Peru"]
 
     def test_which_state_is_answered_by_a_state_even_inside_a_longer_name(self, spacy_parser) -> None:
-        question = "In which state was the $1.3 billion Mega Millions lottery ticket purchased?"
-        sentence = "One ticket bought in Des Plaines hit the top prize, according to the Illinois Lottery."
-        assert best_candidate(spacy_parser, question, sentence) == "Illinois"
-        # Another country's states are not US states: no US-state rule, no "Illinois" from a name.
-        question = "In which Indian state was the lottery ticket purchased?"
-        assert best_candidate(spacy_parser, question, sentence) != "Illinois"
+        question = "In which state was the record-breaking jackpot ticket bought?"
+        sentence = "One ticket bought in Kalamazoo won the jackpot, according to the Michigan Lottery."
+        assert best_candidate(spacy_parser, question, sentence) == "Michigan"
+        # Another country's states are not US states: no US-state rule, no "Michigan" from a name.
+        question = "In which Indian state was the jackpot ticket bought?"
+        assert best_candidate(spacy_parser, question, sentence) != "Michigan"
 
     def test_how_much_prefers_an_amount_to_a_bare_count(self, spacy_parser) -> None:
         best = best_candidate(
             spacy_parser,
-            "Borrowers could apply for up to how much debt forgiveness?",
-            "As many as 43 million borrowers could apply for up to $20,000 in debt forgiveness.",
+            "Renters may request up to how much rent relief?",
+            "As many as 4 million renters may request up to $7,500 in rent relief.",
         )
-        assert best == "up to $20,000"  # spaCy keeps "up to" in the MONEY entity
+        assert best == "up to $7,500"  # spaCy keeps "up to" in the MONEY entity

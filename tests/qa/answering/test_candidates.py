@@ -11,25 +11,25 @@ from tests.qa.answering.helpers import best_candidate, candidates_of
 
 class TestFindCandidates:
     def test_a_count_of_days_or_years_is_a_candidate_and_a_share_is_not(self, spacy_parser) -> None:
-        question = "The Bank of England raised its interest rate to the highest level in how many years?"
-        sentence = "The Bank of England raised its key rate to 2.25%, the highest level in 14 years."
+        question = "The Harbor City council raised its parking fees to their highest point in how many years?"
+        sentence = "The Harbor City council raised parking fees by 2.25%, the highest level in 14 years."
         texts = [c.text for c in candidates_of(spacy_parser, question, sentence)]
         assert "14 years" in texts  # spaCy labels it DATE
         assert "2.25%" not in texts
         assert (
-            best_candidate(spacy_parser, "Truss resigned after how many days?", "Truss quit after 45 days.")
-            == "45 days"
+            best_candidate(
+                spacy_parser, "The coach resigned after how many days?", "Dalton quit after 52 days."
+            )
+            == "52 days"
         )
 
     def test_a_name_may_repeat_the_asked_noun_and_its_qualifier(self, spacy_parser) -> None:
-        question = "The fire threatened the Mariposa Grove, located in which national park?"
-        sentence = "The fire burned near Yosemite National Park in California."
-        assert best_candidate(spacy_parser, question, sentence) == "Yosemite National Park"
-        question = "Which Nobel Peace Prize-winning former leader died this week?"
-        sentence = "The 1990 Nobel Peace Prize went to Mikhail Gorbachev, who died on Tuesday."
-        assert "1990 Nobel Peace Prize" not in [
-            c.text for c in candidates_of(spacy_parser, question, sentence)
-        ]
+        question = "The storm damaged the Hollins Lodge, located in which national park?"
+        sentence = "The storm struck near Glacier National Park in Montana."
+        assert best_candidate(spacy_parser, question, sentence) == "Glacier National Park"
+        question = "Which Pulitzer Prize-winning author died this week?"
+        sentence = "The 1998 Pulitzer Prize went to Harold Brenner, who died on Tuesday."
+        assert "1998 Pulitzer Prize" not in [c.text for c in candidates_of(spacy_parser, question, sentence)]
 
     def test_role_question_needs_the_role_beside_the_name(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze("Who is the spokesman of the Free Syrian Army?")
@@ -46,8 +46,8 @@ class TestNamesTheModelMissed:
         ("sentence", "amount"),
         [
             ("She has gone on to raise more than £7m for research.", "more than £7m"),
-            ("The law caps their wages at $22 an hour next year.", "$22 an hour"),
-            ("The fine was $965 million.", "$965 million"),
+            ("The law caps their wages at $19 an hour next year.", "$19 an hour"),
+            ("The fine was $740 million.", "$740 million"),
         ],
     )
     def test_an_amount_keeps_its_currency_multiplier_and_rate(
@@ -57,39 +57,41 @@ class TestNamesTheModelMissed:
         assert amount in [c.text for c in candidates_of(spacy_parser, question, sentence)]
 
     def test_office_questions_keep_the_office(self, spacy_parser) -> None:
-        sentence = "Florida Gov. Ron DeSantis claimed credit for the flights on Wednesday."
+        sentence = "Ohio Gov. Mark Ellison claimed credit for the new bridge on Wednesday."
         texts = [
             c.text
-            for c in candidates_of(spacy_parser, "Which governor claimed credit for the flights?", sentence)
+            for c in candidates_of(spacy_parser, "Which governor claimed credit for the bridge?", sentence)
         ]
-        assert "Florida Gov. Ron DeSantis" in texts
-        texts = [c.text for c in candidates_of(spacy_parser, "Who claimed credit for the flights?", sentence)]
-        assert "Ron DeSantis" in texts and "Florida Gov. Ron DeSantis" not in texts
+        assert "Ohio Gov. Mark Ellison" in texts
+        texts = [c.text for c in candidates_of(spacy_parser, "Who claimed credit for the bridge?", sentence)]
+        assert "Mark Ellison" in texts and "Ohio Gov. Mark Ellison" not in texts
 
 
 class TestDatelines:
     @pytest.mark.parametrize(
         "sentence",
         [
-            "WASHINGTON – The monarch butterfly was listed as endangered by a group in Geneva.",
-            "Washington (CNN) The monarch butterfly was listed as endangered by a group in Geneva.",
+            "WASHINGTON – The river otter was listed as protected by a panel in Geneva.",
+            "Washington (CNN) The river otter was listed as protected by a panel in Geneva.",
         ],
     )
     def test_the_dateline_place_is_not_a_candidate(self, spacy_parser, sentence: str) -> None:
-        texts = [c.text for c in candidates_of(spacy_parser, "Where was the butterfly listed?", sentence)]
+        texts = [c.text for c in candidates_of(spacy_parser, "Where was the otter listed?", sentence)]
         assert "Geneva" in texts and not any(t.lower() == "washington" for t in texts)
 
 
 class TestSoleNewName:
     def test_names_the_question_has_and_dates_do_not_count(self, spacy_parser) -> None:
         question = QuestionAnalyzer(spacy_parser).analyze(
-            "NASA shared new James Webb Telescope images that show remarkable details of which planet?"
+            "The Lowell Observatory released telescope photos revealing fine details of which planet?"
         )
         doc = spacy_parser.parse(
-            "On Monday NASA unveiled new James Webb Telescope images showing details of Jupiter."
+            "On Monday the Lowell Observatory unveiled new telescope photos showing details of Neptune."
         )
-        assert sole_new_name(question, doc) == "Jupiter"
-        doc = spacy_parser.parse("NASA unveiled James Webb Telescope images of Jupiter and Saturn on Monday.")
+        assert sole_new_name(question, doc) == "Neptune"
+        doc = spacy_parser.parse(
+            "The Lowell Observatory unveiled telescope photos of Neptune and Uranus on Monday."
+        )
         assert sole_new_name(question, doc) is None
 
 

@@ -15,14 +15,14 @@ class TestClozeQuestions:
     @pytest.mark.parametrize(
         ("question", "context"),
         [
-            ("This week Elon Musk denied an alleged affair with who?", ["affair", "with"]),
+            ("This week the singer Dana Moretti denied an alleged feud with who?", ["feud", "with"]),
             ("He was known as:", ["known", "as"]),
-            ("Guinness named him the tallest cat. He measures:", ["measur"]),
-            ("This luxury fashion house drew backlash for its ad campaign:", None),  # asks the subject
+            ("Rangers named it the tallest tree in the park. It measures:", ["measur"]),
+            ("This furniture brand drew criticism for its holiday catalog:", None),  # asks the subject
             ("Who won the final?", None),
             ("Which team won the 2022 Stanley Cup?", None),
-            ("Biden is pardoning people with federal convictions for what charge?", ["convict", "for"]),
-            ("His win gives Democrats how many Senate seats?", None),  # a count, not the words after
+            ("The governor is pardoning people with state convictions for what charge?", ["convict", "for"]),
+            ("Her win gives the party how many council seats?", None),  # a count, not the words after
         ],
     )
     def test_context_before_the_blank(self, question: str, context: list[str] | None) -> None:
@@ -32,25 +32,24 @@ class TestClozeQuestions:
         ("question", "text", "answer"),
         [
             (
-                "This week the world's richest man, Elon Musk, denied that he had an alleged affair with who?",
-                "Elon Musk has denied having an affair with Nicole Shanahan, the wife of Google's co-founder.",
-                "Nicole Shanahan",
+                "This week the singer Dana Moretti denied that she had an alleged feud with who?",
+                "Dana Moretti has denied having a feud with Laura Quinn, the drummer of her former band.",
+                "Laura Quinn",
             ),
             (
-                "After 26 years alone, the last man of the Tanaru territory died. He was known as:",
-                'Known as the "Man of the Hole," he had lived alone in the Tanaru territory for 26 years.',
-                "Man of the Hole",
+                "After 30 years on the island, the old lighthouse keeper retired. He was known as:",
+                'Known as the "Keeper of the Cape," he had tended the Brandon Point light for 30 years.',
+                "Keeper of the Cape",
             ),
             (
-                "Fenrir, a Savannah cat, is the tallest living domestic cat. He measures:",
-                "The Savannah cat Fenrir measures 18.83 inches on Jan. 19, according to Guinness.",
-                "18.83 inches",
+                "Juniper, a Douglas fir, is the tallest tree in the county park. It measures:",
+                "The Douglas fir Juniper measures 212 feet on its north side, according to the rangers.",
+                "212 feet",
             ),
             (
-                "In a historic move, Joe Biden is pardoning people with federal convictions for what charge?",
-                "Biden said he will pardon all people with federal convictions for simple possession of "
-                "marijuana.",
-                "simple possession of marijuana",
+                "In a surprise move, Governor Ellen Marsh is pardoning people with state convictions for what charge?",
+                "Marsh said she will pardon all people with state convictions for unpaid parking fines.",
+                "unpaid parking fines",
             ),
         ],
     )

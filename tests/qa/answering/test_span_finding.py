@@ -56,8 +56,8 @@ class TestCandidateSpans:
             ),
             (
                 "Which slang term was chosen as the word of the year?",
-                "The dictionary chose “goblin mode” as the word of the year, it said.",
-                "goblin mode",
+                "The dictionary chose “cozy chaos” as the word of the year, it said.",
+                "cozy chaos",
             ),
         ],
     )
@@ -81,20 +81,22 @@ class TestCandidateSpans:
 
     def test_an_institution_named_after_the_asked_noun_does_not_name_one(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze(
-            "The fire threatened the grove, located in which national park?"
+            "The storm damaged a lodge located inside which national park?"
         )
-        doc = spacy_parser.parse("People were evacuated from Wawona, according to the National Park Service.")
+        doc = spacy_parser.parse(
+            "Hikers were evacuated from Cedar Flats, according to the National Park Service."
+        )
         assert "Service" not in [c.text for c in find_candidates(q, doc)]
         doc = spacy_parser.parse("The news service Politico reported it first.")
         q = QuestionAnalyzer(spacy_parser).analyze("Which news service reported it first?")
         assert "Politico" in [c.text for c in find_candidates(q, doc)]
 
     def test_which_two_is_answered_by_two_names_together(self, spacy_parser) -> None:
-        question = "Which two countries did NATO formally invite to join its alliance this week?"
+        question = "Which two countries did the trade bloc invite to join this week?"
         best = best_candidate(
-            spacy_parser, question, "NATO formally invited Finland and Sweden to join on Wednesday."
+            spacy_parser, question, "The trade bloc invited Chile and Uruguay to join on Wednesday."
         )
-        assert best == "Finland and Sweden"
+        assert best == "Chile and Uruguay"
         question = "Which three countries signed the deal?"
         assert (
             best_candidate(spacy_parser, question, "Russia, China and Iran signed a deal.")
@@ -118,43 +120,43 @@ class TestNamesTheModelMissed:
 
     def test_name_ending_in_the_asked_noun_is_taken_whole(self, spacy_parser) -> None:
         question = "Which airport set a record for hourly rainfall?"
-        sentence = "Dallas-Fort Worth International Airport set a record for hourly rainfall overnight."
+        sentence = "Baton Rouge Metropolitan Airport set a record for hourly rainfall overnight."
         texts = [c.text for c in candidates_of(spacy_parser, question, sentence)]
-        assert "Dallas-Fort Worth International Airport" in texts  # though spaCy labels only "Dallas"
+        assert "Baton Rouge Metropolitan Airport" in texts  # though spaCy labels only "Baton Rouge"
         question = "Which company set a record for hourly rainfall?"  # not the asked noun: no run
-        assert "Dallas-Fort Worth International Airport" not in [
+        assert "Baton Rouge Metropolitan Airport" not in [
             c.text for c in candidates_of(spacy_parser, question, sentence)
         ]
 
     def test_a_business_named_in_the_possessive_is_an_organisation(self, spacy_parser) -> None:
-        question = "Which pizza chain has been forced to pull out of Italy?"
-        sentence = "Domino’s Pizza has been forced to pull out of the home of the pizza."
+        question = "Which bakery chain has been forced to close its shops in France?"
+        sentence = "Rosie’s Bakery has been forced to close its shops in the home of the croissant."
         assert [e.label_ for e in spacy_parser.parse(sentence).ents] == ["PERSON"]  # the model's reading
         by_text = {c.text: c for c in candidates_of(spacy_parser, question, sentence)}
-        assert by_text["Domino’s Pizza"].label == "ORG"
+        assert by_text["Rosie’s Bakery"].label == "ORG"
 
     @pytest.mark.parametrize(
         ("label", "text", "expected"),
         [
-            ("PERSON", "McDonald's Corp", "ORG"),
-            ("PERSON", "Joe Biden’s", "PERSON"),  # a person's possessive ends the name
-            ("PERSON", "Joe Biden", "PERSON"),
-            ("GPE", "Martha's Vineyard", "GPE"),
-            ("PERSON", "Elon Musk", "PERSON"),
+            ("PERSON", "Harlan's Corp", "ORG"),
+            ("PERSON", "Mark Ellison’s", "PERSON"),  # a person's possessive ends the name
+            ("PERSON", "Mark Ellison", "PERSON"),
+            ("GPE", "St. John's Wood", "GPE"),
+            ("PERSON", "Dana Moretti", "PERSON"),
         ],
     )
     def test_possessive_names_become_organisations(self, label: str, text: str, expected: str) -> None:
         assert entity_label(SimpleNamespace(label_=label, text=text)) == expected
 
     def test_a_capitalised_preposition_inside_a_sentence_begins_a_name(self, spacy_parser) -> None:
-        question = "The COO of which company was arrested after a football game?"
-        sentence = "New York (CNN Business) Beyond Meat suspended its chief operating officer."
+        question = "The CEO of which company resigned after a shareholder vote?"
+        sentence = "New York (CNN Business) Beyond Tofu suspended its chief executive officer."
         texts = [c.text for c in candidates_of(spacy_parser, question, sentence)]
-        assert "Beyond Meat" in texts and "Meat" not in texts
-        sentence = "Beyond the stadium, Ramsey was arrested by Fayetteville police."  # sentence-initial
-        assert "Beyond the stadium" not in [c.text for c in candidates_of(spacy_parser, question, sentence)]
+        assert "Beyond Tofu" in texts and "Tofu" not in texts
+        sentence = "Beyond the boardroom, Pratt was criticised by investors."  # sentence-initial
+        assert "Beyond the boardroom" not in [c.text for c in candidates_of(spacy_parser, question, sentence)]
 
     def test_a_count_misread_as_a_date_still_answers_how_many(self, spacy_parser) -> None:
-        question = "How many Christmas trees are displayed in the White House?"
-        sentence = "There are 77 Christmas trees throughout the White House with over 83,615 lights."
-        assert best_candidate(spacy_parser, question, sentence) == "77"
+        question = "How many Christmas trees stand in the city library?"
+        sentence = "There are 41 Christmas trees throughout the Central Library with over 12,400 lights."
+        assert best_candidate(spacy_parser, question, sentence) == "41"

@@ -11,9 +11,9 @@ from tests.qa.answering.helpers import passage_of
 
 
 class TestRecency:
-    QUESTION = "How much did a jury order Alex Jones to pay the families?"
-    FIRST = "A jury ordered Alex Jones to pay the families more than $4 million in damages."
-    SECOND = "A jury ordered Alex Jones to pay $965 million to the families."
+    QUESTION = "How much did a jury order Harlan Pike to pay the farmers?"
+    FIRST = "A jury ordered Harlan Pike to pay the farmers more than $2 million in damages."
+    SECOND = "A jury ordered Harlan Pike to pay $740 million to the farmers."
 
     def _answer(self, parser, first_date: str, second_date: str) -> str:
         first = Article("a", "Verdict", self.FIRST, source="x.com", published=first_date)
@@ -24,7 +24,7 @@ class TestRecency:
 
     @pytest.mark.parametrize(
         ("first_date", "second_date", "answer"),
-        [("2022-08-05", "2022-10-12", "$965 million"), ("2022-10-12", "2022-08-05", "more than $4 million")],
+        [("2022-08-05", "2022-10-12", "$740 million"), ("2022-10-12", "2022-08-05", "more than $2 million")],
     )
     def test_the_newer_article_wins_a_close_call(
         self, spacy_parser, first_date: str, second_date: str, answer: str
