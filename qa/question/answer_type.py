@@ -80,7 +80,7 @@ _PLAIN_WH_TYPES = {"where": _PLACE, "when": _DATE, "why": frozenset()}
 _MEASURE_WORDS = frozenset({"tall", "far", "big", "high", "large", "heavy"})
 
 COPULA = frozenset({"is", "was", "are", "were", "'s"})
-# "Who is the world's richest man?", "Who became the first woman to ...": only a person answers.
+# "Who is the league's top scorer?", "Who became the first woman to ...": only a person answers.
 _HUMAN_NOUNS = frozenset({"man", "woman", "person", "men", "women", "people", "boy", "girl"})
 _BECOMING = COPULA | {"became", "becomes", "become"}
 
@@ -179,7 +179,7 @@ def _which_type(tokens: list[Any], i: int, wh: str) -> AnswerType:
             return wh, _TARGET_LABELS.get((named or "").lower(), frozenset()), named
     if nxt_low[:2] in (["type", "of"], ["kind", "of"], ["sort", "of"], ["form", "of"]):
         rest = nxt[2:]
-    if nxt_low[:3] == ["of", "the", "following"]:  # "Which of the following US cities ..."
+    if nxt_low[:3] == ["of", "the", "following"]:  # "Which of the following rivers ..."
         rest = list(tokens[i + 4 : i + 9])
     elif nxt_low[:2] == ["of", "these"]:  # "Which of these shows ..."
         rest = list(tokens[i + 3 : i + 8])
@@ -198,14 +198,14 @@ def _asked_noun_type(wh: str, target: str | None, tokens: list[Any]) -> AnswerTy
 
 
 def _names_a_human(after_who: list[str]) -> bool:
-    """The words after "who" say the answer is a human: "is now the world's richest man"."""
+    """The words after "who" say the answer is a human: "is now the league's top scorer"."""
     if not after_who or after_who[0] not in _BECOMING:
         return False
     return any(w in _HUMAN_NOUNS for w in after_who[1:])
 
 
 def _clue_type(tokens: list[Any]) -> AnswerType:
-    """A quiz clue without a wh-word ("Elon Musk purchased this company for $44 billion.") asks for
+    """A quiz clue without a wh-word ("Mara Quint bought this bakery chain for $2 million.") asks for
     the thing its "this X" points at, like "which X"; "this week" points at no thing."""
     for i, tok in enumerate(tokens):
         if tok.text.lower() not in ("this", "these"):
@@ -225,7 +225,7 @@ def _noun_after(tokens: list[object]) -> str | None:
         text = tok.text  # type: ignore[attr-defined]
         if text in ("'s", "’s", "'"):
             break
-        # "which well-known pizza chain", "which Nobel Peace Prize-winning former leader": spaCy splits
+        # "which well-known pizza chain", "which award-winning former mayor": spaCy splits
         # a compound modifier into well / - / known; the noun run goes on after it
         hyphenated = text == "-" or any(
             0 <= j < len(tokens) and tokens[j].text == "-"  # type: ignore[attr-defined]

@@ -107,7 +107,7 @@ def _qualifiers(question: str, target: str | None) -> frozenset[str]:
     m = re.search(rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{1,3}}?){re.escape(target)}\b", question, re.I)
     if not m:
         return frozenset()
-    # Lower-case words only: a name in the question ("Nobel Peace Prize-winning") still rules out a
+    # Lower-case words only: a name in the question ("Golden Lantern-winning") still rules out a
     # candidate that repeats it.
     return frozenset(stem(w) for w in m.group(1).split() if w.islower() and w not in STOPWORDS) - {""}
 
@@ -272,7 +272,7 @@ def _asking_sentence_start(doc: object) -> int:
     if not wh:
         return 0
     start = max((i + 1 for i in range(wh[-1]) if tokens[i].text in _SENTENCE_ENDS), default=0)
-    # "Following the attack on Salman Rushdie last week, which fellow author ...": a leading clause too
+    # "Following the flood in Dunmore last week, which fellow mayor ...": a leading clause too
     first = next(j for j in wh if j >= start)
     if first > start and tokens[first - 1].text in (",", ":", ";"):
         return first
