@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -135,6 +135,35 @@ def create_app(
     /healthz answers 503 `unavailable`.
     """
     factory = services if callable(services) else None
+    app = FastAPI(
+        title="NewsQA",
+        summary="Question answering over news articles with exact, clickable citations.",
+        version="0.1.0",
+        lifespan=_lifespan(settings, factory),
+        responses=ERROR_RESPONSES,
+        # Served by add_offline_docs from vendored assets: the defaults load them from a CDN.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = None if factory is not None else services
+    app.state.indexing = None  # a qa.background.BackgroundIndexing while the first start indexes
+    app.state.guards = ApiGuards.from_settings(settings)
+    app.state.write_limits = WriteLimits.from_settings(settings)
+    _add_middleware(app, settings)
+    install_error_handlers(app)
+    app.include_router(ask_router)
+    app.include_router(openai_router)
+    app.include_router(articles_router)
+    _add_health_routes(app)
+    add_offline_docs(app)
+    _ingest_request_openapi(app)
+    return app
+
+
+def _lifespan(
+    settings: Settings, factory: Callable[[Settings], Services] | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up: build the services with `factory` (off the event loop), then clear stale uploads."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -148,20 +177,11 @@ def create_app(
             log.warning("removed %d upload folders left behind by an earlier run", removed)
         yield
 
-    app = FastAPI(
-        title="NewsQA",
-        summary="Question answering over news articles with exact, clickable citations.",
-        version="0.1.0",
-        lifespan=lifespan,
-        responses=ERROR_RESPONSES,
-        # Served by add_offline_docs from vendored assets: the defaults load them from a CDN.
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.services = None if factory is not None else services
-    app.state.indexing = None  # a qa.background.BackgroundIndexing while the first start indexes
-    app.state.guards = ApiGuards.from_settings(settings)
-    app.state.write_limits = WriteLimits.from_settings(settings)
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Body limits, then CORS and trusted proxies when configured (the last added runs first)."""
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -179,14 +199,6 @@ def create_app(
         # Outermost, so every guard (and the UI) sees the client named by a trusted proxy; from any
         # other peer X-Forwarded-For is ignored.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    install_error_handlers(app)
-    app.include_router(ask_router)
-    app.include_router(openai_router)
-    app.include_router(articles_router)
-    _add_health_routes(app)
-    add_offline_docs(app)
-    _ingest_request_openapi(app)
-    return app
 
 
 def _add_health_routes(app: FastAPI) -> None:

@@ -31,6 +31,12 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def check_question(question: str, max_chars: int) -> str:
+    """The question stripped; InvalidInput (400) when it is blank or over the server's `max_chars`.
+
+    What the schemas cannot know: they refuse a missing or empty `question` (422) but let a blank
+    one through, and chat messages may hold no text at all. The Answerer checks again, for every
+    entry point (`qa.plan.check_request`).
+    """
     text = question.strip()
     if not text:
         raise InvalidInput("the question is empty")

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from newsqa.errors import InvalidInput, check_unicode
 from newsqa.types import Filters
 from qa.ingest_policy import MAX_ARTICLES_PER_REQUEST, MAX_URLS_PER_REQUEST
+from qa.plan import MAX_TOP_K
 from qa.question.timeparse import AS_OF_MAX, AS_OF_MIN, as_of_range_error
 
 MAX_HISTORY_TURNS = 50
@@ -130,7 +131,7 @@ class AskRequest(RequestModel):
     question: str = Field(min_length=1, description="Limited to `max_question_chars` (400 above it).")
     history: list[Message] | None = Field(None, max_length=MAX_HISTORY_TURNS)
     # strict: a JSON integer, not "5" or true (lax pydantic would read them as 5 and 1).
-    top_k: int | None = Field(None, ge=1, le=50, strict=True)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, strict=True)
     filters: FiltersIn | None = None
     as_of: AsOfDate | None = None
     choices: list[str] | None = Field(None, max_length=MAX_CHOICES)
@@ -150,6 +151,12 @@ class CitationOut(BaseModel):
     end: int
     score: float
     also_reported_by: list[str] = Field(default_factory=list)
+    passage: str = Field(
+        "",
+        description="The passage the quote was read from (the retrieved chunk around it): "
+        "`passage[start - passage_start : end - passage_start] == quote`.",
+    )
+    passage_start: int = Field(0, description="Where `passage` begins in `article.text`.")
 
 
 class QueryOut(BaseModel):
@@ -281,7 +288,7 @@ class ChatCompletionRequest(RequestModel):
         1, ge=1, le=1, strict=True, description="One answer per request: only 1 (or null) is accepted."
     )
     # NewsQA extensions, for clients that can send extra body fields.
-    top_k: int | None = Field(None, ge=1, le=50, strict=True)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, strict=True)
     filters: FiltersIn | None = None
     as_of: AsOfDate | None = None
     mode: Literal["extractive", "generative"] = "extractive"

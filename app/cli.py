@@ -180,7 +180,7 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, with exact citations."""
     from newsqa.types import Filters
-    from qa.service import build_answerer
+    from qa.build import build_answerer
 
     settings = _settings(data_dir)
     filters = Filters(sources=source or None, published_from=since, published_to=until)

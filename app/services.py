@@ -41,11 +41,11 @@ def build_services(settings: Settings) -> Services:
 
 
 def _shared_answerer(settings: Settings, embedder: Any, store: Any) -> AnswererLike:
-    """`qa.service.build_answerer` on the given embedder and store.
+    """`qa.build.build_answerer` on the given embedder and store.
 
     A second store object would keep its own view of the articles and miss what the Ingestor
     writes, so the Answerer must read through the same one.
     """
-    from qa.service import build_answerer
+    from qa.build import build_answerer
 
     return build_answerer(settings, embedder=embedder, store=store)

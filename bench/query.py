@@ -50,13 +50,13 @@ class QueryBenchmark:
     def answerer(self, isettings: Settings) -> Any:
         """The product's Answerer over the index of `isettings`, on the shared model and spaCy pipeline."""
         from index.pipeline import build_store
-        from qa import service
+        from qa import build
         from qa.text.nlp import SpacyParser
 
         isettings = isettings.model_copy(update={"answer_cache_size": 0})  # time the work, not the cache
         store = build_store(isettings, self.embedder)
         parser = SpacyParser(self.spacy_nlp)
-        return service.build_answerer(isettings, embedder=self.embedder, store=store, nlp=parser)
+        return build.build_answerer(isettings, embedder=self.embedder, store=store, nlp=parser)
 
     def run(
         self, targets: dict[str, AskFn], questions: Sequence[BenchQuestion], *, warmup: int = 3

@@ -51,30 +51,45 @@ def _get(data: dict[str, Any] | None, *path: str) -> Any:
 
 def summarize(meta: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
     """Headline keys from the detailed results; a key is None when its part did not run."""
-    ingest = details.get("ingest", {})
+    flat = {
+        **_ingest_keys(details.get("ingest", {})),
+        **_ask_keys(_get(details, "query", "targets") or {}),
+        **_http_keys(details.get("http", {})),
+        "sizes": _sizes(details),
+    }
+    flat["targets"] = {
+        key: {**target_check(flat.get(key), target, at_most=at_most), "meaning": meaning}
+        for key, target, at_most, meaning in TARGETS
+    }
+    return {**meta, **flat, "details": details}
+
+
+def _ingest_keys(ingest: dict[str, Any]) -> dict[str, Any]:
+    """Ingest throughput, each ONNX backend against the torch fp32 encode-alone ceiling."""
     torch = ingest.get("torch", {})
-    targets = _get(details, "query", "targets") or {}
-    scale = targets.get("scale", {})
-    largest = next((targets[k] for k in targets if k.startswith("x")), {})
-    llama = targets.get("llamaindex", {})
-    http = details.get("http", {})
-    http_scale = http.get("scale", {})
-    levels = http_scale.get("levels", {})
-    indexes = details.get("indexes", {})
     flat: dict[str, Any] = {}
-    for backend in ("onnx", "onnx-int8"):  # each ONNX backend against the torch fp32 ceiling
+    for backend in ("onnx", "onnx-int8"):
         run, key = ingest.get(backend, {}), backend.replace("-", "_")
         flat[f"{key}_ingest_chunks_per_s"] = run.get("chunks_per_s")
         flat[f"{key}_ingest_ratio_to_own_encode"] = run.get("ratio_to_encode")
         flat[f"{key}_ingest_ratio_to_fp32_encode"] = ratio(
             run.get("chunks_per_s"), torch.get("encode_chunks_per_s")
         )
-    flat |= {
+    return flat | {
         "ingest_ratio_to_encode": torch.get("ratio_to_encode"),
         "ingest_articles_per_s": torch.get("articles_per_s"),
         "ingest_chunks_per_s": torch.get("chunks_per_s"),
         "ingest_tokens_per_s": torch.get("tokens_per_s"),
         "encode_chunks_per_s": torch.get("encode_chunks_per_s"),
+    }
+
+
+def _ask_keys(targets: dict[str, Any]) -> dict[str, Any]:
+    """In-process ask latency on the scale index, against llama-index and the largest index."""
+    scale = targets.get("scale", {})
+    largest = next((targets[k] for k in targets if k.startswith("x")), {})
+    llama = targets.get("llamaindex", {})
+    return {
         "ask_p50_ms": _get(scale, "latency", "p50_ms"),
         "ask_p95_ms": _get(scale, "latency", "p95_ms"),
         "ask_p99_ms": _get(scale, "latency", "p99_ms"),
@@ -86,6 +101,14 @@ def summarize(meta: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
         ),
         "scaling_p50_ratio_4x": ratio(_get(largest, "latency", "p50_ms"), _get(scale, "latency", "p50_ms")),
         "scaling_p95_ratio_4x": ratio(_get(largest, "latency", "p95_ms"), _get(scale, "latency", "p95_ms")),
+    }
+
+
+def _http_keys(http: dict[str, Any]) -> dict[str, Any]:
+    """The HTTP server on the scale index: one client's latency, errors, start-up, memory, load levels."""
+    http_scale = http.get("scale", {})
+    levels = http_scale.get("levels", {})
+    flat = {
         "ask_http_p50_ms": _get(levels, "1", "latency", "p50_ms"),
         "ask_http_p95_ms": _get(levels, "1", "latency", "p95_ms"),
         "http_errors": sum(level.get("errors", 0) for s in http.values() for level in s["levels"].values())
@@ -100,23 +123,24 @@ def summarize(meta: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
         flat[f"http_p95_ms_{clients}"] = _get(level, "latency", "p95_ms")
     for clients in (1, 4, 16):
         flat.setdefault(f"http_rps_{clients}", None)
-    flat["sizes"] = {
+    return flat
+
+
+def _sizes(details: dict[str, Any]) -> dict[str, Any]:
+    """How much each part measured: articles, chunks, questions, requests."""
+    torch = details.get("ingest", {}).get("torch", {})
+    indexes = details.get("indexes", {})
+    requests = _get(details, "config", "http_requests")
+    concurrency = _get(details, "config", "http_concurrency")
+    return {
         "ingest_articles": torch.get("articles_in"),
         "ingest_chunks": torch.get("chunks"),
         "index_articles": {k: v.get("articles") for k, v in indexes.items()},
         "index_chunks": {k: v.get("chunks") for k, v in indexes.items()},
         "questions": _get(details, "query", "questions"),
-        "http_requests_per_level": _get(details, "config", "http_requests")
-        // max(1, len(_get(details, "config", "http_concurrency") or (1,)))
-        if _get(details, "config", "http_requests")
-        else None,
-        "http_concurrency": list(_get(details, "config", "http_concurrency") or []),
+        "http_requests_per_level": requests // max(1, len(concurrency or (1,))) if requests else None,
+        "http_concurrency": list(concurrency or []),
     }
-    flat["targets"] = {
-        key: {**target_check(flat.get(key), target, at_most=at_most), "meaning": meaning}
-        for key, target, at_most, meaning in TARGETS
-    }
-    return {**meta, **flat, "details": details}
 
 
 # -- Markdown ---------------------------------------------------------------------------------

@@ -71,14 +71,7 @@ def run_bench(
     work.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
     notes = list(config.notes)
-    corpus = Path(scale_corpus) if scale_corpus is not None else SCALE_CORPUS
-    if not corpus.is_file():
-        notes.append(
-            f"scale corpus not found at {corpus}: the scale sizes use the shipped dev articles "
-            f"({DEV_ARTICLES.name}, 1,556 articles) instead, so they are not the 4,886-article corpus"
-        )
-        say.say(notes[-1])
-        corpus = DEV_ARTICLES
+    corpus = _corpus_or_dev_articles(scale_corpus, notes, say)
     raw = read_raw_articles(corpus, limit=config.scale_articles)
     n_small = min(config.ingest_articles, len(raw))
     questions = read_questions(DEV_QUESTIONS, config.questions)
@@ -87,23 +80,7 @@ def run_bench(
         f"{len(raw)} and {len(raw)}x{config.scale_factor} articles; {len(questions)} questions; "
         f"{config.requests_per_level()} HTTP requests per level {list(config.http_concurrency)}"
     )
-
-    ingest = _ingest(settings, config, raw[:n_small], work, say)
-    indexes: dict[str, dict[str, Any]] = {}
-    query: dict[str, Any] = {}
-    http: dict[str, Any] = {}
-    if not config.ingest_only:
-        indexes, articles = _build_indexes(settings, config, raw, n_small, corpus, work, ingest, say)
-        query = _query(settings, config, indexes, articles, questions, corpus, work, say)
-        http = _http(settings, config, indexes, questions, work, say) if config.http else {}
-
-    details = {
-        "config": {k: v for k, v in config.__dict__.items() if k != "notes"},
-        "ingest": ingest["runs"],
-        "indexes": indexes,
-        "query": query,
-        "http": http,
-    }
+    details = _run_parts(settings, config, raw, n_small, corpus, questions, work, say)
     meta = {
         "quick": quick,
         "command": command or _command_line(),
@@ -119,6 +96,48 @@ def run_bench(
     write_outputs(report, json_path=json_path, out_md=out_md)
     say.say(f"done in {report['duration_s']:.0f} s")
     return report
+
+
+def _corpus_or_dev_articles(scale_corpus: Path | None, notes: list[str], say: Progress) -> Path:
+    """The scale corpus asked for (default SCALE_CORPUS); when it is missing, the shipped dev articles
+    instead, with a note saying so."""
+    corpus = Path(scale_corpus) if scale_corpus is not None else SCALE_CORPUS
+    if corpus.is_file():
+        return corpus
+    notes.append(
+        f"scale corpus not found at {corpus}: the scale sizes use the shipped dev articles "
+        f"({DEV_ARTICLES.name}, 1,556 articles) instead, so they are not the 4,886-article corpus"
+    )
+    say.say(notes[-1])
+    return DEV_ARTICLES
+
+
+def _run_parts(
+    settings: Settings,
+    config: BenchConfig,
+    raw: list[dict[str, Any]],
+    n_small: int,
+    corpus: Path,
+    questions: list[BenchQuestion],
+    work: Path,
+    say: Progress,
+) -> dict[str, Any]:
+    """The report's `details`: the ingest benchmark, then (unless `ingest_only`) indexes, ask and HTTP."""
+    ingest = _ingest(settings, config, raw[:n_small], work, say)
+    indexes: dict[str, dict[str, Any]] = {}
+    query: dict[str, Any] = {}
+    http: dict[str, Any] = {}
+    if not config.ingest_only:
+        indexes, articles = _build_indexes(settings, config, raw, n_small, corpus, work, ingest, say)
+        query = _query(settings, config, indexes, articles, questions, corpus, work, say)
+        http = _http(settings, config, indexes, questions, work, say) if config.http else {}
+    return {
+        "config": {k: v for k, v in config.__dict__.items() if k != "notes"},
+        "ingest": ingest["runs"],
+        "indexes": indexes,
+        "query": query,
+        "http": http,
+    }
 
 
 def _ingest(
@@ -148,26 +167,10 @@ def _build_indexes(
     ingest: dict[str, Any],
     say: Progress,
 ) -> tuple[dict[str, dict[str, Any]], list[Article]]:
-    from index.pipeline import build_embedder
-
-    small_dir: Path = ingest["small_dir"]
+    """The small index (the ingest benchmark's), the scale one and the `scale_factor` copies one."""
+    embedder = _embedder_with_ingest_cache(settings, work, ingest, say)
     run = ingest["runs"][settings.embedding_backend]
-    # One embedder for every later index: its cache (work/cache) makes the copies cheap.
-    embedder = build_embedder(index_settings(settings, work))
-    copied = copy_cached_vectors(
-        small_dir / "cache", work / "cache", ingest["texts"], embedder.model_id, embedder.dim
-    )
-    say.say(f"embedding cache: {copied} vectors carried over from the ingest benchmark")
-    indexes: dict[str, dict[str, Any]] = {
-        "small": {
-            "path": str(small_dir),
-            "articles": run["articles_written"],
-            "chunks": run["chunks"],
-            "articles_in": n_small,
-            "seconds": run["ingest_s"],
-            "reused": False,
-        },
-    }
+    indexes = {"small": _small_index(ingest["small_dir"], run, n_small)}
     say.say(f"cleaning {len(raw)} articles for the larger indexes")
     articles, _ = to_articles(raw)
     key = {
@@ -178,14 +181,8 @@ def _build_indexes(
     }
     if len(raw) > n_small:
         say.say(f"index 'scale': {len(raw)} articles (cached vectors reused, the rest encoded)")
-        indexes["scale"] = build_index(
-            index_settings(settings, work / f"idx-{len(raw)}"),
-            embedder,
-            articles,
-            key={**key, "copies": 1},
-            detect_reprints=True,
-            progress=say.enabled,
-        )
+        folder = work / f"idx-{len(raw)}"
+        indexes["scale"] = _new_index(settings, embedder, folder, articles, key, copies=1, say=say)
         indexes["scale"]["articles_in"] = len(raw)
     else:
         indexes["scale"] = indexes["small"]
@@ -195,13 +192,9 @@ def _build_indexes(
         for copy in range(1, config.scale_factor):
             everything += renamed_copies(articles, copy)
         say.say(f"index '{name}': {len(everything)} articles (reprint detection off, vectors from the cache)")
-        indexes[name] = build_index(
-            index_settings(settings, work / f"idx-{len(raw)}{name}"),
-            embedder,
-            everything,
-            key={**key, "copies": config.scale_factor},
-            detect_reprints=False,
-            progress=say.enabled,
+        folder = work / f"idx-{len(raw)}{name}"
+        indexes[name] = _new_index(
+            settings, embedder, folder, everything, key, copies=config.scale_factor, say=say
         )
         indexes[name]["articles_in"] = len(everything)
     for label, info in indexes.items():
@@ -210,6 +203,52 @@ def _build_indexes(
             f"{'reused' if info.get('reused') else str(info.get('seconds')) + ' s'}"
         )
     return indexes, articles
+
+
+def _embedder_with_ingest_cache(settings: Settings, work: Path, ingest: dict[str, Any], say: Progress) -> Any:
+    """One embedder for every later index, its cache (work/cache) seeded with the ingest benchmark's
+    vectors: that makes the copies cheap."""
+    from index.pipeline import build_embedder
+
+    embedder = build_embedder(index_settings(settings, work))
+    copied = copy_cached_vectors(
+        ingest["small_dir"] / "cache", work / "cache", ingest["texts"], embedder.model_id, embedder.dim
+    )
+    say.say(f"embedding cache: {copied} vectors carried over from the ingest benchmark")
+    return embedder
+
+
+def _small_index(small_dir: Path, run: dict[str, Any], n_small: int) -> dict[str, Any]:
+    """The index the ingest benchmark wrote with the configured backend, described like the others."""
+    return {
+        "path": str(small_dir),
+        "articles": run["articles_written"],
+        "chunks": run["chunks"],
+        "articles_in": n_small,
+        "seconds": run["ingest_s"],
+        "reused": False,
+    }
+
+
+def _new_index(
+    settings: Settings,
+    embedder: Any,
+    folder: Path,
+    articles: list[Article],
+    key: dict[str, Any],
+    *,
+    copies: int,
+    say: Progress,
+) -> dict[str, Any]:
+    """`build_index` in `folder`; with copies > 1 the reprint detection is off (the copies are reprints)."""
+    return build_index(
+        index_settings(settings, folder),
+        embedder,
+        articles,
+        key={**key, "copies": copies},
+        detect_reprints=copies == 1,
+        progress=say.enabled,
+    )
 
 
 def _query(

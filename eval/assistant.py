@@ -280,7 +280,7 @@ def markdown(
 def build_answerer(settings: Any, articles_path: Path) -> Any:
     """The product's answerer over the cached eval index of `articles_path` (built if missing)."""
     from eval.harness import EvalIndex
-    from qa.service import build_answerer as build_product_answerer
+    from qa.build import build_answerer as build_product_answerer
 
     index = EvalIndex(settings, articles_path)
     index.ensure(list(load_articles(articles_path).values()))

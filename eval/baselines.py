@@ -5,7 +5,7 @@ Usage:
     answer = config.answerer.ask("Who won?", as_of="2022-09-01", debug=True)
     config.answers      # False for retrieval-only baselines: their answer metrics are None
 
-"ours", "bm25", "dense" and "hybrid" (plain RRF, k=60) are `qa.service.build_answerer(retrieval=...)`,
+"ours", "bm25", "dense" and "hybrid" (plain RRF, k=60) are `qa.build.build_answerer(retrieval=...)`,
 i.e. the code users run. "llamaindex" is llama-index's out-of-the-box pipeline — `SentenceSplitter()`
 defaults (1024-token chunks), `VectorStoreIndex` over its own Chroma collection, `as_retriever(
 similarity_top_k=10)` — with our embedding model, so the comparison isolates chunking and retrieval.
@@ -65,7 +65,7 @@ def build_config(
         "embedding_backend": settings.embedding_backend,
     }
     if name in ANSWERER_CONFIGS:
-        from qa.service import build_answerer  # the qa stack is heavy; only import it when asked for
+        from qa.build import build_answerer  # the qa stack is heavy; only import it when asked for
 
         described.update(
             retrieval=name,

@@ -13,6 +13,7 @@ Named with "evalsets" rather than "datasets" so the module never shadows the dat
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gzip
 import json
@@ -179,6 +180,12 @@ class _LineChecker:
     def fail(self, reason: str) -> InvalidInput:
         return InvalidInput(f"{self.where}: {reason}")
 
+    def part(self, label: str, record: dict[str, Any]) -> _LineChecker:
+        """Checks for an object inside this line; its messages start with `file:line: label:`."""
+        checker = copy.copy(self)
+        checker.where, checker.record = f"{self.where}: {label}", record
+        return checker
+
     def string(self, key: str, *, required: bool = True, nullable: bool = False) -> str | None:
         if key not in self.record:
             if required:
@@ -214,6 +221,18 @@ class _LineChecker:
         return list(value)
 
 
+def _lines_with_ids(path: Path, kind: str) -> Iterator[tuple[_LineChecker, str]]:
+    """(checker, id) for every line of `path`; an id already seen fails as a duplicate `kind` id."""
+    seen: set[str] = set()
+    for number, record in _read_jsonl(path):
+        check = _LineChecker(path, number, record)
+        item_id = check.string("id") or ""
+        if item_id in seen:
+            raise check.fail(f"duplicate {kind} id '{item_id}'")
+        seen.add(item_id)
+        yield check, item_id
+
+
 def _choices(check: _LineChecker, value: Any) -> list[str] | None:
     """Options as given, minus blank ones (RealTime QA pads some lists with an empty fifth option)."""
     if value is None:
@@ -229,12 +248,7 @@ def _choices(check: _LineChecker, value: Any) -> list[str] | None:
 def load_articles(path: str | Path) -> dict[str, EvalArticle]:
     path = Path(path)
     articles: dict[str, EvalArticle] = {}
-    for number, record in _read_jsonl(path):
-        check = _LineChecker(path, number, record)
-        article_id = check.string("id")
-        assert article_id is not None
-        if article_id in articles:
-            raise check.fail(f"duplicate article id '{article_id}'")
+    for check, article_id in _lines_with_ids(path, "article"):
         articles[article_id] = EvalArticle(
             id=article_id,
             title=check.string("title", required=False, nullable=True) or "",
@@ -253,13 +267,8 @@ def load_questions(path: str | Path, articles: dict[str, EvalArticle]) -> list[E
     path = Path(path)
     folded_texts: dict[str, str] = {}
     questions: list[EvalQuestion] = []
-    seen: set[str] = set()
-    for number, record in _read_jsonl(path):
-        check = _LineChecker(path, number, record)
-        question_id = check.string("id") or ""
-        if question_id in seen:
-            raise check.fail(f"duplicate question id '{question_id}'")
-        seen.add(question_id)
+    for check, question_id in _lines_with_ids(path, "question"):
+        record = check.record
         answerable = record.get("answerable")
         if not isinstance(answerable, bool):
             raise check.fail("field 'answerable' must be true or false")
@@ -315,22 +324,15 @@ def load_conversations(
     path = Path(path)
     corpus = "\n".join(a.text.casefold() for a in articles.values()) if articles else None
     conversations: list[Conversation] = []
-    seen: set[str] = set()
-    for number, record in _read_jsonl(path):
-        check = _LineChecker(path, number, record)
-        conversation_id = check.string("id") or ""
-        if conversation_id in seen:
-            raise check.fail(f"duplicate conversation id '{conversation_id}'")
-        seen.add(conversation_id)
-        raw_turns = record.get("turns")
+    for check, conversation_id in _lines_with_ids(path, "conversation"):
+        raw_turns = check.record.get("turns")
         if not isinstance(raw_turns, list) or len(raw_turns) < 2:
             raise check.fail("field 'turns' must be a list of at least two turns")
         turns: list[ConversationTurn] = []
         for position, raw in enumerate(raw_turns, start=1):
             if not isinstance(raw, dict):
                 raise check.fail(f"turn {position} must be an object")
-            turn_check = _LineChecker(path, number, raw)
-            turn_check.where = f"{check.where}: turn {position}"
+            turn_check = check.part(f"turn {position}", raw)
             answers = turn_check.string_list("answers") or []
             if corpus is not None:
                 for gold in answers:

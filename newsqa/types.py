@@ -134,7 +134,10 @@ class Hit:
 
 @dataclass
 class Citation:
-    """An exact quote: `quote == article.text[start:end]` for the article `article_id`."""
+    """An exact quote: `quote == article.text[start:end]` for the article `article_id`, with the passage
+    it was read from, so a reader can be shown the quote in context without the article:
+    `passage[start - passage_start : end - passage_start] == quote` (`passage` is "" when none is known).
+    """
 
     n: int
     article_id: str
@@ -147,6 +150,8 @@ class Citation:
     end: int
     score: float
     also_reported_by: list[str] = field(default_factory=list)
+    passage: str = ""  # article.text[passage_start : passage_start + len(passage)], around the quote
+    passage_start: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,27 +1,26 @@
 """`Answerer.ask`: the one code path behind the CLI, `/ask`, the UI and eval.
 
 Usage:
-    answerer = build_answerer(Settings())
+    answerer = build_answerer(Settings())     # qa.build
     answer = answerer.ask("Who is the spokesperson for the US Central Command?", as_of="2021-08-28")
     answer.answer, answer.citations[0].quote          # "Bill Urban", "“US military forces ... said ..."
     for event in answerer.ask_stream("...", mode="extractive"): ...   # token events, then the answer
 
-Flow: check input -> rewrite a follow-up -> search (as_of, filters) -> fetch articles -> extract an
-answer span / pick a choice / generate -> cite exact quotes -> abstain when support is too weak.
+Flow: check input (`qa.plan`) -> rewrite a follow-up -> search (as_of, filters) -> fetch articles ->
+extract an answer span / pick a choice / generate -> cite exact quotes -> abstain when support is
+too weak.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from newsqa.errors import InvalidInput, LLMNotConfigured, check_unicode
+from newsqa.errors import InvalidInput
 from newsqa.types import Answer, AnswerEvent, Article, Filters, Hit, QueryInfo, StreamEvent, TokenEvent
 from qa.answering.answer_model import AnswerModel, answer_features
 from qa.answering.choices import ChoicePicker
@@ -38,17 +37,25 @@ from qa.answering.fit import AnswerFit
 from qa.answering.present import readable_answer
 from qa.answering.timeline import TimelineBuilder
 from qa.cache import AnswerCache
+from qa.notices import NOT_ENGLISH, not_said_message, nothing_found_message
+from qa.plan import (
+    MAX_TOP_K,
+    AskRequest,
+    CheckedRequest,
+    QueryPlan,
+    RequestLimits,
+    check_request,
+    clean_question,
+)
 from qa.question.language import looks_english
 from qa.question.question import Question, QuestionAnalyzer
 from qa.question.rewrite import QueryRewriter, earlier_answers
-from qa.question.timeparse import parse_as_of
 from qa.retrieval.rerank import retrieval_support
 from qa.text.furniture import FurnitureFilter
 from qa.text.lru import LRU
 from qa.text.nlp import SpacyParser
 
 if TYPE_CHECKING:
-    from newsqa.settings import Settings
     from qa.answering.generate import LLMClient
     from qa.retrieval.search import SearchPipeline, SearchResult
 
@@ -68,45 +75,6 @@ _RETRIEVED_FOR_DEBUG = 20
 # Full article texts kept in memory: passages quote them, and popular stories come back often.
 _ARTICLE_CACHE_SIZE = 512
 _WARM_UP_QUESTION = "Who is the spokesperson for the agency?"
-_NOT_ENGLISH = (
-    "The question does not look like English; the indexed articles can only be searched in English."
-)
-_WH_START = re.compile(r"^(who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class AskRequest:
-    """One question and its options, as `Answerer.ask` / `ask_stream` received them."""
-
-    question: str
-    history: list[dict] | None = None
-    as_of: str | date | None = None
-    filters: Filters | None = None
-    choices: list[str] | None = None
-    top_k: int | None = None
-    mode: Literal["extractive", "generative"] = "extractive"
-    debug: bool = False
-
-
-@dataclass(frozen=True)
-class QueryPlan:
-    """One request read once (`Answerer._plan`): what retrieval and answering take from then on."""
-
-    request: AskRequest
-    rewritten: str  # the stand-alone question (a follow-up rewritten from the history)
-    day: date  # the as-of day
-    k: int  # passages cited at most
-    choices: list[str] | None  # the options, blanks dropped
-    query: QueryInfo  # how the question was understood, as the answer reports it
-    t0: float  # when the request came in (perf_counter)
-
-    @property
-    def mode(self) -> str:
-        return self.request.mode
-
-    @property
-    def debug(self) -> bool:
-        return self.request.debug
 
 
 class Answerer:
@@ -140,8 +108,8 @@ class Answerer:
         answer_cache_size: int = 1024,
         answer_fit: AnswerFit | None = None,
     ) -> None:
-        if not 1 <= top_k <= 50:
-            raise InvalidInput(f"top_k must be between 1 and 50, got {top_k}")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
         if abstain_threshold is not None and not 0.0 <= abstain_threshold <= 1.0:
             raise InvalidInput(f"abstain_threshold must be in [0, 1], got {abstain_threshold}")
         if max_chars < 1:
@@ -193,25 +161,17 @@ class Answerer:
         Extractive answers to a question asked before with the same options, over unchanged
         articles, come from `answer_cache` (timings then show `cache_lookup` only).
         """
-        return self._answer(AskRequest(question, history, as_of, filters, choices, top_k, mode, debug))
+        return self._answer(
+            self._check(AskRequest(question, history, as_of, filters, choices, top_k, mode, debug))
+        )
 
-    def _answer(self, request: AskRequest) -> Answer:
-        t0 = time.perf_counter()
-        _check_texts(request)
-        key = None
-        revision = getattr(self.store, "revision", None)
-        if request.mode == "extractive" and not request.debug and isinstance(revision, int):
-            key = AnswerCache.key(
-                revision,
-                request.question,
-                request.history,
-                parse_as_of(request.as_of),
-                request.filters,
-                request.choices,
-                self._check_top_k(request.top_k),
-            )
+    def _answer(self, checked: CheckedRequest) -> Answer:
+        """The answer to a checked request: from `answer_cache` when it holds one, else answered."""
+        key = self._cache_key(checked)
+        if key is not None:
             cached = self.answer_cache.get(key)
             if cached is not None:
+                t0 = checked.t0
                 cached.timings_ms = {
                     "retrieve": 0.0,
                     "answer": 0.0,
@@ -219,17 +179,31 @@ class Answerer:
                     "total": _ms(t0),
                 }
                 return cached
-        answer = self._ask(request)
+        answer = self._ask(checked)
         if key is not None:
             self.answer_cache.put(key, answer)
         return answer
 
-    def _ask(self, request: AskRequest) -> Answer:
-        plan = self._plan(request)
+    def _cache_key(self, checked: CheckedRequest) -> Any:
+        """The answer cache's key for an extractive, non-debug request over a versioned store; else None."""
+        request = checked.request
+        revision = getattr(self.store, "revision", None)
+        if request.mode != "extractive" or request.debug or not isinstance(revision, int):
+            return None
+        return AnswerCache.key(
+            revision,
+            request.question,
+            request.history,
+            checked.day,
+            request.filters,
+            request.choices,
+            checked.k,
+        )
+
+    def _ask(self, checked: CheckedRequest) -> Answer:
+        plan = self._plan(checked)
         if not looks_english(plan.rewritten):
-            return self._finish(
-                Answer(_NOT_ENGLISH, True, [], [], plan.query), {}, plan.t0, None, plan.debug, None
-            )
+            return self._not_english(plan)
         result, timings = self._retrieve(plan)
         generate = None
         if plan.mode == "generative" and self.llm is not None:
@@ -239,22 +213,20 @@ class Answerer:
             generate = lambda passages: generator.answer(plan.rewritten, passages[: plan.k])  # noqa: E731
         return self._respond(plan, result, timings, generate=generate)
 
-    def _plan(self, request: AskRequest) -> QueryPlan:
-        """The request read once: checked, its as-of day parsed, the follow-up made stand-alone."""
-        t0 = time.perf_counter()
-        question = self.clean_question(request.question)
-        day = parse_as_of(request.as_of)
-        k = self._check_top_k(request.top_k)
-        self._check_mode(request.mode)
-        choices = request.choices
-        if choices is not None:
-            choices = [str(c) for c in choices if str(c).strip()]
-        history = request.history
-        rewritten = self.rewriter.rewrite(question, history) if history else question
-        query = QueryInfo(
-            rewritten=rewritten, as_of=day.isoformat(), filters=(request.filters or Filters()).to_dict()
+    def _check(self, request: AskRequest) -> CheckedRequest:
+        """The request's inputs checked, once (`qa.plan.check_request`)."""
+        return check_request(request, RequestLimits(self.top_k, self.max_chars, self.llm is not None))
+
+    def _plan(self, checked: CheckedRequest) -> QueryPlan:
+        """The checked request with its follow-up made stand-alone."""
+        history = checked.request.history
+        rewritten = self.rewriter.rewrite(checked.question, history) if history else checked.question
+        return QueryPlan.of(checked, rewritten)
+
+    def _not_english(self, plan: QueryPlan) -> Answer:
+        return self._finish(
+            Answer(NOT_ENGLISH, True, [], [], plan.query), {}, plan.t0, None, plan.debug, None
         )
-        return QueryPlan(request, rewritten, day, k, choices, query, t0)
 
     def _retrieve(self, plan: QueryPlan) -> tuple[SearchResult, dict[str, float]]:
         """The plan's passages, with the retrieval timings; the query notes the filters applied."""
@@ -284,7 +256,8 @@ class Answerer:
         t2 = time.perf_counter()
         hits, query, choices = list(result.hits), plan.query, plan.choices
         if not hits:
-            answer = Answer(self._nothing_found_message(plan.request.filters, result), True, [], [], query)
+            notice = nothing_found_message(self._store_stats(), plan.request.filters, result.time_window)
+            answer = Answer(notice, True, [], [], query)
             timings["answer"] = _ms(t2)
             return self._finish(answer, timings, plan.t0, hits, plan.debug, 0.0)
         analysed = self.analyzer.analyze(plan.rewritten)
@@ -350,30 +323,18 @@ class Answerer:
         Generative mode streams the model's tokens as they come; the final answer event holds only
         the sentences that survived the support check and is the one to keep.
         """
-        request = AskRequest(question, history, as_of, filters, choices, top_k, mode, debug)
-        _check_texts(request)
-        self._check_mode(mode)
+        checked = self._check(AskRequest(question, history, as_of, filters, choices, top_k, mode, debug))
         if mode == "generative" and self.llm is not None:
-            yield from self._stream_generative(request)
+            yield from self._stream_generative(checked)
             return
-        answer = self._answer(replace(request, mode="extractive"))
+        answer = self._answer(checked)  # extractive: a generative request without an LLM was refused
         for piece in re.findall(r"\S+\s*", answer.answer):
             yield TokenEvent(piece)
         yield AnswerEvent(answer)
 
     def clean_question(self, question: str) -> str:
         """Control characters out, whitespace collapsed; empty or too long -> InvalidInput."""
-        if not isinstance(question, str):
-            raise InvalidInput(f"question must be a string, got {type(question).__name__}")
-        cleaned = "".join(
-            " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in question
-        )
-        cleaned = " ".join(cleaned.split())
-        if not cleaned:
-            raise InvalidInput("question is empty")
-        if len(cleaned) > self.max_chars:
-            raise InvalidInput(f"question is {len(cleaned)} characters long; the limit is {self.max_chars}")
-        return cleaned
+        return clean_question(question, self.max_chars)
 
     def warm_up(self) -> None:
         """Load lazily initialised model state: one query embedding and one spaCy parse."""
@@ -385,34 +346,13 @@ class Answerer:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _check_top_k(self, top_k: int | None) -> int:
-        if top_k is None:
-            return self.top_k
-        # A bool is an int to Python, but `top_k=True` is a mistake, not 1.
-        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50:
-            raise InvalidInput(f"top_k must be an integer between 1 and 50, got {top_k!r}")
-        return top_k
-
-    def _check_mode(self, mode: str) -> None:
-        if mode not in ("extractive", "generative"):
-            raise InvalidInput(f"mode must be 'extractive' or 'generative', got {mode!r}")
-        if mode == "generative" and self.llm is None:
-            raise LLMNotConfigured(
-                "generative mode needs an LLM, and none is configured (set NEWSQA_LLM_URL and "
-                "NEWSQA_LLM_MODEL); ask in extractive mode for an answer quoted from the articles"
-            )
-
-    def _stream_generative(self, request: AskRequest) -> Iterator[StreamEvent]:
+    def _stream_generative(self, checked: CheckedRequest) -> Iterator[StreamEvent]:
         """The model's tokens as it writes, then the answer built from the same plan and passages."""
         from qa.answering.generate import GenerativeAnswerer
 
-        plan = self._plan(request)
+        plan = self._plan(checked)
         if not looks_english(plan.rewritten):
-            yield AnswerEvent(
-                self._finish(
-                    Answer(_NOT_ENGLISH, True, [], [], plan.query), {}, plan.t0, None, plan.debug, None
-                )
-            )
+            yield AnswerEvent(self._not_english(plan))
             return
         result, timings = self._retrieve(plan)
         passages = self._passages(list(result.hits)[: max(_READ_PASSAGES, plan.k)])
@@ -508,11 +448,7 @@ class Answerer:
                 Evidence(p, *p.sentences[0], p.hit.score) for p in passages[:3] if p.sentences
             ]
             related = self.citations.build(related_ev, limit=3)
-            about = _topic_phrase(query.rewritten)
-            msg = (
-                f"The indexed articles don't say {about}." if about else "Not found in the indexed articles."
-            )
-            return Answer(msg, True, [], related, query)
+            return Answer(not_said_message(query.rewritten), True, [], related, query)
         citations = self.citations.build(ex.support, limit=k)
         cited = {c.article_id for c in citations}
         related: list[Evidence] = []
@@ -544,114 +480,12 @@ class Answerer:
             answer.retrieved = list(hits or [])[:_RETRIEVED_FOR_DEBUG]
         return answer
 
-    def _nothing_found_message(self, filters: Filters | None, result: Any) -> str:
+    def _store_stats(self) -> Any:
+        """The store's stats, or None when it cannot give them (a notice then says less)."""
         try:
-            stats = self.store.stats()
+            return self.store.stats()
         except Exception:
-            stats = None
-        count = _article_count(stats)
-        if count == 0:
-            return "The index is empty: add articles first."
-        if (filters is not None and not filters.is_empty()) or result.time_window:
-            return "No indexed articles match the filters or time window of the question."
-        return "Not found in the indexed articles."
-
-
-def build_answerer(
-    settings: Settings,
-    retrieval: str = "ours",
-    *,
-    embedder: Any = None,
-    store: Any = None,
-    nlp: Any = None,
-    answer_model: AnswerModel | None = None,
-) -> Answerer:
-    """The `Answerer` for `settings`: embedder, store, search pipeline and spaCy, each loaded once.
-
-    Pass an already loaded `embedder` and `store` to share them (the HTTP server hands the Ingestor's
-    to the Answerer, so what it writes is what the next question reads), and `nlp` (a `SpacyParser`)
-    to share spaCy, and `answer_model` to use another model than `settings.answer_model_path`'s.
-    The answerer is warmed up
-    (one query embedding, one spaCy parse) so that the first real question is not the slow one.
-    """
-    from index.pipeline import build_embedder, build_store
-    from qa.retrieval.rerank_model import rerank_weights_for
-    from qa.retrieval.search import SearchPipeline
-
-    if embedder is None:
-        embedder = build_embedder(settings)
-    if store is None:
-        store = build_store(settings, embedder)
-    weights = rerank_weights_for(settings.rerank_weights_path, use_learned=settings.use_learned_rerank)
-    search = SearchPipeline(store, embedder, mode=retrieval, candidates=settings.retrieve_k, weights=weights)  # type: ignore[arg-type]
-    llm = None
-    if settings.llm_url and settings.llm_model:
-        from qa.answering.generate import LLMClient
-
-        llm = LLMClient(settings.llm_url, settings.llm_model, api_key=settings.llm_api_key)
-    answerer = Answerer(
-        store,
-        embedder,
-        search,
-        top_k=settings.top_k,
-        abstain_threshold=settings.abstain_threshold,
-        min_retrieval_score=settings.min_retrieval_score,
-        answer_model=answer_model or _trained_model(settings),
-        llm=llm,
-        nlp=nlp,
-        max_chars=settings.max_question_chars,
-        answer_cache_size=settings.answer_cache_size,
-    )
-    answerer.warm_up()
-    # Everything loaded so far (the lexical index's chunk table: ~400k objects at 98k chunks) lives
-    # as long as the process; out of the collector's sight, full collections stop pausing queries
-    # for 0.4-0.5 s (at 98k chunks: p99 987 -> 793 ms, longest pause 547 -> 111 ms).
-    gc.freeze()
-    return answerer
-
-
-def _trained_model(settings: Settings) -> AnswerModel | None:
-    """The answer model Settings asks for: `answer_model_path`, else the shipped one if `use_answer_model`."""
-    if settings.answer_model_path is None and not settings.use_answer_model:
-        return None
-    return AnswerModel.load(settings.answer_model_path)
-
-
-def _check_texts(request: AskRequest) -> None:
-    """InvalidInput naming the first text of the request that is not valid Unicode."""
-    texts = [("question", request.question)]
-    texts += [
-        (f"history[{i}].content", turn.get("content"))
-        for i, turn in enumerate(request.history or [])
-        if isinstance(turn, dict)
-    ]
-    texts += [(f"choices[{i}]", choice) for i, choice in enumerate(request.choices or [])]
-    for name, text in texts:
-        if isinstance(text, str):
-            check_unicode(text, name)
-
-
-def _topic_phrase(question: str) -> str:
-    """The asked clause for "The indexed articles don't say ...": "Who won?" -> "who won"; else ""."""
-    q = question.strip().rstrip("?").strip()
-    m = _WH_START.match(q)
-    if not m or len(q) > 160:
-        return ""
-    return q[0].lower() + q[1:]
-
-
-def _article_count(stats: Any) -> int | None:
-    if stats is None:
-        return None
-    if isinstance(stats, dict):
-        for key in ("articles", "article_count", "n_articles"):
-            if key in stats:
-                return int(stats[key])
-        return None
-    for key in ("articles", "article_count", "n_articles"):
-        if hasattr(stats, key):
-            return int(getattr(stats, key))
-    return None
+            return None
 
 
 def _ms(since: float) -> float:

@@ -15,47 +15,47 @@ from index.embedder import Embedder, FakeEmbedder
 from index.store import ArticleStore
 from newsqa.types import Article
 
-# Six short articles: two sources, dates around 2022-09-08, one without a date.
+# Six short invented articles (no eval-set story): two sources, dates around 2022-09-08, one without a date.
 SEARCH_ARTICLES: list[dict[str, str | None]] = [
     {
-        "id": "bird",
-        "title": "Sue Bird plays her final game",
+        "id": "final-game",
+        "title": "Maya Lindqvist plays her final game",
         "source": "cnn.com",
         "published": "2022-09-07",
-        "text": "Sue Bird played the final game of her career on Tuesday. The Seattle Storm lost to the Las Vegas "
-        "Aces in the WNBA semifinals. Bird spent all of her 21 seasons with the Storm.",
+        "text": "Maya Lindqvist played the final game of her career on Tuesday. The Denver Falcons lost to the "
+        "Tulsa Hawks in the league semifinals. Lindqvist spent all of her 16 seasons with the Falcons.",
     },
     {
-        "id": "queen",
-        "title": "Queen Elizabeth II dies at 96",
+        "id": "monarch",
+        "title": "Queen Margit of Norway dies at 94",
         "source": "usatoday.com",
         "published": "2022-09-08",
-        "text": "Queen Elizabeth II, Britain's longest-reigning monarch, died at Balmoral Castle in Scotland. "
-        "Her son Charles became King Charles III. Prince William is now first in the line of succession.",
+        "text": "Queen Margit, Norway's longest-reigning monarch, died during a state visit to Britain. "
+        "Her son Peter became King Peter III. Prince Thomas is now first in the line of succession.",
     },
     {
-        "id": "loans-old",
-        "title": "Student loan payments pause extended",
+        "id": "pause-old",
+        "title": "Flood repair loan payment pause extended",
         "source": "usatoday.com",
         "published": "2021-12-22",
-        "text": "The Biden administration extended the pause on federal student loan payments until May 2022. "
+        "text": "The Whitfield administration extended the pause on flood repair loan payments until May 2022. "
         "Borrowers will not owe payments while the freeze lasts.",
     },
     {
-        "id": "loans-new",
-        "title": "Biden extends student loan payment freeze again",
+        "id": "pause-new",
+        "title": "Whitfield extends flood loan payment freeze again",
         "source": "cnn.com",
         "published": "2022-11-22",
-        "text": "President Joe Biden extended the student loan payment freeze while his forgiveness plan is "
-        "tied up in court. Payments on federal student loans will resume next summer.",
+        "text": "Governor Dana Whitfield extended the flood repair loan payment freeze while her relief plan is "
+        "tied up in court. Payments on state flood repair loans will resume next summer.",
     },
     {
-        "id": "jackson",
-        "title": "Jackson water crisis",
+        "id": "outage",
+        "title": "Spokane power outage",
         "source": "cnn.com",
         "published": "2022-08-31",
-        "text": "Mississippi's capital city Jackson has no safe drinking water after its main water treatment "
-        "plant failed. The governor declared a state of emergency.",
+        "text": "The city of Spokane has no electricity after its main power plant failed. "
+        "The mayor declared a state of emergency.",
     },
     {
         "id": "undated",

@@ -113,8 +113,9 @@ def test_find_cycle() -> None:
 
 
 # Inside qa/, the stages import one way too: text <- question <- retrieval, answering; the modules at
-# qa/'s top (service: the pipeline that runs the stages; cache, ingest policy, background indexing)
-# may import every stage. Imports only for type hints (under `if TYPE_CHECKING:`) do not count.
+# qa/'s top (service: the pipeline that runs the stages; plan, build, notices, cache, ingest policy,
+# background indexing) may import every stage. Imports only for type hints (under `if TYPE_CHECKING:`)
+# do not count.
 QA_STAGES = {
     "text": set(),
     "question": {"text"},

@@ -46,7 +46,7 @@ EXAMPLE_ARTICLES = 60  # newest articles the examples are drawn from
 PROGRESS_POLL_S = 2.0  # how often the page asks how far first-start indexing got
 COLUMN_WIDTHS = ["14%", "16%", "50%", "20%"]  # published, outlet, title, id
 EMPTY_QUESTION_HINT = "Type a question first, or pick one of the examples above the box."
-EMPTY_PANEL: dict[str, Any] = {"citations": [], "texts": {}, "heading": "Sources"}
+EMPTY_PANEL: dict[str, Any] = {"citations": [], "heading": "Sources"}
 CSS = """
 .nq-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0; }
 .nq-selected { border-color: var(--color-accent); box-shadow: 0 0 0 1px var(--color-accent); }
@@ -155,7 +155,7 @@ class ChatUI:
             "",
             EMPTY_PANEL,
             gr.update(choices=[], value=None),
-            sources_html([], {}, None),
+            sources_html([], None),
             answers,
             "",
         )
@@ -178,7 +178,7 @@ class ChatUI:
                 "",
                 EMPTY_PANEL,
                 gr.update(choices=[], value=None),
-                sources_html([], {}, None),
+                sources_html([], None),
                 answers,
                 "",
             )
@@ -205,15 +205,9 @@ class ChatUI:
         }
 
     def _panel_state(self, answer: dict[str, Any], turn: int | None = None) -> dict[str, Any]:
+        """The sources panel of an answer: its citations carry the passages shown."""
         citations, heading = shown_citations(answer)
-        texts: dict[str, str] = {}
-        for citation in citations:
-            aid = citation["article_id"]
-            if aid not in texts:
-                article = self.store.get_article(aid)
-                if article is not None:
-                    texts[aid] = article.text
-        return {"citations": citations, "texts": texts, "heading": heading, "turn": turn}
+        return {"citations": citations, "heading": heading, "turn": turn}
 
     def _panel(self, state: dict[str, Any], selected: int | None) -> tuple[Any, str]:
         """(sources radio update, sources html) for one answer's sources, `selected` (or the first) marked."""
@@ -225,7 +219,7 @@ class ChatUI:
 
     def show_source(self, selected: int | None, state: dict[str, Any]) -> str:
         """The sources panel with source `selected` first and marked."""
-        return sources_html(state.get("citations", []), state.get("texts", {}), selected,
+        return sources_html(state.get("citations", []), selected,
                             heading=state.get("heading", "Sources"), turn=state.get("turn"))  # fmt: skip
 
     def focus_source(self, target: str | None, answers: list[dict[str, Any]] | None) -> tuple[Any, Any, Any]:
@@ -330,7 +324,7 @@ class ChatUI:
                 clear = gr.Button("New conversation", size="sm")
             with gr.Column(scale=2):
                 picker = gr.Radio(label="Sources", choices=[], elem_id="nq-source-picker")
-                panel = gr.HTML(sources_html([], {}, None), elem_id="nq-sources")
+                panel = gr.HTML(sources_html([], None), elem_id="nq-sources")
                 focus = gr.Textbox(label="Source to show", elem_id="nq-focus", elem_classes=["nq-hidden"])
                 focus_go = gr.Button("Show source", elem_id="nq-focus-go", elem_classes=["nq-hidden"])
         outlets, *_ = filters
@@ -343,7 +337,7 @@ class ChatUI:
         )
         picker.input(self.show_source, [picker, state], panel)
         focus_go.click(self.focus_source, [focus, answers], [state, picker, panel])
-        clear.click(lambda: ([], EMPTY_PANEL, [], gr.update(choices=[], value=None), sources_html([], {}, None), ""),
+        clear.click(lambda: ([], EMPTY_PANEL, [], gr.update(choices=[], value=None), sources_html([], None), ""),
                     None, [chat, state, answers, picker, panel, notice])  # fmt: skip
         timer = gr.Timer(PROGRESS_POLL_S, active=self.indexing_progress is not None)
         timer.tick(self.overview, None, [banner, chat, outlets, timer], show_progress="hidden")

@@ -1,7 +1,7 @@
 """HTML and Markdown for the chat UI, from the dicts `qa` returns (no Gradio here, so it tests fast).
 
 passage_html("... in the Nangarhar province ...", 15, 24)   # '... in the <mark>Nangarhar</mark> ...'
-sources_html(citations, {"a1": article_text}, selected=1, turn=0)
+sources_html(citations, selected=1, turn=0)   # each citation dict carries its passage
 answer_markdown(answer, turn=0)   # "... [1]" with [1] a link that shows answer 0's source 1
 """
 
@@ -50,11 +50,13 @@ def citation_label(citation: dict[str, Any]) -> str:
     return f"[{citation['n']}] {title} — {outlet}"
 
 
-def source_card(citation: dict[str, Any], article_text: str | None, *, selected: bool) -> str:
-    """One source: title, outlet, date, link, and the passage with the cited span marked."""
-    if article_text is not None and article_text[citation["start"] : citation["end"]] == citation["quote"]:
-        passage = passage_html(article_text, citation["start"], citation["end"])
-    else:  # the article changed or is gone: the quote itself is still exact
+def source_card(citation: dict[str, Any], *, selected: bool) -> str:
+    """One source: title, outlet, date, link, and the passage it carries with the cited span marked."""
+    text, offset = citation.get("passage") or "", citation.get("passage_start", 0)
+    start, end = citation["start"] - offset, citation["end"] - offset
+    if 0 <= start <= end <= len(text) and text[start:end] == citation["quote"]:
+        passage = passage_html(text, start, end)
+    else:  # no passage came with it: the quote itself is still exact
         passage = passage_html(citation["quote"], 0, len(citation["quote"]))
     title = escape(citation.get("title") or citation.get("article_id", ""))
     url = citation.get("url")
@@ -78,7 +80,6 @@ def source_card(citation: dict[str, Any], article_text: str | None, *, selected:
 
 def sources_html(
     citations: list[dict[str, Any]],
-    article_texts: dict[str, str],
     selected: int | None,
     *,
     heading: str = "Sources",
@@ -96,7 +97,7 @@ def sources_html(
     chosen = next((c for c in citations if c["n"] == selected), citations[0])
     ordered = [chosen] + [c for c in citations if c is not chosen]
     anchors = " ".join(f'<a href="#nq-source-{c["n"]}">[{c["n"]}]</a>' for c in citations)
-    cards = "".join(source_card(c, article_texts.get(c["article_id"]), selected=c is chosen) for c in ordered)
+    cards = "".join(source_card(c, selected=c is chosen) for c in ordered)
     data_turn = f' data-turn="{turn}"' if turn is not None else ""
     return (
         f'<div class="nq-sources"{data_turn}><div class="nq-heading">{escape(heading)} {anchors}</div>'

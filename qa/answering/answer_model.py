@@ -26,7 +26,7 @@ from typing import Any
 
 from newsqa.errors import NewsQAError
 from newsqa.types import Hit
-from qa.answering.extract import Extraction
+from qa.answering.sentences import Extraction
 
 FORMAT_VERSION = 1
 _PARTS = ("free", "choice", "answerable")

@@ -2,7 +2,7 @@
 
 Usage:
     picker = ChoicePicker()
-    result = picker.pick(question, passages, ["Seattle Storm", "Chicago Sky"])   # Extraction | None
+    result = picker.pick(question, passages, ["Harbor City Hawks", "Chicago Sky"])   # Extraction | None
 
 A choice is mentioned in a sentence when its distinctive words (those not shared with the other
 choices or the question) all occur there. Each mention counts by its sentence's question-term
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.answering.extract import WORD_SPAN_RE, Evidence, Extraction, Passage, matched_positions, proximity
+from qa.answering.sentences import WORD_SPAN_RE, Evidence, Extraction, Passage, matched_positions, proximity
 from qa.question.question import Question
 from qa.text.nlp import STOPWORDS, normalize_text, phrase_stem, stem, words
 

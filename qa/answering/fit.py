@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answering.candidates import NUMBER_RE
-from qa.answering.extract import Evidence, Extraction, mentioned
+from qa.answering.extract import mentioned
+from qa.answering.sentences import Evidence, Extraction
 from qa.question.question import Question
 from qa.text.nlp import STOPWORDS, split_sentences, stem, text_stems, words
 

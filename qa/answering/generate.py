@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import httpx
 
 from newsqa.errors import Unavailable
-from qa.answering.extract import Evidence, Extraction, Passage
+from qa.answering.sentences import Evidence, Extraction, Passage
 from qa.text.nlp import STOPWORDS, normalize_text, split_sentences, stem, words
 
 _MARKER_RE = re.compile(r"\[(\d{1,2})\]")

@@ -112,7 +112,7 @@ _TIME_NOUNS = frozenset({"today", "yesterday", "tonight", "tomorrow", "now"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such", "their", "its", "his", "her", "our"})
 _NEAR_BEFORE = re.compile(r"^[\s,]*(?:(?:the|a|an)\s+)?(?:[A-Z][\w.’'-]*\s+){0,4}$")
 _NEAR_AFTER = re.compile(r"^\s*,\s*(?:(?:the|a|an)\s+)?(?:[\w.’'-]+\s+){0,3}$")
-# "Fenrir's owner is Michigan physician and HIV specialist Will Powers": the role is the name's
+# "Juniper's keeper is Oregon botanist and tree specialist Ana Ruiz": the role is the name's
 _COPULA_BEFORE = re.compile(r"^\s+(?:is|was)\s+(?:[\w.’'-]+\s+){0,6}$")
 
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from newsqa.types import Answer, Citation, QueryInfo
-from qa.answering.extract import CitationBuilder, Evidence, Passage, without_credit
+from qa.answering.extract import CitationBuilder, without_credit
 from qa.answering.present import ap_date
+from qa.answering.sentences import Evidence, Passage
 from qa.question.overview import Overview
 from qa.text.nlp import STOPWORDS, content_stems, stem, words
 

@@ -10,8 +10,8 @@
 - "boost": a vague or relative reference ("this week", "recently", "on Monday"): prefer articles
   in the window, because news about an event is often published days before or after it.
 
-Dates in a background clause ("after sealing its borders in March 2020", "closed since June 13",
-"during the insurrection on January 6, 2021") describe context, not the time the question asks
+Dates in a background clause ("after closing its ports in March 2020", "closed since June 13",
+"during the blackout on January 6, 2021") describe context, not the time the question asks
 about, and are ignored. When a question has several expressions, the narrowest window wins
 ("this week" over "in February").
 """
@@ -183,7 +183,7 @@ def resolve_time(question: str, as_of: date | datetime | str) -> TimeWindow | No
 
     Windows never reach past `as_of`; expressions that resolve to the future are ignored. A time
     named in the asking sentence wins over one in the sentences that set the scene ("This week marked
-    the anniversary of the Taliban's return. How many people were evacuated in August last year?").
+    the anniversary of the dam's collapse. How many people were rehoused in August last year?").
     """
     today = _as_date(as_of)  # no range check: windows near the calendar's ends are dropped below
     candidates: list[tuple[int, TimeWindow]] = []

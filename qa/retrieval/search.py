@@ -24,7 +24,7 @@ dates stay visible. In "ours", an explicit date/month/year in the question
 matches; a relative one ("this week", "on Monday") only boosts the articles published around it,
 because reports of an event often appear days after it. `explicit_dates="boost"` treats explicit dates
 as relative ones: on the dev quiz questions that is 2 of 200 questions better (quizzes name dates of
-background events: "the insurrection on January 6, 2021", "announced her retirement in March"),
+background events: "the blackout on January 6, 2021", "announced her retirement in March"),
 but a user who asks about "August 2021" means it, so filtering stays the default.
 
 The pipeline holds no per-request state: one instance serves concurrent requests.

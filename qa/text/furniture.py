@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from qa.text.nlp import split_sentences
 
-if TYPE_CHECKING:  # qa.answering.extract reads questions, whose analyzer reads rule files through this module
-    from qa.answering.extract import Extraction, Passage
+if TYPE_CHECKING:  # qa.answering reads questions, whose analyzer reads rule files through this module
+    from qa.answering.sentences import Extraction, Passage
 
 FURNITURE_PATTERNS = Path(__file__).with_name("data") / "furniture.txt"
 PHOTO_CREDITS = Path(__file__).with_name("data") / "photo_credits.txt"

@@ -17,6 +17,7 @@ both give the same entities on real sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ from qa.text.tok2vec import BatchedComponent, NumpyTok2Vec
 
 # spaCy's BILUO move ids (spacy.pipeline._parser_internals.ner: MISSING, BEGIN, IN, LAST, UNIT, OUT).
 _BEGIN, _IN, _LAST, _UNIT, _OUT = 1, 2, 3, 4, 5
+# Move scores of states: (first buffer token, entity start, token before) -> scores, one row per state.
+StateScorer = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 class GreedyEntityRecognizer(BatchedComponent):
@@ -75,6 +78,26 @@ class GreedyEntityRecognizer(BatchedComponent):
                 doc.set_ents([], default="outside")
 
     def _decode(self, docs: list[Any]) -> list[list[tuple[int, int, str]]]:
+        """(start, end, label) token spans of the entities of each doc."""
+        scores_of, n = self._state_scorer(docs)
+        continues, space = _token_flags(docs, n)
+        # With no entity open (most tokens), a state's features are its first buffer token and
+        # padding, so every such step of the batch is scored at once; a token read inside an open
+        # entity is scored when the walk below reaches it.
+        tokens = np.arange(n)
+        none = np.full(n, -1)
+        closed = scores_of(tokens, none, none)
+        closed_valid = (
+            self._is_out[None, :]
+            | (self._is_begin[None, :] & (continues & ~space)[:, None])
+            | (self._is_unit[None, :] & ~space[:, None])
+        )
+        closed_best = np.where(closed_valid, closed, -np.inf).argmax(axis=1).tolist()
+        return self._walk(docs, scores_of, closed_best, continues)
+
+    def _state_scorer(self, docs: list[Any]) -> tuple[StateScorer, int]:
+        """The move scores of states given as flat token indices of the batch (first buffer token,
+        entity start, token before it; -1: none), and the number of tokens in the batch."""
         tokvecs = self._vectors(docs)
         cached, _ = self._lower(tokvecs, False)  # (1 + tokens, nF, nO, nP); row 0 is the padding
         bias = self._lower.get_param("b")
@@ -90,29 +113,13 @@ class GreedyEntityRecognizer(BatchedComponent):
             out += out_bias
             return out
 
-        n = cached.shape[0] - 1
-        continues = np.zeros(n, dtype=bool)  # may an entity go on past this token?
-        space = np.zeros(n, dtype=bool)  # no entity starts on whitespace
-        offset = 0
-        for doc in docs:
-            starts, spaces = doc.to_array(["SENT_START", "IS_SPACE"]).T
-            continues[offset : offset + len(doc) - 1] = starts[1:] != 1
-            space[offset : offset + len(doc)] = spaces != 0
-            offset += len(doc)
+        return scores_of, cached.shape[0] - 1
 
-        # With no entity open (most tokens), a state's features are its first buffer token and
-        # padding, so every such step of the batch is scored at once; a token read inside an open
-        # entity is scored when the walk below reaches it.
-        tokens = np.arange(n)
-        none = np.full(n, -1)
-        closed = scores_of(tokens, none, none)
-        closed_valid = (
-            self._is_out[None, :]
-            | (self._is_begin[None, :] & (continues & ~space)[:, None])
-            | (self._is_unit[None, :] & ~space[:, None])
-        )
-        closed_best = np.where(closed_valid, closed, -np.inf).argmax(axis=1).tolist()
-
+    def _walk(
+        self, docs: list[Any], scores_of: StateScorer, closed_best: list[int], continues: np.ndarray
+    ) -> list[list[tuple[int, int, str]]]:
+        """Each doc's entities, token by token: the best move with no entity open is `closed_best`;
+        inside an open entity the state is scored here."""
         move, label = self._move.tolist(), self._label.tolist()
         found: list[list[tuple[int, int, str]]] = []
         offset = 0
@@ -137,3 +144,17 @@ class GreedyEntityRecognizer(BatchedComponent):
             found.append(spans)
             offset += len(doc)
         return found
+
+
+def _token_flags(docs: list[Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per token of the batch: may an entity go on past it (no sentence starts next), is it whitespace
+    (no entity starts there)."""
+    continues = np.zeros(n, dtype=bool)
+    space = np.zeros(n, dtype=bool)
+    offset = 0
+    for doc in docs:
+        starts, spaces = doc.to_array(["SENT_START", "IS_SPACE"]).T
+        continues[offset : offset + len(doc) - 1] = starts[1:] != 1
+        space[offset : offset + len(doc)] = spaces != 0
+        offset += len(doc)
+    return continues, space

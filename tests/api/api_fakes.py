@@ -179,6 +179,8 @@ class FakeAnswerer:
                         start=start,
                         end=match.end(),
                         score=0.9,
+                        passage=article.text,  # the fake reads whole articles as its passages
+                        passage_start=0,
                     )
                     return Answer(
                         answer=citation.quote,

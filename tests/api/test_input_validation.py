@@ -200,7 +200,7 @@ class TestAnswererEntryPoint:
 
 # --- property: whatever the question, as_of and top_k, the answer is an Answer or InvalidInput ------
 
-WORDS = ["Who", "what", "king", "water", "plant", "Jackson", "loan", "Biden", "the", "in", "of", "?"]
+WORDS = ["Who", "what", "king", "power", "plant", "Spokane", "loan", "Whitfield", "the", "in", "of", "?"]
 TIMES = ["last week", "this week", "in May", "last March", "yesterday", "on Monday", "recently", "in 2021"]
 ANY_CHARACTER = st.characters(exclude_categories=())  # surrogates and controls included
 

@@ -14,9 +14,7 @@ ARTICLES = [
     Article(
         id="strike", title="", text="The US drone strike hit an ISIS-K planner in Nangarhar province. " * 3
     ),
-    Article(
-        id="cat", title="", text="Fenrir the Savannah cat from Michigan measures 18.83 inches tall. " * 3
-    ),
+    Article(id="cat", title="", text="Biscuit the Maine Coon cat from Ohio measures 41.5 inches long. " * 3),
 ]
 
 
@@ -34,7 +32,7 @@ class TestLlamaIndexBaseline:
     def test_retrieves_article_ids_and_reuses_built_collection(self, tmp_path: Path) -> None:
         folder = tmp_path / "llamaindex"
         baseline = LlamaIndexBaseline(FakeEmbedder(dim=64), folder, ARTICLES, top_k=2)
-        answer = baseline.ask("Which cat from Michigan measures 18.83 inches?", as_of="2022-10-07")
+        answer = baseline.ask("Which cat from Ohio measures 41.5 inches?", as_of="2022-10-07")
         assert answer.retrieved is not None and answer.retrieved[0].chunk.article_id == "cat"
         assert answer.answer == "" and not answer.citations
         assert (folder / LlamaIndexBaseline.marker_name).is_file()

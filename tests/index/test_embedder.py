@@ -11,8 +11,8 @@ from index.onnx_export import OnnxExporter
 from newsqa.errors import InvalidInput
 
 SENTENCES = [
-    "The U.S. Senate passed the Inflation Reduction Act on Sunday after an all-night session.",
-    "Rafael Nadal said it's not a sure thing that he'll be healthy enough to play Nick Kyrgios.",
+    "The state senate passed the Clean Harbors Act on Sunday after an all-night session.",
+    "Lena Marsh said it's not a sure thing that she'll be healthy enough to play her semifinal.",
     "Heavy rain flooded parts of Pakistan, displacing millions of people.",
     "short",
     "A much longer passage about the economy. " * 40,
@@ -146,10 +146,8 @@ class TestFakeEmbedder:
 
     def test_shared_words_give_higher_cosine(self) -> None:
         fake = FakeEmbedder(dim=256)
-        query = fake.embed_query("Nadal injury Wimbledon semifinal")
-        vectors = fake.embed_texts(
-            ["Nadal has an injury before the Wimbledon semifinal", "Pakistan floods rain"]
-        )
+        query = fake.embed_query("Marsh injury Open semifinal")
+        vectors = fake.embed_texts(["Marsh has an injury before the Open semifinal", "Pakistan floods rain"])
         assert vectors[0] @ query > vectors[1] @ query
 
     def test_token_interface(self) -> None:

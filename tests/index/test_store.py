@@ -12,18 +12,18 @@ from index.store import ArticleStore, ArticleWrite, filters_where
 from newsqa.errors import InvalidInput, NotFound
 from newsqa.types import Article, Filters, published_timestamp
 
-NADAL = (
-    "Rafael Nadal said it is not a sure thing that he will be healthy enough to play Nick Kyrgios. "
-    "Nadal had abdominal pain and needed a medical timeout in the second set. "
-    "The Spaniard had battled through foot pain to win his French Open title in June."
+MARSH = (
+    "Lena Marsh said it is not a sure thing that she will be healthy enough to play Ada Brook. "
+    "Marsh had back pain and needed a medical timeout in the second set. "
+    "The Canadian had battled through foot pain to win her first major title in June."
 )
 FLOODS = (
     "Heavy monsoon rain flooded large parts of Pakistan. Millions of people were displaced. "
     "The government asked for international aid as the floods destroyed crops and homes."
 )
 SENATE = (
-    "The Senate passed the climate and health bill on Sunday. The vote was 51 to 50. "
-    "Vice President Kamala Harris cast the tie-breaking vote after an all-night session."
+    "The state senate passed the school meals bill on Sunday. The vote was 26 to 25. "
+    "Lieutenant Governor Rosa Delgado cast the tie-breaking vote after an all-night session."
 )
 
 
@@ -42,7 +42,7 @@ def filled(
     make_test_article: Callable[..., Article],
 ) -> ArticleStore:
     for aid, text, source, published in [
-        ("nadal", NADAL, "cnn.com", "2022-07-06"),
+        ("marsh", MARSH, "cnn.com", "2022-07-06"),
         ("floods", FLOODS, "usatoday.com", "2022-08-30"),
         ("senate", SENATE, "cnn.com", None),
     ]:
@@ -58,30 +58,30 @@ def _chunk_records(store: ArticleStore) -> dict[str, dict]:
 
 class TestArticleStore:
     def test_write_then_read_back(self, filled: ArticleStore) -> None:
-        article = filled.get_article("nadal")
-        assert article is not None and article.text == NADAL and article.source == "cnn.com"
-        assert article.published == "2022-07-06" and article.title == "NADAL"
-        assert filled.has_article("nadal") == article.content_hash
+        article = filled.get_article("marsh")
+        assert article is not None and article.text == MARSH and article.source == "cnn.com"
+        assert article.published == "2022-07-06" and article.title == "MARSH"
+        assert filled.has_article("marsh") == article.content_hash
         assert filled.has_article("missing") is None
-        chunks = filled.get_chunks("nadal")
+        chunks = filled.get_chunks("marsh")
         assert [c.n for c in chunks] == list(range(len(chunks)))
-        assert all(c.text == NADAL[c.start : c.end] for c in chunks)
+        assert all(c.text == MARSH[c.start : c.end] for c in chunks)
         assert filled.get_chunk_texts([chunks[0].id]) == {chunks[0].id: chunks[0].text}
-        assert filled.signatures() == {"nadal": "sig-nadal", "floods": "sig-floods", "senate": "sig-senate"}
+        assert filled.signatures() == {"marsh": "sig-marsh", "floods": "sig-floods", "senate": "sig-senate"}
 
     def test_get_articles_in_one_call(self, filled: ArticleStore) -> None:
-        got = filled.get_articles(["nadal", "missing", "floods", "nadal"])
-        assert set(got) == {"nadal", "floods"}
-        assert got["floods"].text == FLOODS and got["nadal"].source == "cnn.com"
+        got = filled.get_articles(["marsh", "missing", "floods", "marsh"])
+        assert set(got) == {"marsh", "floods"}
+        assert got["floods"].text == FLOODS and got["marsh"].source == "cnn.com"
         assert filled.get_articles([]) == {}
 
     def test_list_stats_and_filters(self, filled: ArticleStore) -> None:
-        assert [a["id"] for a in filled.list_articles()] == ["floods", "nadal", "senate"]
-        assert [a["id"] for a in filled.list_articles(sources=["cnn.com"])] == ["nadal", "senate"]
+        assert [a["id"] for a in filled.list_articles()] == ["floods", "marsh", "senate"]
+        assert [a["id"] for a in filled.list_articles(sources=["cnn.com"])] == ["marsh", "senate"]
         assert [
             a["id"] for a in filled.list_articles(published_from="2022-07-06", published_to="2022-07-06")
-        ] == ["nadal"]
-        assert [a["id"] for a in filled.list_articles(limit=1, offset=1)] == ["nadal"]
+        ] == ["marsh"]
+        assert [a["id"] for a in filled.list_articles(limit=1, offset=1)] == ["marsh"]
         stats = filled.stats()
         assert stats["articles"] == 3 and stats["sources"] == {"cnn.com": 2, "usatoday.com": 1}
         assert stats["published_min"] == "2022-07-06" and stats["published_max"] == "2022-08-30"
@@ -90,9 +90,9 @@ class TestArticleStore:
     def test_dense_search_scores_and_chroma_filters(
         self, filled: ArticleStore, fake_embedder: FakeEmbedder
     ) -> None:
-        query = fake_embedder.embed_query("Nadal abdominal pain medical timeout")
+        query = fake_embedder.embed_query("Marsh back pain medical timeout")
         hits = filled.dense_search(query, k=3)
-        assert hits and hits[0].chunk.article_id == "nadal"
+        assert hits and hits[0].chunk.article_id == "marsh"
         assert hits[0].scores["dense"] == pytest.approx(hits[0].score)
         assert -1.0 <= hits[-1].score <= hits[0].score <= 1.0
         only_usa = filled.dense_search(query, k=10, filters=Filters(sources=["usatoday.com"]))
@@ -167,16 +167,16 @@ class TestArticleStore:
         fake_embedder: FakeEmbedder,
         make_test_article: Callable[..., Article],
     ) -> None:
-        old_ids = {c.id for c in filled.get_chunks("nadal")}
+        old_ids = {c.id for c in filled.get_chunks("marsh")}
         new = make_test_article(
-            id="nadal", text="Nadal withdrew from Wimbledon with a torn muscle. " * 3, source="cnn.com"
+            id="marsh", text="Marsh withdrew from the tournament with a torn muscle. " * 3, source="cnn.com"
         )
         _write(filled, fake_chunker, fake_embedder, new)
         stored = _chunk_records(filled)
         assert not old_ids & set(stored)
-        assert {m["version"] for m in stored.values() if m["article_id"] == "nadal"} == {new.content_hash}
-        assert filled.get_article("nadal").text == new.text  # type: ignore[union-attr]
-        lexical_ids = {h.chunk.id for h in filled.lexical_search("abdominal pain Spaniard torn muscle", k=20)}
+        assert {m["version"] for m in stored.values() if m["article_id"] == "marsh"} == {new.content_hash}
+        assert filled.get_article("marsh").text == new.text  # type: ignore[union-attr]
+        lexical_ids = {h.chunk.id for h in filled.lexical_search("back pain Canadian torn muscle", k=20)}
         assert lexical_ids and not lexical_ids & old_ids
 
     def test_delete_removes_article_chunks_and_lexical(self, filled: ArticleStore) -> None:
@@ -188,9 +188,9 @@ class TestArticleStore:
 
     def test_reprints_are_linked_once(self, filled: ArticleStore) -> None:
         reprint = {"id": "copy1", "source": "yahoo.com", "url": "https://yahoo.com/x", "title": "Copy"}
-        filled.add_reprint("nadal", reprint)
-        filled.add_reprint("nadal", reprint)
-        assert filled.get_article("nadal").also_reported_by == [reprint]  # type: ignore[union-attr]
+        filled.add_reprint("marsh", reprint)
+        filled.add_reprint("marsh", reprint)
+        assert filled.get_article("marsh").also_reported_by == [reprint]  # type: ignore[union-attr]
         assert filled.list_articles(sources=["cnn.com"])[0]["also_reported_by"] == [reprint]
         with pytest.raises(NotFound):
             filled.add_reprint("missing", reprint)
@@ -203,9 +203,7 @@ class TestArticleStore:
         make_test_article: Callable[..., Article],
     ) -> None:
         # Simulate a crash after the chunks of a new article were written, before its record.
-        ghost = make_test_article(
-            id="ghost", text="Nadal ghost chunk about abdominal pain and timeouts. " * 3
-        )
+        ghost = make_test_article(id="ghost", text="Marsh ghost chunk about back pain and timeouts. " * 3)
         chunks = fake_chunker.chunk(ghost)
         nodes = [
             filled._node(ghost, ghost.content_hash, c, v)
@@ -233,7 +231,7 @@ class TestArticleStore:
         fake_chunker: SentenceChunker,
         make_test_article: Callable[..., Article],
     ) -> None:
-        article = make_test_article(id="a", text=NADAL)
+        article = make_test_article(id="a", text=MARSH)
         chunks = fake_chunker.chunk(article)
         with pytest.raises(InvalidInput, match="shape"):
             fake_store.write_article(article, chunks, np.zeros((len(chunks), 5), dtype=np.float32))
@@ -248,7 +246,7 @@ class TestArticleStore:
         fake_embedder: FakeEmbedder,
         make_test_article: Callable[..., Article],
     ) -> None:
-        articles = [make_test_article(id=aid, text=text) for aid, text in [("n", NADAL), ("f", FLOODS)]]
+        articles = [make_test_article(id=aid, text=text) for aid, text in [("n", MARSH), ("f", FLOODS)]]
         writes = []
         for a in articles:
             chunks = fake_chunker.chunk(a)
@@ -291,7 +289,7 @@ class TestRealModel:
     ) -> None:
         store = ArticleStore(tmp_path, real_embedder.dim, model_id=real_embedder.model_id)
         chunker = SentenceChunker(real_embedder, chunk_tokens=64, overlap_tokens=16)
-        for aid, text in [("nadal", NADAL), ("floods", FLOODS), ("senate", SENATE)]:
+        for aid, text in [("marsh", MARSH), ("floods", FLOODS), ("senate", SENATE)]:
             article = make_test_article(id=aid, text=text)
             chunks = chunker.chunk(article)
             store.write_article(article, chunks, real_embedder.embed_texts([c.text for c in chunks]))

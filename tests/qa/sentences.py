@@ -3,9 +3,9 @@
 # Uneven sentences for comparing our spaCy components with spaCy's: a long one with names, numbers,
 # double spaces, a single word, an empty text.
 SPACY_SENTENCES = [
-    "President Joe Biden welcomed French President Emmanuel Macron to the White House on Thursday.",
-    "The Bank of England raised its interest rate to 3%, the highest level in 14 years.",
-    "Liz Truss resigned after 45 days in office.",
+    "Senator Clara Moreno welcomed Canadian Premier David Okafor to the state capitol in Denver on Thursday.",
+    "The Lakeside Transit Authority raised the bus fare by 8% to $2.75, the first rise in 12 years.",
+    "Coach Dana Pruitt resigned after 38 days in the job.",
     "Hello  there",
     "Paris",
     "",

@@ -74,7 +74,7 @@ class TestRespond:
     ) -> None:
         ui, services = parts
         history = [{"role": "user", "content": "drone strike?"}, {"role": "assistant", "content": "Yes [1]"}]
-        earlier = [{"citations": [], "texts": {}, "heading": "Sources", "turn": 0}]
+        earlier = [{"citations": [], "heading": "Sources", "turn": 0}]
         steps = run(ui, "Where exactly?", history, as_of="whenever it suits", answers=earlier)
         assert len(steps) == 1 and services.answerer.calls == []
         chat, question, _, _, _, answers, notice = steps[0]
@@ -99,6 +99,25 @@ class TestRespond:
         state = run(ui, "Where did the unmanned airstrike occur?")[-1][2]
         html = ui.show_source(1, state)
         assert 'class="nq-source nq-selected" id="nq-source-1"' in html
+
+
+class TestSourcesComeWithTheAnswer:
+    def test_the_panel_is_built_from_the_citations_without_the_store(
+        self, parts: tuple[ChatUI, Any], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        ui, services = parts
+
+        def no_store_reads(article_id: str) -> None:
+            raise AssertionError(f"the sources panel read article {article_id} from the store")
+
+        monkeypatch.setattr(services.store, "get_article", no_store_reads)
+        _, _, state, _, html, _, _ = run(ui, "Where did the unmanned airstrike occur?")[-1]
+        assert re.findall(r"<mark>(.*?)</mark>", html) == [
+            "The unmanned airstrike occurred in the Nangarhar province of Afghanistan, Captain Urban said."
+        ]
+        # the context around the quote is the passage the citation carries
+        assert "drone strike on Saturday." in html and "we killed the target." in html
+        assert "Nangarhar" in ui.show_source(1, state)
 
 
 class TestEarlierSources:

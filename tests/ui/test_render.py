@@ -23,10 +23,11 @@ TEXT = "Officials said <b>the</b> strike hit the Nangarhar province & nearby are
 
 
 def citation(n: int = 1, quote: str = "the Nangarhar province & nearby areas", **extra: object) -> dict:
+    """A citation of TEXT as the answerer makes it: the passage it was read from is the whole TEXT."""
     start = TEXT.index(quote)
     return {"n": n, "article_id": "a1", "title": "Strike <report>", "source": "dawn.com", "url": "https://x.test/a?b=1&c=2",
             "published": "2021-08-28", "quote": quote, "start": start, "end": start + len(quote), "score": 1.0,
-            "also_reported_by": [], **extra}  # fmt: skip
+            "also_reported_by": [], "passage": TEXT, "passage_start": 0, **extra}  # fmt: skip
 
 
 def marked(html: str) -> list[str]:
@@ -53,23 +54,33 @@ class TestPassageHtml:
 
 class TestSources:
     def test_card_shows_title_outlet_date_link_and_passage(self) -> None:
-        html = source_card(citation(), TEXT, selected=True)
+        html = source_card(citation(), selected=True)
         assert "Strike &lt;report&gt;" in html and "dawn.com" in html and "2021-08-28" in html
         assert 'href="https://x.test/a?b=1&amp;c=2"' in html and "nq-selected" in html
         assert marked(html) == ["the Nangarhar province &amp; nearby areas"]
+        assert "Officials said" in html and "Nothing else happened." in html  # the passage around it
 
-    def test_card_falls_back_to_the_quote_when_the_article_changed(self) -> None:
-        html = source_card(citation(), "a different text entirely", selected=False)
+    def test_a_passage_from_inside_the_article_is_marked_at_the_quote(self) -> None:
+        passage_start = TEXT.index("strike hit")
+        passage = TEXT[passage_start : TEXT.index(" Nothing")]
+        html = source_card(citation(passage=passage, passage_start=passage_start), selected=False)
         assert marked(html) == ["the Nangarhar province &amp; nearby areas"]
+        assert "strike hit" in html and "Officials" not in html and "Nothing" not in html
+
+    def test_card_falls_back_to_the_quote_without_its_passage(self) -> None:
+        without = {k: v for k, v in citation().items() if k not in ("passage", "passage_start")}
+        for cited in (without, citation(passage=""), citation(passage="a different text entirely")):
+            html = source_card(cited, selected=False)
+            assert marked(html) == ["the Nangarhar province &amp; nearby areas"] and "Officials" not in html
 
     def test_selected_source_comes_first(self) -> None:
         cites = [citation(1), citation(2, quote="Nothing else happened.")]
-        html = sources_html(cites, {"a1": TEXT}, 2)
+        html = sources_html(cites, 2)
         assert marked(html) == ["Nothing else happened.", "the Nangarhar province &amp; nearby areas"]
         assert 'href="#nq-source-1"' in html and 'id="nq-source-2"' in html
 
     def test_empty_panel(self) -> None:
-        assert "<mark>" not in sources_html([], {}, None)
+        assert "<mark>" not in sources_html([], None)
 
 
 class TestAnswers:
@@ -120,7 +131,7 @@ class TestCitationLinks:
         assert plain_text(text) == "Not found in the indexed articles."
 
     def test_the_panel_says_whose_sources_it_shows(self) -> None:
-        html = sources_html([citation()], {"a1": TEXT}, 1, turn=1)
+        html = sources_html([citation()], 1, turn=1)
         assert 'data-turn="1"' in html and "Sources of answer 2" in html
 
 

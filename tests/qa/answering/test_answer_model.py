@@ -12,7 +12,8 @@ from index.store import ArticleStore
 from newsqa.errors import NewsQAError
 from newsqa.settings import Settings
 from qa.answering.answer_model import DEFAULT_MODEL_PATH, FEATURES, AnswerModel, Calibrator
-from qa.service import Answerer, build_answerer
+from qa.build import build_answerer
+from qa.service import Answerer
 
 AS_OF = "2021-08-28"
 QUESTION = "Who is the spokesman for US Central Command?"

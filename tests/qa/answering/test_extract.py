@@ -7,19 +7,14 @@ from dataclasses import replace
 import pytest
 
 from eval.metrics import contains_answer, exact_match
-from newsqa.types import Article, Chunk, Hit
-from qa.answering.extract import (
-    CitationBuilder,
-    Evidence,
-    SentenceIndex,
-    SpanExtractor,
-    _cloze_context,
-    sentence_scores,
-    without_credit,
-)
-from qa.question.question import QuestionAnalyzer, singular_forms
+from newsqa.types import Article
+from qa.answering.extract import CitationBuilder, SpanExtractor, without_credit
+from qa.answering.sentences import Evidence, sentence_scores
+from qa.question.answer_type import singular_forms
+from qa.question.question import QuestionAnalyzer
 from qa.question.rewrite import earlier_answers
 from qa.text.nlp import split_sentences
+from tests.qa.answering.helpers import passage_of
 
 AS_OF = "2021-08-28"
 
@@ -30,13 +25,13 @@ class TestQuestionAnalyzer:
         [
             ("Which team did Sue Bird play for?", "which", "ORG", "team"),
             ("In which UK city is the conference taking place?", "which", "GPE", "city"),
-            ("Which state's capital city is facing a water crisis?", "which", "GPE", "state"),
+            ("Which state's largest city is running short of drinking water?", "which", "GPE", "state"),
             ("Who is the spokesman for US Central Command?", "who", "PERSON", None),
             ("When did Kabul fall to the Taliban?", "when", "DATE", None),
             ("How many Taliban fighters died in the attacks?", "how_many", "CARDINAL", "Taliban"),
             ("What year did Internet Explorer debut?", "what", "DATE", "year"),
-            ("Which of the following US cities saw the biggest increase?", "which", "GPE", "cities"),
-            ("Which of these shows had the most nominations?", "which", "WORK_OF_ART", "shows"),
+            ("Which of the following cities in the US had the largest rise?", "which", "GPE", "cities"),
+            ("Which of these films won the most awards?", "which", "WORK_OF_ART", "films"),
         ],
     )
     def test_answer_type(
@@ -56,7 +51,7 @@ class TestQuestionAnalyzer:
         ("question", "role", "of"),
         [
             ("Who is the spokesman of the Red Cross?", "spokesperson", {"red", "cross"}),
-            ("What is the name of the driver who won the race?", "driver", set()),
+            ("What is the name of a driver who won the race?", "driver", set()),
             ("Who is the star guest on the show?", None, set()),  # no named body: not a role question
         ],
     )
@@ -83,10 +78,10 @@ class TestQuestionAnalyzer:
     @pytest.mark.parametrize(
         ("clue", "target", "label"),
         [
-            ("Billionaire Elon Musk officially purchased this company for $44 billion.", "company", "ORG"),
+            ("Billionaire Ada Lindqvist quietly bought this company for $12 billion.", "company", "ORG"),
             ("This tennis player announced her retirement in March.", "player", "PERSON"),
             (
-                "Tom Cruise saw the biggest opening weekend of his career with this 2022 film.",
+                "Actor Sam Ortiz had the best reviews of his career with this 2019 film.",
                 "film",
                 "QUOTED",
             ),
@@ -120,17 +115,20 @@ class TestQuestionAnalyzer:
 
     def test_a_hyphenated_modifier_does_not_hide_the_asked_noun(self, spacy_parser) -> None:
         analyzer = QuestionAnalyzer(spacy_parser)
-        q = analyzer.analyze("Which well-known pizza chain pulled out of Italy?")
+        q = analyzer.analyze("Which well-known coffee chain pulled out of Norway?")
         assert q.target == "chain" and q.labels == {"ORG"}
-        q = analyzer.analyze("Which Nobel Peace Prize-winning former world leader died this week?")
-        assert q.target == "leader" and q.labels == {"PERSON"}
+        q = analyzer.analyze("Which Oscar-winning former film director retired this week?")
+        assert q.target == "director" and q.labels == {"PERSON"}
 
     @pytest.mark.parametrize(
         ("question", "labels"),
         [
-            ("Who is now the world’s richest man after Elon Musk dropped from the top spot?", {"PERSON"}),
+            (
+                "Who is now the country's richest woman after Ada Lindqvist slipped to second place?",
+                {"PERSON"},
+            ),
             ("Who became the first woman to lead the agency?", {"PERSON"}),
-            ("Which member of the England squad scored the winning goal?", {"PERSON"}),
+            ("Which member of the Irish squad scored the late equaliser?", {"PERSON"}),
             ("Which NATO member threatened to veto Sweden's bid?", {"GPE", "LOC"}),  # members are countries
             ("Who bought the richest man's company?", {"PERSON", "ORG", "NORP"}),  # not "who is a man"
         ],
@@ -140,16 +138,16 @@ class TestQuestionAnalyzer:
 
     def test_sentences_before_the_asking_one_count_half(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze(
-            "Brittney Griner was released from a Russian penal colony. How long was Griner detained?"
+            "Lena Marsh was released from a Peruvian prison camp. How long was Marsh detained?"
         )
-        assert q.weights["penal"] == 0.75 and q.weights["russian"] == 1.5
-        assert q.weights["griner"] == 3.0 and q.weights["detain"] == 1.5  # asked again: full weight
-        assert "russian" in q.names  # an article must still be about the names of the whole question
+        assert q.weights["prison"] == 0.75 and q.weights["peruvian"] == 1.5
+        assert q.weights["marsh"] == 3.0 and q.weights["detain"] == 1.5  # asked again: full weight
+        assert "peruvian" in q.names  # an article must still be about the names of the whole question
 
     def test_a_leading_clause_counts_half(self, spacy_parser) -> None:
         analyzer = QuestionAnalyzer(spacy_parser)
-        q = analyzer.analyze("Following the attack on Salman Rushdie, which author did J. K. Rowling back?")
-        assert q.weights["rushdi"] == 1.5 and q.weights["rowl"] == 3.0
+        q = analyzer.analyze("Following the attack on Omar Haddad, which author did Lena Marsh back?")
+        assert q.weights["haddad"] == 1.5 and q.weights["marsh"] == 3.0
         # a relative clause after the asking wh-word is part of the question
         q = analyzer.analyze("How much has podcast host Deborah James, who died aged 40, raised?")
         assert q.weights["deborah"] == 3.0 and q.weights["rais"] == 1.5
@@ -159,15 +157,13 @@ class TestQuestionAnalyzer:
         q = analyzer.analyze("How much has podcast host Deborah James, who died aged 40, raised for charity?")
         assert q.kind == "how_much" and "MONEY" in q.labels
         q = analyzer.analyze(
-            "Out of 200 dog breeds, which was the most searched in the US, according to Google?"
+            "Out of 50 cheese varieties, which was the most ordered in Canada, according to grocers?"
         )
-        assert q.kind == "which" and "search" in q.verbs  # no wh-word before: this one asks
+        assert q.kind == "which" and "order" in q.verbs  # no wh-word before: this one asks
 
     def test_an_asking_sentence_without_words_of_its_own_leaves_the_weights(self, spacy_parser) -> None:
-        q = QuestionAnalyzer(spacy_parser).analyze(
-            "A man found a rare treasure in an appetizer. What was it?"
-        )
-        assert q.weights["treasur"] == 1.5
+        q = QuestionAnalyzer(spacy_parser).analyze("A hiker found a rare fossil in a creek bed. What was it?")
+        assert q.weights["fossil"] == 1.5
 
     def test_verbs_come_from_the_asking_clause(self, spacy_parser) -> None:
         q = QuestionAnalyzer(spacy_parser).analyze(
@@ -286,12 +282,12 @@ class TestChoices:
 
     def test_choice_named_otherwise_in_the_article(self, news_answerer) -> None:
         answer = news_answerer.ask(
-            "The longest-reigning monarch of which country died at Balmoral Castle?",
+            "During a visit to which country did the longest-reigning monarch die?",
             as_of="2022-09-10",
-            choices=["Norway", "United Kingdom", "Denmark"],
+            choices=["France", "United Kingdom", "Denmark"],
         )
         assert answer.answer == "United Kingdom"
-        assert "Britain's" in answer.citations[0].quote
+        assert "Britain" in answer.citations[0].quote
 
     def test_no_supported_choice_abstains(self, seed_answerer) -> None:
         answer = seed_answerer.ask(
@@ -317,135 +313,94 @@ class TestAbstention:
         assert answer.citations == []
 
 
-class TestSentenceScores:
-    def test_a_question_in_the_article_is_never_a_candidate(self, spacy_parser) -> None:
-        # News quizzes repeat the very question: it covers every question word and answers nothing.
-        text = (
-            "Which airport was the worst for delays this summer? "
-            "Chicago Midway was the worst airport for summer delays, the report found."
-        )
-        article = Article("quiz", "Quiz", text, source="x.com")
-        question = QuestionAnalyzer(spacy_parser).analyze(
-            "Which airport was the worst for delays this summer?"
-        )
-        ranked = sentence_scores(question, [_passage(article, text, 0)])
-        assert [text[s.start : s.end] for s in ranked] == [text[text.index("Chicago") :]]
-
-
 class TestReadingOn:
     def test_a_lower_sentence_names_what_the_best_ones_do_not(self, spacy_parser) -> None:
         text = (
-            "Wildfire risk across the state of California keeps growing, a new analysis of wildfire risk found. "
-            "Firefighters have been busy all summer. "
-            "More than 85% of California is at risk of wildfires, the analysis says."
+            "Drought risk across Oregon's forests keeps growing, a new study of drought risk found. "
+            "Rangers have been busy all summer. "
+            "More than 60% of Oregon's forests are at risk of drought, the study says."
         )
-        article = Article("a", "Wildfires", text, source="x.com")
+        article = Article("a", "Drought", text, source="x.com")
         analysed = QuestionAnalyzer(spacy_parser).analyze(
-            "What percentage of California is at risk of wildfires?"
+            "What share of Oregon's forests is at risk of drought?"
         )
-        passages = [_passage(article, text, 0)]
+        passages = [passage_of(article, text, 0)]
         ranked = sentence_scores(analysed, passages)
-        assert "85%" not in text[ranked[0].start : ranked[0].end]  # the best sentence names no share
+        assert "60%" not in text[ranked[0].start : ranked[0].end]  # the best sentence names no share
         result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, passages)
-        assert result.span and result.answer == "More than 85%"
+        assert result.span and result.answer == "More than 60%"
 
 
 class TestLeadSentence:
     TEXT = (
-        "(CNN) At least five people died after a powerful earthquake struck the northern Philippines on "
-        "Wednesday. Rescue teams searched the rubble through the night. Schools stayed closed. "
-        "The 7.0-magnitude quake shook the country's most populous island, seismologists said."
+        "(CNN) At least five hikers were hurt after a volcano erupted in southern Chile on Wednesday. "
+        "Rescue teams searched the slopes through the night. Schools stayed closed. "
+        "The eruption shook the country's biggest lake region, volcanologists said."
     )
-    QUESTION = "Which country was shaken by a 7.0-magnitude earthquake this week?"
+    QUESTION = "Which country was rocked by a volcanic eruption this week?"
 
     def _answer(self, parser, chunk_n: int) -> str:
-        article = Article("a", "Quake", self.TEXT, source="cnn.com")
-        passage = _passage(article, self.TEXT, 0)
+        article = Article("a", "Eruption", self.TEXT, source="cnn.com")
+        passage = passage_of(article, self.TEXT, 0)
         passage = replace(passage, hit=replace(passage.hit, chunk=replace(passage.hit.chunk, n=chunk_n)))
         analysed = QuestionAnalyzer(parser).analyze(self.QUESTION)
         return SpanExtractor(parser, max_sentences=1).extract(analysed, [passage]).answer
 
     def test_the_opening_sentence_names_the_place_the_best_sentence_does_not(self, spacy_parser) -> None:
-        assert self._answer(spacy_parser, chunk_n=0) == "Philippines"
+        assert self._answer(spacy_parser, chunk_n=0) == "Chile"
 
     def test_a_later_passage_has_no_opening_sentence_to_read(self, spacy_parser) -> None:
-        assert self._answer(spacy_parser, chunk_n=1) != "Philippines"
+        assert self._answer(spacy_parser, chunk_n=1) != "Chile"
 
 
 class TestOpeningSentences:
     def test_a_lead_already_read_takes_the_credit_of_the_sentence_it_opens(self, spacy_parser) -> None:
-        lead = "New York (CNN Business) Subway is launching a new menu, the biggest makeover in its history."
-        best = "Customers will see a refreshed menu board in its roughly 21,000 US restaurants."
-        text = f"{lead} Sandwich lines had slowed down. {best}"
-        article = Article("a", "Menu", text, source="cnn.com")
+        lead = "New York (CNN Business) Brewster Coffee is launching a new loyalty app, the biggest change in its history."
+        best = "Customers will see the new loyalty app in its roughly 9,000 US stores."
+        text = f"{lead} Coffee lines had slowed down. {best}"
+        article = Article("a", "App", text, source="cnn.com")
         analysed = QuestionAnalyzer(spacy_parser).analyze(
-            "Which food chain launched a redesigned menu in roughly 21,000 of its restaurants?"
+            "Which coffee chain introduced a new loyalty app in roughly 9,000 of its stores?"
         )
-        result = SpanExtractor(spacy_parser, max_sentences=3).extract(analysed, [_passage(article, text, 0)])
-        assert result.answer == "Subway"
-        # read on its own, the lead shares one word with the question; as the lead of the best sentence
-        # ("its roughly 21,000 US restaurants") the answer is about as sure as that sentence
+        result = SpanExtractor(spacy_parser, max_sentences=3).extract(
+            analysed, [passage_of(article, text, 0)]
+        )
+        assert result.answer == "Brewster Coffee"
+        # read on its own, the lead shares few words with the question; as the lead of the best sentence
+        # ("its roughly 9,000 US stores") the answer is about as sure as that sentence
         assert result.confidence > 0.3
 
     def test_the_opening_of_a_lower_ranked_story_is_read(self, spacy_parser) -> None:
-        later = "A 7.0-magnitude earthquake shook the country this week, seismologists said."
-        opening = "(CNN) At least five people died after an earthquake struck the northern Philippines."
-        a = Article("a", "Quake", later, source="x.com")
-        b = Article("b", "Quake", opening + " Rescue teams searched the rubble.", source="cnn.com")
-        pa = _passage(a, later, 0)
+        later = "A volcanic eruption rocked the country this week, volcanologists said."
+        opening = "(CNN) At least five hikers were hurt after a volcano erupted in southern Chile."
+        a = Article("a", "Eruption", later, source="x.com")
+        b = Article("b", "Eruption", opening + " Rescue teams searched the slopes.", source="cnn.com")
+        pa = passage_of(a, later, 0)
         pa = replace(pa, hit=replace(pa.hit, chunk=replace(pa.hit.chunk, n=3)))  # deep in its story
-        passages = [pa, _passage(b, b.text, 1)]
-        analysed = QuestionAnalyzer(spacy_parser).analyze(
-            "Which country was shaken by a 7.0-magnitude earthquake?"
-        )
+        passages = [pa, passage_of(b, b.text, 1)]
+        analysed = QuestionAnalyzer(spacy_parser).analyze("Which country was rocked by a volcanic eruption?")
         ranked = sentence_scores(analysed, passages)
         assert ranked[0].passage.article.id == "a"  # the one sentence read is the later passage's
         result = SpanExtractor(spacy_parser, max_sentences=1).extract(analysed, passages)
-        assert result.answer == "Philippines" and result.support[0].passage.article.id == "b"
-
-
-class TestRecency:
-    QUESTION = "How much did a jury order Alex Jones to pay the families?"
-    FIRST = "A jury ordered Alex Jones to pay the families more than $4 million in damages."
-    SECOND = "A jury ordered Alex Jones to pay $965 million to the families."
-
-    def _answer(self, parser, first_date: str, second_date: str) -> str:
-        first = Article("a", "Verdict", self.FIRST, source="x.com", published=first_date)
-        second = Article("b", "Verdict", self.SECOND, source="y.com", published=second_date)
-        passages = [_passage(first, self.FIRST, 0), _passage(second, self.SECOND, 1)]
-        analysed = QuestionAnalyzer(parser).analyze(self.QUESTION)
-        return SpanExtractor(parser).extract(analysed, passages).answer
-
-    @pytest.mark.parametrize(
-        ("first_date", "second_date", "answer"),
-        [("2022-08-05", "2022-10-12", "$965 million"), ("2022-10-12", "2022-08-05", "more than $4 million")],
-    )
-    def test_the_newer_article_wins_a_close_call(
-        self, spacy_parser, first_date: str, second_date: str, answer: str
-    ) -> None:
-        assert self._answer(spacy_parser, first_date, second_date) == answer
+        assert result.answer == "Chile" and result.support[0].passage.article.id == "b"
 
 
 class TestOneNameInTheSentence:
     def _extract(self, parser, question: str, text: str):
-        article = Article("a", "Bottles", text, source="x.com")
+        article = Article("a", "Cereal", text, source="x.com")
         analysed = QuestionAnalyzer(parser).analyze(question)
-        return SpanExtractor(parser).extract(analysed, [_passage(article, text, 0)])
+        return SpanExtractor(parser).extract(analysed, [passage_of(article, text, 0)])
 
     def test_the_sentence_names_one_new_thing(self, spacy_parser) -> None:
-        question = "After more than 60 years, which popular beverage is getting a new bottle design?"
-        text = (
-            "New York (CNN Business) Sprite is retiring its green plastic bottles after more than 60 years."
-        )
-        result = self._extract(spacy_parser, question, text)  # no entity type answers "which beverage"
-        assert result.span and result.answer == "Sprite"  # not the dateline's New York or CNN
+        question = "After nearly 40 years, which well-known cereal is getting a new box design?"
+        text = "New York (CNN Business) Oatsy is retiring its yellow cardboard boxes after nearly 40 years."
+        result = self._extract(spacy_parser, question, text)  # no entity type answers "which cereal"
+        assert result.span and result.answer == "Oatsy"  # not the dateline's New York or CNN
         assert result.support[0].passage.article.text[result.support[0].start : result.support[0].end] == text
 
     def test_two_new_names_leave_the_sentence(self, spacy_parser) -> None:
-        question = "Which London borough is the cheapest to rent in?"
-        text = (
-            "Kensington and Chelsea is the most expensive borough to rent in, while Havering is the cheapest."
-        )
+        question = "Which cereal is the cheapest to buy in bulk?"
+        text = "Oatsy is the most expensive cereal to buy in bulk, while Granola Gold is the cheapest."
         result = self._extract(spacy_parser, question, text)
         assert not result.span and result.answer == text
 
@@ -454,28 +409,28 @@ class TestFullName:
     def _extract(self, parser, question: str, text: str, read: str):
         article = Article("a", "Obituary", text, source="x.com")
         analysed = QuestionAnalyzer(parser).analyze(question)
-        return SpanExtractor(parser).extract(analysed, [_passage(article, read, 0)])
+        return SpanExtractor(parser).extract(analysed, [passage_of(article, read, 0)])
 
     def test_a_surname_is_shown_as_the_article_first_writes_it(self, spacy_parser) -> None:
-        first = "Mikhail Gorbachev, the last leader of the Soviet Union, has died at the age of 91."
-        read = "Even though Gorbachev won the 1990 Nobel Peace Prize, he was despised by many at home."
+        first = "Marta Kowalczyk, the first president of the Baltic Union, has died at the age of 88."
+        read = "Even though Kowalczyk won the 1995 Nobel Peace Prize, she was despised by many at home."
         result = self._extract(
-            spacy_parser, "Which former world leader won the Nobel Peace Prize?", f"{first} {read}", read
+            spacy_parser, "Which former president won the Nobel Peace Prize?", f"{first} {read}", read
         )
-        assert result.answer == "Mikhail Gorbachev"
+        assert result.answer == "Marta Kowalczyk"
         quotes = [e.passage.article.text[e.start : e.end] for e in result.support]
         assert read in quotes and first in quotes  # the full name is quoted too
 
     def test_words_the_question_already_says_are_not_added(self, spacy_parser) -> None:
-        first = "Hurricane Ian made landfall in Florida as a Category 4 storm on Wednesday."
-        read = "Officials said the hurricane, Ian, left a trail of destruction across southwest Florida."
+        first = "Typhoon Rhea made landfall in Okinawa as a Category 3 storm on Tuesday."
+        read = "Officials said the typhoon, Rhea, left a path of damage across southern Okinawa."
         result = self._extract(
             spacy_parser,
-            "What is the name of the category 4 hurricane that has left a trail of destruction in Florida?",
+            "What was the Category 3 typhoon that left a path of damage in Okinawa called?",
             f"{first} {read}",
             read,
         )
-        assert result.answer == "Ian"
+        assert result.answer == "Rhea"
 
 
 class TestWithoutCredit:
@@ -484,10 +439,10 @@ class TestWithoutCredit:
         [
             ("(CNN) Actress Nichelle Nichols has died at 89.", "Actress Nichelle Nichols has died at 89."),
             (
-                "New York (CNN Business) Sprite is retiring its green bottles.",
-                "Sprite is retiring its green bottles.",
+                "New York (CNN Business) Oatsy is retiring its yellow boxes.",
+                "Oatsy is retiring its yellow boxes.",
             ),
-            ("WILMINGTON, Del. – A man found a rare purple pearl.", "A man found a rare purple pearl."),
+            ("WILMINGTON, Del. – A man found a rare gold coin.", "A man found a rare gold coin."),
             ("KYIV, Ukraine — Russian forces shelled the city.", "Russian forces shelled the city."),
             (
                 "US - China talks resumed on Monday in Geneva.",
@@ -501,10 +456,10 @@ class TestWithoutCredit:
         assert without_credit(sentence) == answer
 
     def test_the_sentence_answer_reads_without_it_the_quote_keeps_it(self, spacy_parser) -> None:
-        text = "WASHINGTON – The monarch butterfly moved a step closer to extinction as scientists listed it."
-        article = Article("a", "Butterflies", text, source="x.com")
-        question = QuestionAnalyzer(spacy_parser).analyze("Why did scientists list the monarch butterfly?")
-        result = SpanExtractor(spacy_parser).extract(question, [_passage(article, text, 0)])
+        text = "WASHINGTON – The river otter moved a step closer to extinction as scientists listed it."
+        article = Article("a", "Otters", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze("Why did scientists list the river otter?")
+        result = SpanExtractor(spacy_parser).extract(question, [passage_of(article, text, 0)])
         assert not result.span and result.answer == text[len("WASHINGTON – ") :]
         assert (result.support[0].start, result.support[0].end) == (0, len(text))
 
@@ -521,7 +476,9 @@ class TestFollowUps:
             asked = replace(
                 question, earlier_answers=earlier_answers([{"question": "Q", "answer": earlier.title()}])
             )
-            answers[earlier] = SpanExtractor(spacy_parser).extract(asked, [_passage(article, text, 0)]).answer
+            answers[earlier] = (
+                SpanExtractor(spacy_parser).extract(asked, [passage_of(article, text, 0)]).answer
+            )
         assert answers == {"lena marsh": "Omar Diaz", "omar diaz": "Lena Marsh"}
 
     def test_earlier_answers_from_either_history_form(self) -> None:
@@ -533,71 +490,12 @@ class TestFollowUps:
         assert earlier_answers([{"question": "Who won?", "answer": sentence}]) == frozenset()
 
 
-class TestClozeQuestions:
-    @pytest.mark.parametrize(
-        ("question", "context"),
-        [
-            ("This week Elon Musk denied an alleged affair with who?", ["affair", "with"]),
-            ("He was known as:", ["known", "as"]),
-            ("Guinness named him the tallest cat. He measures:", ["measur"]),
-            ("This luxury fashion house drew backlash for its ad campaign:", None),  # asks the subject
-            ("Who won the final?", None),
-            ("Which team won the 2022 Stanley Cup?", None),
-            ("Biden is pardoning people with federal convictions for what charge?", ["convict", "for"]),
-            ("His win gives Democrats how many Senate seats?", None),  # a count, not the words after
-        ],
-    )
-    def test_context_before_the_blank(self, question: str, context: list[str] | None) -> None:
-        assert _cloze_context(question) == context
-
-    @pytest.mark.parametrize(
-        ("question", "text", "answer"),
-        [
-            (
-                "This week the world's richest man, Elon Musk, denied that he had an alleged affair with who?",
-                "Elon Musk has denied having an affair with Nicole Shanahan, the wife of Google's co-founder.",
-                "Nicole Shanahan",
-            ),
-            (
-                "After 26 years alone, the last man of the Tanaru territory died. He was known as:",
-                'Known as the "Man of the Hole," he had lived alone in the Tanaru territory for 26 years.',
-                "Man of the Hole",
-            ),
-            (
-                "Fenrir, a Savannah cat, is the tallest living domestic cat. He measures:",
-                "The Savannah cat Fenrir measures 18.83 inches on Jan. 19, according to Guinness.",
-                "18.83 inches",
-            ),
-            (
-                "In a historic move, Joe Biden is pardoning people with federal convictions for what charge?",
-                "Biden said he will pardon all people with federal convictions for simple possession of "
-                "marijuana.",
-                "simple possession of marijuana",
-            ),
-        ],
-    )
-    def test_answer_is_what_follows_the_context(
-        self, spacy_parser, question: str, text: str, answer: str
-    ) -> None:
-        article = Article("a", "News", text, source="x.com")
-        analysed = QuestionAnalyzer(spacy_parser).analyze(question)
-        result = SpanExtractor(spacy_parser).extract(analysed, [_passage(article, text, 0)])
-        assert result.answer == answer
-        assert result.span and answer in text[result.support[0].start : result.support[0].end]
-
-
-def _passage(article: Article, chunk_text: str, rank: int):
-    start = article.text.index(chunk_text)
-    chunk = Chunk(f"{article.id}:0", article.id, 0, chunk_text, start, start + len(chunk_text))
-    return SentenceIndex().passage(Hit(chunk, 1.0), article, rank)
-
-
 class TestCitationBuilder:
     def test_identical_quotes_from_two_articles_collapse(self) -> None:
         text = "The storm hit Florida on Wednesday."
         a = Article("a", "Storm", text, source="cnn.com")
         b = Article("b", "Storm", text, source="usatoday.com", also_reported_by=[{"source": "apnews.com"}])
-        pa, pb = _passage(a, text, 0), _passage(b, text, 1)
+        pa, pb = passage_of(a, text, 0), passage_of(b, text, 1)
         cites = CitationBuilder().build([Evidence(pa, 0, len(text), 0.9), Evidence(pb, 0, len(text), 0.8)])
         assert len(cites) == 1
         assert cites[0].also_reported_by == ["usatoday.com", "apnews.com"]
@@ -607,6 +505,47 @@ class TestCitationBuilder:
         a = Article(
             "a", "Rates", text, source="cnn.com", also_reported_by=[{"id": "x", "source": "wral.com"}]
         )
-        cites = CitationBuilder().build([Evidence(_passage(a, text, 0), 0, len(text), 1.0)])
+        cites = CitationBuilder().build([Evidence(passage_of(a, text, 0), 0, len(text), 1.0)])
         assert cites[0].also_reported_by == ["wral.com"]
         assert cites[0].quote == text
+
+    def test_a_quote_carries_the_chunk_it_was_read_from(self) -> None:
+        text = "Crews cleared the road. The bridge reopened on Monday. Traffic was light. Shops reopened too."
+        chunk = "The bridge reopened on Monday. Traffic was light."
+        passage = passage_of(Article("a", "Bridge", text, source="x.com"), chunk, 0)
+        start = text.index("The bridge")
+        (inside,) = CitationBuilder().build([Evidence(passage, start, start + 30, 1.0)])
+        assert (inside.passage, inside.passage_start) == (chunk, start)
+        # a quote read on past the chunk (the next sentence) widens the passage to the whole quote
+        (past,) = CitationBuilder().build([Evidence(passage, start, len(text), 1.0)])
+        assert (past.passage, past.passage_start) == (text[start:], start)
+        # a quote read elsewhere in the article (a name's first full mention) is its own passage
+        (apart,) = CitationBuilder().build([Evidence(passage, 0, len("Crews cleared the road."), 1.0)])
+        assert (apart.passage, apart.passage_start) == ("Crews cleared the road.", 0)
+        for c in (inside, past, apart):
+            assert c.passage[c.start - c.passage_start : c.end - c.passage_start] == c.quote
+            assert c.to_dict()["passage"] == c.passage and c.to_dict()["passage_start"] == c.passage_start
+
+
+class TestCitationPassages:
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "Where was Norway's longest-reigning monarch when she died?",
+            "Which team beat the Denver Falcons in the league semifinals?",
+            "Why is Spokane without electricity?",
+            "When will payments on state flood repair loans resume?",
+            "Which orchestra opened the autumn season in Vienna?",  # no article says: related passages
+        ],
+    )
+    def test_every_citation_holds_its_quote_inside_the_article_passage_it_carries(
+        self, news_answerer, search_store, question: str
+    ) -> None:
+        answer = news_answerer.ask(question, as_of="2022-12-01")
+        cited = answer.citations + answer.related
+        assert cited, question
+        for c in cited:
+            article_text = search_store.get_article(c.article_id).text
+            assert c.passage_start <= c.start <= c.end <= c.passage_start + len(c.passage)
+            assert c.passage[c.start - c.passage_start : c.end - c.passage_start] == c.quote
+            assert c.passage == article_text[c.passage_start : c.passage_start + len(c.passage)]

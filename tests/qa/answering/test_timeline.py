@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from newsqa.types import Article, Chunk, Hit, QueryInfo
-from qa.answering.extract import CitationBuilder, Passage, SentenceIndex
+from qa.answering.extract import CitationBuilder, SentenceIndex
+from qa.answering.sentences import Passage
 from qa.answering.timeline import TimelineBuilder, TimelineWeights, date_range
 from qa.question.overview import Overview, OverviewDetector, looks_like_name
 from qa.text.furniture import FurnitureFilter

@@ -43,9 +43,9 @@ class TestQueryRewriter:
         )
 
     def test_its_is_the_organisation_answered(self, rewriter: QueryRewriter) -> None:
-        history = _history("Which company recalled the baby formula?", "Abbott")
+        history = _history("Which company recalled the frozen pizzas?", "Brantley")
         out = rewriter.rewrite("Where is its largest plant?", history)
-        assert out.startswith("Where is Abbott's largest plant")
+        assert out.startswith("Where is Brantley's largest plant")
 
     def test_they_keeps_the_question_and_appends_the_answer(self, rewriter: QueryRewriter) -> None:
         history = _history("Who was evacuated from the island?", "Tourists and hotel staff")

@@ -140,26 +140,26 @@ class TestExplicitDates:
 
 class TestChoice:
     def test_no_expression(self) -> None:
-        assert resolve_time("Which team did Sue Bird play for?", THURSDAY) is None
+        assert resolve_time("Which team did Maya Lindqvist play for?", THURSDAY) is None
 
     def test_background_clause_is_ignored(self) -> None:
-        q = "Which country dropped quarantine rules after sealing its borders in March 2020?"
+        q = "Which city reopened its libraries after shutting their doors in March 2020?"
         assert resolve_time(q, THURSDAY) is None
-        q = "Yellowstone reopened after being closed since June 13. Why?"
+        q = "The zoo let visitors back in, having been shut since June 13. Why?"
         assert resolve_time(q, THURSDAY) is None
-        # the event's date, not when the news asked about came out (a 2022 hearing's finding)
-        q = "How many minutes did Trump let violence play out during the insurrection on January 6, 2021?"
+        # the event's date, not when the news asked about came out (a later inquiry's finding)
+        q = "How many hours did the ferry drift during the blizzard on January 6, 2021?"
         assert resolve_time(q, THURSDAY) is None
-        assert resolve_time("What happened at the Capitol on January 6, 2021?", THURSDAY) is not None
+        assert resolve_time("What happened at the harbor on January 6, 2021?", THURSDAY) is not None
 
     def test_narrowest_window_wins(self) -> None:
-        q = "The halftime show in February was announced this week. Who will perform?"
+        q = "The town's spring fair in April was confirmed this week. Who will open it?"
         assert window(q).expression == "this week"
 
     def test_the_asking_sentence_names_the_time(self) -> None:
         q = (
-            "This week marked the first anniversary of the Taliban’s return to power in Afghanistan. "
-            "How many people evacuated the country in August last year?"
+            "This week marked a year since the river flooded the old mill town. "
+            "How many families moved away in August last year?"
         )
         assert window(q, date(2022, 8, 19)).expression == "in August last year"  # not the narrower week
         q = "Gov. Newsom signed a law this week. What did he sign in May?"  # "Gov." ends no sentence

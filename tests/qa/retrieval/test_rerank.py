@@ -22,9 +22,7 @@ from qa.retrieval.rerank import (
 )
 from qa.retrieval.retrievers import hits_to_nodes
 
-QUESTION = (
-    "Veteran PBL basketball player Nora Vale played her final game this week. Which team did she play for?"
-)
+QUESTION = "Veteran PBL basketball player Nora Vale retired after a last home game this week. Which team was she with?"
 
 
 def node(
@@ -66,17 +64,17 @@ class TestAnalyzeQuery:
         assert ("met", "gala") in q.entities  # the run stops at the sentence end, before "Who"
 
     def test_numbers_are_entities(self) -> None:
-        q = analyze_query("Which of the following was awarded the world's best cheese for 2022?")
+        q = analyze_query("Which of the following bakeries won the county bread prize in 2022?")
         assert ("2022",) in q.entities
         assert "following" not in q.lexical_query
 
     def test_bigrams_of_adjacent_content_words(self) -> None:
-        q = analyze_query("the student loan payment freeze")
-        assert {("student", "loan"), ("loan", "payment")} <= q.bigrams
+        q = analyze_query("the flood repair loan payment freeze")
+        assert {("repair", "loan"), ("loan", "payment")} <= q.bigrams
 
 
 class TestMatchPassage:
-    # Stems and weights: sue 2, bird 2 (a name), play 1, final 1, game 1; bigrams sue-bird, bird-play, final-game.
+    # Stems and weights: nora 2, vale 2 (a name), play 1, final 1, game 1; bigrams nora-vale, vale-play, final-game.
     QUERY = "Did Nora Vale play her final game?"
 
     def test_full_match(self) -> None:
@@ -93,7 +91,7 @@ class TestMatchPassage:
         m = match_passage(q, "Vale walks are fun. Nora played a final game.", "")
         assert m.coverage == pytest.approx(1.0)
         assert m.entities == 0.0
-        assert m.sentence == pytest.approx(5 / 7)  # sue, play, final, game in one sentence
+        assert m.sentence == pytest.approx(5 / 7)  # nora, play, final, game in one sentence
         assert m.bigrams == pytest.approx(1 / 3)
 
     def test_a_batch_scores_each_passage_as_alone(self) -> None:
@@ -166,14 +164,14 @@ class TestNewsReranker:
         assert with_swapped["on"] < scores(NewsReranker(top_n=2))["on"]
 
     def test_recency_relative_to_as_of(self) -> None:
-        text = "Student loan payments are paused."
+        text = "Flood repair loan payments are paused."
         nodes = [
             node("old", text, published="2021-12-22", bm25=5.0),
             node("new", text, published="2022-11-22", bm25=5.0),
             node("undated", text, published=None, bm25=5.0),
         ]
         reranker = NewsReranker(as_of=date(2022, 11, 25), top_n=3)
-        out = reranker.postprocess_nodes(nodes, query_str="student loan payments")
+        out = reranker.postprocess_nodes(nodes, query_str="flood repair loan payments")
         assert out[0].node.node_id == "new"
         assert out[0].node.metadata["scores"]["time"] > 0
         assert {n.node.node_id: n.node.metadata["scores"]["time"] for n in out}["undated"] == 0.0

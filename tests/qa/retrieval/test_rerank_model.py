@@ -113,7 +113,7 @@ def test_build_answerer_reranks_with_the_weights_settings_name(
     tmp_path: Path, seed_store, search_embedder, spacy_parser
 ) -> None:
     from newsqa.settings import Settings
-    from qa.service import build_answerer
+    from qa.build import build_answerer
 
     path = tmp_path / "w.json"
     write_rerank_weights(LEARNED, INFO, path)

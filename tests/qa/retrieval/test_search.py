@@ -33,22 +33,22 @@ def articles(result: SearchResult) -> list[str]:
 class TestModes:
     @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid", "ours"])
     def test_every_mode_finds_the_article(self, pipelines: dict[str, SearchPipeline], mode: str) -> None:
-        result = pipelines[mode].search("Which team did Sue Bird play for?", as_of=AS_OF, k=3)
-        assert articles(result)[0] == "bird"
+        result = pipelines[mode].search("Which team did Maya Lindqvist play for?", as_of=AS_OF, k=3)
+        assert articles(result)[0] == "final-game"
         assert len(result.hits) <= 3
         assert set(result.timings_ms) == set(TIMING_KEYS)
 
     def test_stage_scores_are_kept(self, pipelines: dict[str, SearchPipeline]) -> None:
-        hit = pipelines["ours"].search("Which team did Sue Bird play for?", as_of=AS_OF).hits[0]
+        hit = pipelines["ours"].search("Which team did Maya Lindqvist play for?", as_of=AS_OF).hits[0]
         assert {"dense", "bm25", "fusion", "rerank", "time"} <= set(hit.scores)
         assert hit.score == hit.scores["rerank"]
-        hybrid = pipelines["hybrid"].search("Which team did Sue Bird play for?", as_of=AS_OF).hits[0]
+        hybrid = pipelines["hybrid"].search("Which team did Maya Lindqvist play for?", as_of=AS_OF).hits[0]
         assert hybrid.score == pytest.approx(hybrid.scores["fusion"])
 
     def test_timings_are_measured(self, pipelines: dict[str, SearchPipeline]) -> None:
-        timings = pipelines["ours"].search("Jackson water crisis", as_of=AS_OF).timings_ms
+        timings = pipelines["ours"].search("Spokane power outage", as_of=AS_OF).timings_ms
         assert timings["embed"] > 0 and timings["dense"] > 0 and timings["lexical"] > 0
-        assert pipelines["bm25"].search("Jackson water crisis", as_of=AS_OF).timings_ms["embed"] == 0.0
+        assert pipelines["bm25"].search("Spokane power outage", as_of=AS_OF).timings_ms["embed"] == 0.0
 
     def test_config_checked(self, search_store: ArticleStore, search_embedder: Embedder) -> None:
         with pytest.raises(InvalidInput, match="search mode"):
@@ -69,31 +69,31 @@ class TestTime:
     def test_nothing_after_as_of(self, pipelines: dict[str, SearchPipeline]) -> None:
         for mode, pipeline in pipelines.items():
             result = pipeline.search(
-                "Biden student loan payment freeze extended", as_of=date(2022, 9, 10), k=10
+                "Whitfield flood repair loan payment freeze extended", as_of=date(2022, 9, 10), k=10
             )
-            assert "loans-new" not in articles(result), mode
-            assert "loans-old" in articles(result), mode
+            assert "pause-new" not in articles(result), mode
+            assert "pause-old" in articles(result), mode
             assert result.filters.published_to == "2022-09-11"  # one day of grace
 
     def test_newer_article_preferred_when_both_are_visible(
         self, pipelines: dict[str, SearchPipeline]
     ) -> None:
-        result = pipelines["ours"].search("student loan payment freeze", as_of=AS_OF, k=2)
-        assert articles(result)[0] == "loans-new"
+        result = pipelines["ours"].search("flood repair loan payment freeze", as_of=AS_OF, k=2)
+        assert articles(result)[0] == "pause-new"
 
     def test_explicit_month_filters(self, pipelines: dict[str, SearchPipeline]) -> None:
         result = pipelines["ours"].search("What was extended in December 2021?", as_of=AS_OF, k=5)
         assert result.time_window == ("2021-12-01", "2021-12-31")
         assert result.time_strength == "filter"
         assert result.filters.published_from == "2021-12-01"
-        assert set(articles(result)) == {"loans-old"}
+        assert set(articles(result)) == {"pause-old"}
 
     def test_explicit_window_without_articles_falls_back(self, pipelines: dict[str, SearchPipeline]) -> None:
         result = pipelines["ours"].search("Who played her final game in March 2020?", as_of=AS_OF, k=3)
         assert result.time_window == ("2020-03-01", "2020-03-31")
         assert result.time_strength == "boost"
         assert result.filters.published_from is None
-        assert articles(result)[0] == "bird"
+        assert articles(result)[0] == "final-game"
 
     def test_explicit_dates_as_boost(self, search_store: ArticleStore, search_embedder: Embedder) -> None:
         pipeline = SearchPipeline(search_store, search_embedder, explicit_dates="boost")
@@ -107,17 +107,17 @@ class TestTime:
         assert result.time_window == ("2022-09-03", "2022-09-09")
         assert result.time_strength == "boost"
         assert result.filters.published_from is None
-        assert articles(result)[0] in {"queen", "bird"}
-        assert "jackson" in articles(result)  # outside the week, still visible
+        assert articles(result)[0] in {"monarch", "final-game"}
+        assert "outage" in articles(result)  # outside the week, still visible
 
     def test_as_of_formats(self, pipelines: dict[str, SearchPipeline]) -> None:
-        result = pipelines["bm25"].search("water", as_of="2022-09-01T12:00:00Z")
+        result = pipelines["bm25"].search("power", as_of="2022-09-01T12:00:00Z")
         assert result.filters.published_to == "2022-09-02"
 
     def test_no_grace(self, search_store: ArticleStore, search_embedder: Embedder) -> None:
         pipeline = SearchPipeline(search_store, search_embedder, mode="bm25", as_of_grace_days=0)
-        result = pipeline.search("Queen Elizabeth", as_of=date(2022, 9, 7))
-        assert "queen" not in articles(result)  # published 2022-09-08
+        result = pipeline.search("Queen Margit", as_of=date(2022, 9, 7))
+        assert "monarch" not in articles(result)  # published 2022-09-08
         assert result.filters.published_to == "2022-09-07"
 
 
@@ -125,7 +125,7 @@ class TestFilters:
     @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid", "ours"])
     def test_sources(self, pipelines: dict[str, SearchPipeline], mode: str) -> None:
         result = pipelines[mode].search(
-            "student loans", as_of=AS_OF, filters=Filters(sources=["usatoday.com"])
+            "flood repair loans", as_of=AS_OF, filters=Filters(sources=["usatoday.com"])
         )
         assert result.hits
         assert {h.chunk.source for h in result.hits} == {"usatoday.com"}
@@ -146,9 +146,9 @@ class TestConcurrency:
     def test_concurrent_searches_match_sequential_ones(self, pipelines: dict[str, SearchPipeline]) -> None:
         pipeline = pipelines["ours"]
         requests = [
-            ("Which team did Sue Bird play for?", date(2022, 9, 9), None),
-            ("student loan payment freeze", date(2022, 1, 1), None),
-            ("student loan payment freeze", AS_OF, Filters(sources=["cnn.com"])),
+            ("Which team did Maya Lindqvist play for?", date(2022, 9, 9), None),
+            ("flood repair loan payment freeze", date(2022, 1, 1), None),
+            ("flood repair loan payment freeze", AS_OF, Filters(sources=["cnn.com"])),
             ("Who died this week?", date(2022, 9, 9), None),
         ] * 3
 
@@ -165,8 +165,8 @@ class TestFakeEmbedderPlumbing:
         self, make_fake_store: Callable[..., tuple[ArticleStore, FakeEmbedder]]
     ) -> None:
         store, embedder = make_fake_store()
-        result = SearchPipeline(store, embedder).search("Jackson water treatment plant", as_of=AS_OF, k=2)
-        assert articles(result)[0] == "jackson"
+        result = SearchPipeline(store, embedder).search("Spokane power plant", as_of=AS_OF, k=2)
+        assert articles(result)[0] == "outage"
         assert result.to_dict()["filters"] == {"published_to": "2022-12-02"}
 
 
