@@ -20,7 +20,7 @@ from textkit.stems import (
     word_stems,
 )
 from textkit.wordlists import BASE_STOPWORDS, QUESTION_STOPWORDS, STOPWORDS
-from textkit.words import words
+from textkit.words import word_matches, words
 
 # What the functions above return, as a number: raise it with any change to what they return for a
 # text (rules, patterns, word lists). The lexical index keeps tokens and terms made with them, and
@@ -40,5 +40,6 @@ __all__ = [
     "stem",
     "text_stems",
     "word_stems",
+    "word_matches",
     "words",
 ]

@@ -11,6 +11,7 @@ A word is letters and digits, with one apostrophe, period, ampersand or hyphen a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _RUN = r"[A-Za-z0-9]+"
 WORD = re.compile(rf"{_RUN}(?:['\u2019.&-]{_RUN})*")
@@ -18,6 +19,11 @@ WORD = re.compile(rf"{_RUN}(?:['\u2019.&-]{_RUN})*")
 # rule of scikit-learn's CountVectorizer that bm25s tokenised with. Every saved BM25 index counts
 # these, and the reranker's BM25 weight was fitted on their scores.
 SEARCH_WORD = re.compile(r"\b\w\w+\b")
+
+
+def word_matches(text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+    """The words of `text[start:end]` as matches (offsets into `text`), by the same rule as `words`."""
+    return WORD.finditer(text, start, len(text) if end is None else end)
 
 
 def words(text: str, *, search: bool = False) -> list[str]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.answering.sentences import WORD_SPAN_RE, Evidence, Extraction, Passage, matched_positions, proximity
+from qa.answering.sentences import Evidence, Extraction, Passage, matched_positions, proximity
 from qa.question.question import Question
 from qa.text.nlp import STOPWORDS, normalize_text, phrase_stem, stem, words
+from textkit import word_matches
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ChoicePicker:
                         sent_text = normalize_text(raw)
                         matched = matched_positions(question, raw)
                     phrase_bonus = 0.2 if ct.phrase and f" {ct.phrase} " in f" {sent_text} " else 0.0
-                    mention = [m.start() for m in WORD_SPAN_RE.finditer(raw) if stem(m.group()) in ct.stems]
+                    mention = [m.start() for m in word_matches(raw) if stem(m.group()) in ct.stems]
                     prox = max((proximity(matched, m, m + 1) for m in mention), default=0.0)
                     value = prior * (0.15 + cov + phrase_bonus) * (0.7 + 0.3 * prox)
                     aid = p.article.id

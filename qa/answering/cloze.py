@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from qa.answering.sentences import WORD_SPAN_RE, Sentence
+from qa.answering.sentences import Sentence
 from qa.text.nlp import STOPWORDS, stem
+from textkit import word_matches, words
 
 # "...denied an affair with who?", "...convictions for what charge?", "...was trying to:": the answer
 # follows the question's last words.
@@ -41,7 +42,7 @@ def _cloze_context(question: str) -> list[str] | None:
     m = _CLOZE_END.search(question.strip())
     if m is None or _ASKS_SUBJECT.match(question):  # "This fashion house drew backlash ...:" asks who
         return None
-    before = WORD_SPAN_RE.findall(question[: m.start()])
+    before = words(question[: m.start()])
     if not before:
         return None
     n = 2 if before[-1].lower() in _LINKING and len(before) > 1 else 1
@@ -58,7 +59,7 @@ def cloze_answer(question: str, sentences: list[Sentence]) -> tuple[Sentence, in
         return None
     for s in sentences:
         text = s.passage.article.text
-        tokens = list(WORD_SPAN_RE.finditer(text, s.start, s.end))
+        tokens = list(word_matches(text, s.start, s.end))
         stems = [stem(t.group()) for t in tokens]
         for i in range(len(tokens) - len(context)):
             if stems[i : i + len(context)] != context:

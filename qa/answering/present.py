@@ -22,10 +22,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from newsqa.types import Answer, Citation
+from textkit import split_sentences, words
 
 MARKER = re.compile(r"\[(\d+)\]")
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
-WORD = re.compile(r"\w+")
+_CLOSERS = "\"'”’)"
 # AP style, as news articles write dates ("Aug. 26, 2021", "March 3, 2022").
 AP_MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
 # An answer this long, or one holding a sentence end, is shown as it is (with markers), not as a
@@ -133,7 +133,7 @@ def absolute_dates(text: str, published: date | str | None, *, context: str = ""
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text) if len(w) > 2}
+    return {w.lower() for w in words(text) if len(w) > 2}
 
 
 def add_citation_markers(text: str, citations: Sequence[dict[str, Any] | Citation]) -> str:
@@ -145,10 +145,7 @@ def add_citation_markers(text: str, citations: Sequence[dict[str, Any] | Citatio
     cited = [c if isinstance(c, dict) else c.to_dict() for c in citations]
     if not cited or MARKER.search(text):
         return text
-    bounds = [0] + [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
-    sentences = [
-        (bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if text[bounds[i] : bounds[i + 1]].strip()
-    ]
+    sentences = split_sentences(text)
     if not sentences:
         return text
     markers: dict[int, list[int]] = {}
@@ -183,10 +180,15 @@ def _quoted(quote: str) -> str:
 
 def _is_direct(answer: str, quote: str) -> bool:
     """A short span (a name, a date, a place), not a sentence nor the quote itself."""
-    words = answer.split()
-    if not words or len(words) > MAX_DIRECT_ANSWER_WORDS or SENTENCE_END.search(answer + " "):
+    answer_words = answer.split()
+    if not answer_words or len(answer_words) > MAX_DIRECT_ANSWER_WORDS or _reads_as_sentence(answer):
         return False
     return len(answer) < MAX_DIRECT_ANSWER_SHARE * len(" ".join(quote.split()))
+
+
+def _reads_as_sentence(answer: str) -> bool:
+    """More than one sentence, or one that ends at a stop (its closing quotes aside)."""
+    return len(split_sentences(answer)) > 1 or answer.rstrip().rstrip(_CLOSERS)[-1:] in ".!?"
 
 
 def readable_answer(answer: Answer) -> str:

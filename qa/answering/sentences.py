@@ -9,14 +9,12 @@ Usage:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from newsqa.types import Article, Hit
 from qa.question.question import Question
 from qa.text.nlp import normalize_text, text_stems, word_stems
-
-WORD_SPAN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
+from textkit import word_matches
 
 
 @dataclass
@@ -104,9 +102,7 @@ def dedupe(sentences: list[Sentence]) -> list[Sentence]:
 
 def matched_positions(question: Question, text: str) -> list[int]:
     return [
-        m.start()
-        for m in WORD_SPAN_RE.finditer(text)
-        if any(s in question.weights for s in word_stems(m.group()))
+        m.start() for m in word_matches(text) if any(s in question.weights for s in word_stems(m.group()))
     ]
 
 

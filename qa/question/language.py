@@ -7,9 +7,10 @@ Usage:
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
+
+from textkit import words
 
 ENGLISH_MARKERS = Path(__file__).with_name("data") / "english_markers.txt"
 # Share of letters that must be ASCII: below it the question is in another script.
@@ -31,5 +32,5 @@ def looks_english(text: str) -> bool:
         return False
     if sum(1 for ch in letters if ch.isascii()) / len(letters) < MIN_ASCII_SHARE:
         return False
-    tokens = re.findall(r"[A-Za-z']+", text.lower())
+    tokens = [w.lower() for w in words(text)]
     return len(tokens) < MIN_WORDS_JUDGED or any(t in english_markers() for t in tokens)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from qa.question.history import clean_turn_text
 from qa.question.pronouns import ASKING_NOUNS, DEFINITE, POSSESSIVE_END, resolve_pronouns
 from qa.text.nlp import STOPWORDS, SpacyParser, normalize_text
+from textkit import words
 
 _FOLLOW_UP_START = re.compile(r"^\s*(and|also|so|but|then|what about|how about|and what about)\b[\s,]*", re.I)
 _WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$", re.I)
@@ -88,7 +89,7 @@ class QueryRewriter:
             return True
         if any(t.pos_ == "PROPN" for t in doc):
             return True
-        known = set(re.findall(r"[a-z]+", f"{last.question} {last.answer}".lower()))
+        known = {w.lower() for w in words(f"{last.question} {last.answer}")}
         for i, tok in enumerate(doc):
             if tok.lower_ not in DEFINITE:
                 continue

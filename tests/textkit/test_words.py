@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textkit import words
+from textkit import word_matches, words
 
 
 class TestWords:
@@ -41,3 +41,10 @@ class TestWords:
     def test_search_words_are_runs_of_two_or_more_word_characters_of_any_script(self) -> None:
         text = "José's U.S.-led ap_sports team, 7 x 12"
         assert words(text, search=True) == ["José", "led", "ap_sports", "team", "12"]
+
+
+def test_word_matches_are_the_words_with_their_offsets_inside_a_window() -> None:
+    text = "Intro. The R&B singer's U.S. tour ended."
+    found = [(m.group(), m.start()) for m in word_matches(text, 7, 33)]
+    assert found == [("The", 7), ("R&B", 11), ("singer's", 15), ("U.S", 24), ("tour", 29)]
+    assert [m.group() for m in word_matches(text)] == words(text)

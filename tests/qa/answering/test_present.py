@@ -121,6 +121,24 @@ class TestReadableAnswer:
             "The governor declared an emergency. [2] Residents boiled water for weeks. [1]"
         )
 
+    def test_markers_go_after_sentences_the_text_kernel_reads(self) -> None:
+        # "v." and "Dr." end no sentence: a marker never lands inside "Hale v. Ortiz".
+        cited = [citation(1, "The court heard Hale v. Ortiz on Monday."), citation(2, "Dr. Wren testified.")]
+        text = "The court heard Hale v. Ortiz on Monday. Dr. Wren testified."
+        assert readable_answer(answer(text, cited)) == (
+            "The court heard Hale v. Ortiz on Monday. [1] Dr. Wren testified. [2]"
+        )
+
+    @pytest.mark.parametrize("short", ["Hale v. Ortiz", "Washington", "the St. Louis office"])
+    def test_a_short_span_is_a_direct_answer(self, short: str) -> None:
+        cited = [citation(1, f"The case named {short} was heard after a long wait in the morning.")]
+        assert readable_answer(answer(short, cited)).startswith(f"{short}: “")
+
+    @pytest.mark.parametrize("sentence", ["It rained.", 'He said "no."', "Who won? Nobody"])
+    def test_a_short_sentence_is_not_a_direct_answer(self, sentence: str) -> None:
+        cited = [citation(1, f"On Monday the mayor of the town wrote that {sentence} in a note.")]
+        assert not readable_answer(answer(sentence, cited)).startswith(f"{sentence}: “")
+
     def test_an_answer_that_is_its_quote_is_not_repeated(self) -> None:
         quote = "The mayor resigned after the audit."
         assert readable_answer(answer("the mayor resigned after the audit", [citation(1, quote)])) == (
