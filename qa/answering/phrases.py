@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.text.nlp import STOPWORDS, stem, word_stems, words
+from textkit import word_matches
 
 # Nouns for people and groups of people: "who" questions are also answered by such phrases.
 PERSON_NOUNS = frozenset(
@@ -245,7 +246,7 @@ def strip_known(text: str, start: int, end: int, known: set[str] | dict[str, flo
 def role_is_tied(text: str, role: str, of: frozenset[str], cand: tuple[int, int]) -> bool:
     """The candidate stands beside a mention of `role` ("X, spokesperson for Y" / "Y spokesperson X")
     and that mention names at least half of `of` within a few words of the role."""
-    for m in re.finditer(r"[A-Za-z0-9][\w.’'-]*", text):
+    for m in word_matches(text):
         s, e, w = m.start(), m.end(), m.group()
         if role not in word_stems(w):
             continue

@@ -13,7 +13,7 @@ from typing import Any
 
 from qa.answering.phrases import PERSON_NOUNS, noun_phrases, strip_known
 from qa.question.question import Question
-from qa.text.nlp import doc_text, stem
+from qa.text.nlp import doc_text, stem, words
 
 # Leading titles dropped from names ("Defence Lloyd J. Austin" -> "Lloyd J. Austin").
 TITLE_WORDS = frozenset(
@@ -330,7 +330,7 @@ def _named_before_target(doc: Any, target: str) -> list[tuple[int, int, str]]:
     names += _capitalised_runs(doc)
     for start, end in names:
         m = _APPOSITION.match(doc_text(doc)[end:])
-        if m and any(stem(w) == target for w in re.findall(r"[\w’'-]+", m.group(1))):
+        if m and any(stem(w) == target for w in words(m.group(1))):
             out.append((start, end, "NAMED"))
     return out
 
