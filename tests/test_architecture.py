@@ -154,3 +154,36 @@ def test_qa_stages_import_one_way(path: Path) -> None:
         assert parts[1] in QA_STAGES[stage], (
             f"{path.relative_to(REPO)} imports {name}: {stage} may not import {parts[1]}"
         )
+
+
+# Sizes a newcomer can read: a module holds one concern, a function one step. A longer function
+# says why on its `def` line with a comment that starts "# long:".
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 60
+
+
+def long_functions(source: str) -> list[str]:
+    """Functions of `source` over MAX_FUNCTION_LINES lines without a "# long:" reason, as "name (n lines)"."""
+    lines = source.splitlines()
+    return [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+        and "# long:" not in lines[node.lineno - 1]
+    ]
+
+
+class TestSizes:
+    @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(REPO)))
+    def test_module_and_function_sizes(self, path: Path) -> None:
+        source = path.read_text()
+        assert len(source.splitlines()) <= MAX_MODULE_LINES, f"{path.name}: split it by concern"
+        assert not long_functions(source), f"{path.name}: split into named steps"
+
+    def test_long_functions_finds_a_long_function_and_accepts_a_reason(self) -> None:
+        body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+        assert long_functions(f"def grow():\n{body}") == [f"grow ({MAX_FUNCTION_LINES + 1} lines)"]
+        assert long_functions(f"def grow():  # long: one table, read top to bottom\n{body}") == []
+        assert long_functions("def short():\n    return 1\n") == []
