@@ -43,7 +43,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from newsqa.errors import InvalidInput
 from newsqa.types import Filters, Hit
 from qa.question.timeparse import TimeWindow, parse_as_of, resolve_time
-from qa.retrieval.rerank import DEFAULT_WEIGHTS, NewsReranker, RerankWeights, analyze_query
+from qa.retrieval.query_terms import QueryTerms, analyze_query
+from qa.retrieval.rerank import DEFAULT_WEIGHTS, NewsReranker, RerankWeights
 from qa.retrieval.retrievers import (
     DenseRetriever,
     FusionRetriever,
@@ -96,6 +97,7 @@ class FirstStage:
     filters: Filters  # the filters the store applied
     window_filtered: bool  # the window was applied as a filter (else it only boosts)
     timings_ms: dict[str, float]
+    terms: QueryTerms | None = None  # the question read once, for the first stage and the reranker
 
 
 class SearchPipeline:
@@ -166,6 +168,7 @@ class SearchPipeline:
             top_n=k,
             weights=self.weights,
             stored_terms=getattr(self.store, "stored_terms", None),
+            query_terms=stage.terms,
         )
 
     # -- modes --------------------------------------------------------------------------------
@@ -204,10 +207,10 @@ class SearchPipeline:
             if narrowed is not None:
                 nodes = self._candidates(query, terms.lexical_query, vector, narrowed, timings)
                 if nodes:
-                    return FirstStage(nodes, today, window, narrowed, True, timings)
+                    return FirstStage(nodes, today, window, narrowed, True, timings, terms)
             # Nothing was published in the named window: search everything, still preferring it.
         nodes = self._candidates(query, terms.lexical_query, vector, base, timings)
-        return FirstStage(nodes, today, window, base, False, timings)
+        return FirstStage(nodes, today, window, base, False, timings, terms)
 
     def _candidates(
         self, query: str, lexical_query: str, vector: np.ndarray, filters: Filters, timings: dict[str, float]

@@ -1,7 +1,8 @@
-"""Query analysis, passage matching features and the NewsReranker postprocessor."""
+"""Passage matching features and the NewsReranker postprocessor."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -12,10 +13,10 @@ from llama_index.core.schema import NodeWithScore
 from index.terms import TermTable, passage_terms
 from newsqa.types import Chunk, Hit
 from qa.question.timeparse import TimeWindow
+from qa.retrieval.query_terms import analyze_query
 from qa.retrieval.rerank import (
     NewsReranker,
     RerankWeights,
-    analyze_query,
     match_passage,
     match_passages,
     retrieval_support,
@@ -46,31 +47,6 @@ def node(
         published=published,
     )
     return hits_to_nodes([Hit(chunk=chunk, score=0.0, scores=dict(scores))])[0]
-
-
-class TestAnalyzeQuery:
-    def test_boilerplate_dropped_names_repeated(self) -> None:
-        q = analyze_query(QUESTION)
-        words = q.lexical_query.split()
-        assert "week" not in words and "Which" not in words and "this" not in words
-        assert words.count("Vale") == 2 and words.count("PBL") == 2 and words.count("team") == 1
-        assert q.weights["vale"] == 2.0 and q.weights["team"] == 1.0
-
-    def test_entities_are_name_runs_not_sentence_openers(self) -> None:
-        q = analyze_query(QUESTION)
-        assert ("nora", "vale") in q.entities
-        assert all("veteran" not in run for run in q.entities)
-        q = analyze_query("Ana Ruiz wore a gown at the Met Gala. Who designed it?")
-        assert ("met", "gala") in q.entities  # the run stops at the sentence end, before "Who"
-
-    def test_numbers_are_entities(self) -> None:
-        q = analyze_query("Which of the following bakeries won the county bread prize in 2022?")
-        assert ("2022",) in q.entities
-        assert "following" not in q.lexical_query
-
-    def test_bigrams_of_adjacent_content_words(self) -> None:
-        q = analyze_query("the flood repair loan payment freeze")
-        assert {("repair", "loan"), ("loan", "payment")} <= q.bigrams
 
 
 class TestMatchPassage:
@@ -133,6 +109,19 @@ class TestNewsReranker:
         assert [n.node.node_id for n in out] == ["on", "off"]
         assert out[0].node.metadata["scores"]["rerank"] == out[0].score
         assert out[0].node.metadata["scores"]["bm25"] == 9.0  # earlier stages kept
+
+    def test_the_question_read_once_is_used_for_its_own_question_only(self) -> None:
+        nodes = [
+            node("bread", "The bakery sold sourdough bread all week.", bm25=5.0, dense=0.5),
+            node("loan", "Flood repair loan payments were paused.", bm25=5.0, dense=0.5),
+        ]
+        query = "sourdough bread"
+        other = replace(analyze_query("flood repair loan payments"), question=query)
+        given = NewsReranker(top_n=2, query_terms=other).postprocess_nodes(nodes, query_str=query)
+        assert given[0].node.node_id == "loan"  # the terms handed over were used, not re-read
+        stale = replace(other, question="another question")
+        read_here = NewsReranker(top_n=2, query_terms=stale).postprocess_nodes(nodes, query_str=query)
+        assert read_here[0].node.node_id == "bread"
 
     def test_stored_passage_terms_are_used_by_node_id(self) -> None:
         nodes = [
