@@ -150,15 +150,7 @@ class ChatUI:
             return
         turn = len([m for m in history if m.get("role") == "assistant"])
         chat = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": ""}]
-        yield (
-            chat,
-            "",
-            EMPTY_PANEL,
-            gr.update(choices=[], value=None),
-            sources_html([], None),
-            answers,
-            "",
-        )
+        yield _without_sources(chat, answers)
         try:
             for event in self.answerer.ask_stream(question, **kwargs):
                 if isinstance(event, TokenEvent):
@@ -173,15 +165,7 @@ class ChatUI:
         except NewsQAError as exc:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {exc.message}"}
             answers = _with_answer(answers, turn, {**EMPTY_PANEL, "turn": turn})
-            yield (
-                chat,
-                "",
-                EMPTY_PANEL,
-                gr.update(choices=[], value=None),
-                sources_html([], None),
-                answers,
-                "",
-            )
+            yield _without_sources(chat, answers)
 
     def _ask_kwargs(
         self,
@@ -384,6 +368,11 @@ class ChatUI:
         table.select(self.open_article, None, [opened, article, delete])
         delete.click(self.delete_article, [opened, search], [opened, article, delete, counts, found, table])
         blocks.load(self.index_panel, None, [counts, found, table])
+
+
+def _without_sources(chat: list[dict[str, Any]], answers: Any) -> tuple[Any, ...]:
+    """The chat's outputs with an empty sources panel (a new question, or an error)."""
+    return chat, "", EMPTY_PANEL, gr.update(choices=[], value=None), sources_html([], None), answers, ""
 
 
 def _with_answer(answers: list[dict[str, Any]], turn: int, state: dict[str, Any]) -> list[dict[str, Any]]:
