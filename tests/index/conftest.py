@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,22 @@ def fake_store(tmp_path: Path, fake_embedder: FakeEmbedder) -> ArticleStore:
 @pytest.fixture
 def fake_chunker(fake_embedder: FakeEmbedder) -> SentenceChunker:
     return SentenceChunker(fake_embedder, chunk_tokens=60, overlap_tokens=15)
+
+
+@dataclass
+class WriteParts:
+    """What a test needs to write articles itself: the chunker, the embedder and the article maker."""
+
+    chunker: SentenceChunker
+    embedder: FakeEmbedder
+    article: Callable[..., Article]
+
+
+@pytest.fixture
+def write_parts(
+    fake_chunker: SentenceChunker, fake_embedder: FakeEmbedder, make_test_article: Callable[..., Article]
+) -> WriteParts:
+    return WriteParts(fake_chunker, fake_embedder, make_test_article)
 
 
 # --- H1: a local HTTP server for URL/feed ingestion tests (fixtures prefixed h1_) -------------

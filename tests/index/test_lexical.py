@@ -17,6 +17,7 @@ from index.lexical import LexicalIndex, versions_fingerprint
 from index.store import ArticleStore
 from index.terms import passage_terms
 from newsqa.types import Article, Chunk, Filters
+from tests.index.conftest import WriteParts
 
 
 def _chunk(aid: str, n: int, text: str, source: str = "a.com") -> Chunk:
@@ -188,22 +189,24 @@ class TestLexicalInStore:
     def test_rebuilt_from_chroma_when_deleted_or_stale(
         self,
         fake_store: ArticleStore,
-        fake_chunker: SentenceChunker,
-        fake_embedder: FakeEmbedder,
-        make_test_article: Callable[..., Article],
+        write_parts: WriteParts,
     ) -> None:
-        _fill(fake_store, fake_chunker, fake_embedder, make_test_article)
+        _fill(fake_store, write_parts.chunker, write_parts.embedder, write_parts.article)
         path = fake_store._lexical.path
         assert path.is_file()
         path.unlink()
-        reopened = ArticleStore(fake_store.data_dir, fake_embedder.dim, model_id=fake_embedder.model_id)
+        reopened = ArticleStore(
+            fake_store.data_dir, write_parts.embedder.dim, model_id=write_parts.embedder.model_id
+        )
         assert path.is_file()
         assert reopened.lexical_search("floods", k=3)[0].chunk.article_id == "a1"
         # A stale file (built from another version set) is detected by its stamp and rebuilt.
         stale = LexicalIndex(path)
         stale.replace_article("a0", "old-version", [_chunk("a0", 0, "floods floods floods")], 0)
         stale.save()
-        again = ArticleStore(fake_store.data_dir, fake_embedder.dim, model_id=fake_embedder.model_id)
+        again = ArticleStore(
+            fake_store.data_dir, write_parts.embedder.dim, model_id=write_parts.embedder.model_id
+        )
         assert [h.chunk.article_id for h in again.lexical_search("floods", k=3)] == ["a1"]
         assert again._lexical.fingerprint == versions_fingerprint(again.versions())
         # Same versions, but tokens of another text kernel (swapped here): only the kernel stamp tells.
@@ -213,22 +216,22 @@ class TestLexicalInStore:
         data["text_kernel"] = textkit.VERSION - 1
         path.write_bytes(gzip.compress(json.dumps(data).encode()))
         shutil.rmtree(again._lexical.model_dir)  # the kept model has its own vocabulary
-        third = ArticleStore(fake_store.data_dir, fake_embedder.dim, model_id=fake_embedder.model_id)
+        third = ArticleStore(
+            fake_store.data_dir, write_parts.embedder.dim, model_id=write_parts.embedder.model_id
+        )
         assert [h.chunk.article_id for h in third.lexical_search("floods", k=3)] == ["a1"]
         assert json.loads(gzip.decompress(path.read_bytes()))["text_kernel"] == textkit.VERSION
 
     def test_filters_and_batch_persists_once(
         self,
         fake_store: ArticleStore,
-        fake_chunker: SentenceChunker,
-        fake_embedder: FakeEmbedder,
-        make_test_article: Callable[..., Article],
+        write_parts: WriteParts,
         monkeypatch,
     ) -> None:
         saves: list[int] = []
         original = fake_store._lexical.save
         monkeypatch.setattr(fake_store._lexical, "save", lambda: saves.append(1) or original())
-        _fill(fake_store, fake_chunker, fake_embedder, make_test_article)
+        _fill(fake_store, write_parts.chunker, write_parts.embedder, write_parts.article)
         assert len(saves) == 1
         assert fake_store.lexical_search("floods", k=3, filters=Filters(sources=["s0.com"])) == []
         hits = fake_store.lexical_search("climate floods", k=3, filters=Filters(published_to="2022-01-31"))

@@ -11,6 +11,7 @@ from index.embedder import FakeEmbedder
 from index.store import ArticleStore, ArticleWrite, filters_where
 from newsqa.errors import InvalidInput, NotFound
 from newsqa.types import Article, Filters, published_timestamp
+from tests.index.conftest import WriteParts
 
 MARSH = (
     "Lena Marsh said it is not a sure thing that she will be healthy enough to play Ada Brook. "
@@ -163,15 +164,13 @@ class TestArticleStore:
     def test_update_replaces_every_chunk(
         self,
         filled: ArticleStore,
-        fake_chunker: SentenceChunker,
-        fake_embedder: FakeEmbedder,
-        make_test_article: Callable[..., Article],
+        write_parts: WriteParts,
     ) -> None:
         old_ids = {c.id for c in filled.get_chunks("marsh")}
-        new = make_test_article(
+        new = write_parts.article(
             id="marsh", text="Marsh withdrew from the tournament with a torn muscle. " * 3, source="cnn.com"
         )
-        _write(filled, fake_chunker, fake_embedder, new)
+        _write(filled, write_parts.chunker, write_parts.embedder, new)
         stored = _chunk_records(filled)
         assert not old_ids & set(stored)
         assert {m["version"] for m in stored.values() if m["article_id"] == "marsh"} == {new.content_hash}
@@ -198,19 +197,17 @@ class TestArticleStore:
     def test_orphan_chunks_are_invisible_and_repaired(
         self,
         filled: ArticleStore,
-        fake_chunker: SentenceChunker,
-        fake_embedder: FakeEmbedder,
-        make_test_article: Callable[..., Article],
+        write_parts: WriteParts,
     ) -> None:
         # Simulate a crash after the chunks of a new article were written, before its record.
-        ghost = make_test_article(id="ghost", text="Marsh ghost chunk about back pain and timeouts. " * 3)
-        chunks = fake_chunker.chunk(ghost)
+        ghost = write_parts.article(id="ghost", text="Marsh ghost chunk about back pain and timeouts. " * 3)
+        chunks = write_parts.chunker.chunk(ghost)
         nodes = [
             filled._node(ghost, ghost.content_hash, c, v)
-            for c, v in zip(chunks, fake_embedder.embed_texts([c.text for c in chunks]), strict=True)
+            for c, v in zip(chunks, write_parts.embedder.embed_texts([c.text for c in chunks]), strict=True)
         ]
         filled.vector_store.add(nodes)
-        hits = filled.dense_search(fake_embedder.embed_query(chunks[0].text), k=5)
+        hits = filled.dense_search(write_parts.embedder.embed_query(chunks[0].text), k=5)
         assert hits and all(h.chunk.article_id != "ghost" for h in hits)
         assert filled.repair() == len(chunks)
         assert filled.repair() == 0
@@ -242,15 +239,13 @@ class TestArticleStore:
     def test_write_articles_commits_many_in_few_calls(
         self,
         fake_store: ArticleStore,
-        fake_chunker: SentenceChunker,
-        fake_embedder: FakeEmbedder,
-        make_test_article: Callable[..., Article],
+        write_parts: WriteParts,
     ) -> None:
-        articles = [make_test_article(id=aid, text=text) for aid, text in [("n", MARSH), ("f", FLOODS)]]
+        articles = [write_parts.article(id=aid, text=text) for aid, text in [("n", MARSH), ("f", FLOODS)]]
         writes = []
         for a in articles:
-            chunks = fake_chunker.chunk(a)
-            writes.append(ArticleWrite(a, chunks, fake_embedder.embed_texts([c.text for c in chunks])))
+            chunks = write_parts.chunker.chunk(a)
+            writes.append(ArticleWrite(a, chunks, write_parts.embedder.embed_texts([c.text for c in chunks])))
         calls: list[int] = []
         upsert = fake_store._articles_col.upsert
         fake_store._articles_col.upsert = lambda **kw: calls.append(len(kw["ids"])) or upsert(**kw)
@@ -261,7 +256,7 @@ class TestArticleStore:
             assert [c.id for c in fake_store.get_chunks(w.article.id)] == [c.id for c in w.chunks]
         assert fake_store.lexical_search("monsoon Pakistan", k=1)[0].chunk.article_id == "f"
 
-        bad = ArticleWrite(make_test_article(id="s", text=SENATE), writes[0].chunks, writes[0].embeddings)
+        bad = ArticleWrite(write_parts.article(id="s", text=SENATE), writes[0].chunks, writes[0].embeddings)
         with pytest.raises(InvalidInput, match="does not belong"):
             fake_store.write_articles([bad])
         with pytest.raises(InvalidInput, match="twice"):
