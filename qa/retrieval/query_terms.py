@@ -1,8 +1,8 @@
 """A question read for retrieval: its content stems, names and numbers, and word pairs (`QueryTerms`).
 
 Usage:
-    terms = analyze_query("Nora Vale played her final game this week. Which team did she play for?")
-    terms.entities     # (("nora", "vale"),)
+    terms = analyze_query("Nora Vale retired after her last home game. Which club signed her first?")
+    terms.entities       # (("vale",),): a sentence's first word is not taken for a name
     terms.lexical_query  # what BM25 is asked
 
 `SearchPipeline` reads a question once and hands the terms to the first stage and the reranker.

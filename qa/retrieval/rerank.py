@@ -6,7 +6,7 @@ close together; how the first-stage retrievers rated it; whether the article has
 passages; and whether it was published when the question says.
 
 Usage:
-    query = analyze_query("Nora Vale played her final game this week. Which team did she play for?")
+    query = analyze_query("Nora Vale retired after her last home game. Which club signed her first?")
     query.lexical_query          # "Nora Vale Vale played final game team play"  (names repeated; a
                                  # sentence-initial word is not taken for a name)
     reranker = NewsReranker(as_of=date(2022, 9, 8), window=resolve_time(question, as_of), top_n=10)
