@@ -30,7 +30,7 @@ SEARCH_ARTICLES: list[dict[str, str | None]] = [
         "title": "Queen Margit of Norway dies at 94",
         "source": "usatoday.com",
         "published": "2022-09-08",
-        "text": "Queen Margit, Norway's longest-reigning monarch, died during a state visit to Britain. "
+        "text": "Queen Margit, Norway's longest-reigning monarch, died during a state visit to the UK. "
         "Her son Peter became King Peter III. Prince Thomas is now first in the line of succession.",
     },
     {

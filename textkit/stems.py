@@ -92,7 +92,7 @@ def content_stems(text: str, *, fold_synonyms: bool = False) -> set[str]:
 
 
 def phrase_stem(text: str) -> str | None:
-    """The one stem a multi-word name stands for ("United Kingdom" -> "britain"), or None."""
+    """The one stem a multi-word name stands for ("Great Britain" -> "britain"), or None."""
     return PHRASE_SYNONYMS.get(" ".join(w.lower() for w in words(text)))
 
 

@@ -24,7 +24,7 @@ _COUNT = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _AMOUNT = frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"})
 # "How old is he?": a number of years answers.
 AGE_LABELS = frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})
-# "How many days/years ...": spaCy labels the counts asked for ("45 days", "27 years") DATE or TIME.
+# "How many days/years ...": spaCy labels the counts asked for ("45 days", "12 years") DATE or TIME.
 _TIME_UNITS = frozenset(
     f"{unit}{plural}"
     for unit in ("second", "minute", "hour", "day", "week", "month", "year", "decade")
@@ -76,7 +76,7 @@ for _labels, _nouns in (
 WH_WORDS = ("who", "whom", "whose", "where", "when", "which", "what", "how", "why")
 # The wh-words whose answer type needs no more reading.
 _PLAIN_WH_TYPES = {"where": _PLACE, "when": _DATE, "why": frozenset()}
-# "How tall/far/...": a measure ("18.83 inches").
+# "How tall/far/...": a measure ("6.2 metres").
 _MEASURE_WORDS = frozenset({"tall", "far", "big", "high", "large", "heavy"})
 
 COPULA = frozenset({"is", "was", "are", "were", "'s"})
@@ -161,7 +161,7 @@ def _how_type(tokens: list[Any], i: int) -> AnswerType:
     if nxt_low[:1] in (["old"], ["long"]):
         return "how_much", AGE_LABELS, None
     if nxt_low[:1] and nxt_low[0] in _MEASURE_WORDS:
-        return "how_much", frozenset({"QUANTITY"}), None  # a measure: "18.83 inches"
+        return "how_much", frozenset({"QUANTITY"}), None  # a measure: "6.2 metres"
     return "how", frozenset(), None
 
 

@@ -127,7 +127,7 @@ class QuestionAnalyzer:
         _add_context_terms(weights, context)
         role, role_of = _role(doc)
         if role is not None and kind in ("what", "which") and not labels:
-            labels = PERSON | ORG  # "What is the name of the planner?" asks for a name
+            labels = PERSON | ORG  # "the name of the planner" asks for a name
         phrase, kind_of, part_of = _phrase_target(doc, target, labels)
         if role is not None and kind == "what":
             target = role  # "the name of the hurricane": a name given right after "hurricane" answers
@@ -312,7 +312,7 @@ def _verbs(doc: object, start: int = 0) -> frozenset[str]:
 
 
 def _role(doc: object) -> tuple[str | None, frozenset[str]]:
-    """A copular "who is the ROLE of X" / "who is X's ROLE" / "what is the name of the ROLE": (role, X)."""
+    """A copular "who is the ROLE of X" / "who is X's ROLE" / "... the name of the ROLE": (role, X)."""
     tokens = [t for t in doc if not t.is_punct or t.text == "-"]  # type: ignore[attr-defined]
     low = [t.text.lower() for t in tokens]
     if len(low) < 3 or low[0] not in ("who", "what") or low[1] not in COPULA:
