@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run demo test test-fast test-slow test-llm llm-install llm-serve lint format chromium eval eval-demo eval-assistant eval-dev eval-time-split eval-validation bench clean
+.PHONY: install run demo test test-fast test-slow test-llm llm-install llm-serve lint format chromium eval eval-demo eval-assistant eval-dev eval-time-split eval-validation train-reader train-reader-split bench clean
 
 $(VENV)/.installed: pyproject.toml requirements-models.txt
 	$(PYTHON) -m venv $(VENV)
@@ -124,6 +124,19 @@ eval-time-split: install
 	  --out out/eval-time-split --json $(TIME_SPLIT_JSON)
 
 eval-validation: eval-time-split eval-dev
+
+# The span reader (docs/eval.md, "Trained span reader"): `train-reader-split` fits it on 2022-train and the
+# 2023 questions only (for the time-split validation), `train-reader` on all training data (the shipped one).
+TRAIN_SETS = --questions $(SHARED_DATA)/realtimeqa-2022-train/questions.jsonl \
+	  --articles $(SHARED_DATA)/realtimeqa-2022-train/articles.jsonl.gz \
+	  --questions $(SHARED_DATA)/realtimeqa-2023-24/questions.jsonl \
+	  --articles $(SHARED_DATA)/realtimeqa-2023-24/articles.jsonl.gz
+
+train-reader-split: install
+	$(BIN)/newsqa train --fit reader $(TRAIN_SETS) --asked-before $(TIME_SPLIT_FROM) --out out/reader-split
+
+train-reader: install
+	$(BIN)/newsqa train --fit reader $(TRAIN_SETS) --out qa/answering/models/reader
 
 bench: install
 	$(BIN)/newsqa bench --json docs/results/bench.json

@@ -286,27 +286,34 @@ def train(
     ] = None,
     data_dir: DataDir = None,
     fit: Annotated[
-        str, typer.Option("--fit", help="answer: the answer model; rerank: the reranker's weights.")
+        str,
+        typer.Option(
+            "--fit", help="answer: the answer model; rerank: the reranker's weights; reader: the span reader."
+        ),
     ] = "answer",
+    epochs: Annotated[int, typer.Option(help="--fit reader: passes over the examples.")] = 2,
 ) -> None:
-    """Fit the answer model (calibrated confidence, abstention) or, with --fit rerank, the reranker's
-    weights on training questions; never on dev."""
+    """Fit the answer model (calibrated confidence, abstention), or with --fit rerank the reranker's
+    weights, or with --fit reader the span reader (a folder), on training questions; never on dev."""
     from eval.train import TrainOptions, train_answer_model, write_artifact
 
     if len(questions) != len(articles):
         raise _fail(NewsQAError("give one --articles per --questions, in the same order"), False)
-    if fit not in ("answer", "rerank"):
-        raise _fail(NewsQAError(f"--fit must be 'answer' or 'rerank', not {fit!r}"), False)
+    if fit not in ("answer", "rerank", "reader"):
+        raise _fail(NewsQAError(f"--fit must be 'answer', 'rerank' or 'reader', not {fit!r}"), False)
     command = "newsqa train " + " ".join(
         ([f"--fit {fit}"] if fit != "answer" else [])
         + [f"--questions {q} --articles {a}" for q, a in zip(questions, articles, strict=True)]
         + [f"--out {out}", f"--seed {seed}"]
         + ([f"--asked-before {asked_before}"] if asked_before else [])
+        + ([f"--epochs {epochs}"] if fit == "reader" else [])
     )
     sets = list(zip(questions, articles, strict=True))
     options = TrainOptions(seed, asked_before, command, features_cache, progress=True)
     try:
-        if fit == "rerank":
+        if fit == "reader":
+            report = _train_reader(sets, out, seed, asked_before, command, epochs)
+        elif fit == "rerank":
             from eval.rank_train import train_rerank_weights
             from qa.retrieval.rerank_model import write_rerank_weights
 
@@ -320,6 +327,23 @@ def train(
     except (NewsQAError, ValueError) as error:
         raise _fail(error, False) from error
     typer.echo(json.dumps(report, indent=2))
+
+
+def _train_reader(
+    sets: list[tuple[Path, Path]], out: Path, seed: int, asked_before: str | None, command: str, epochs: int
+) -> dict[str, object]:
+    from eval.evalsets import load_evalset
+    from eval.reader_train import ReaderTrainOptions, train_reader
+    from eval.train import sha256_of
+
+    evalsets = [load_evalset(a, q) for q, a in sets]
+    hashes = {str(path): sha256_of(path) for pair in sets for path in pair}
+    options = ReaderTrainOptions(seed, asked_before, command, epochs=epochs, progress=True)
+    info = train_reader(evalsets, options, out, hashes)
+    return {
+        "out": str(out),
+        **{k: info[k] for k in ("examples", "positives", "training_seconds", "model_bytes")},
+    }
 
 
 @app.command()

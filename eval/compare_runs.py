@@ -7,6 +7,10 @@ Usage:
 
 It prints, per set and file, how many records differ (timings ignored) with the first few changed
 fields, and the total; a refactor that must not change answers should print `TOTAL differing records: 0`.
+
+    python -m eval.compare_runs BEFORE_DIR AFTER_DIR --paired
+    # per set, each answer metric before and after, and after - before with its paired 95% bootstrap
+    # interval over the same questions (`eval.bootstrap`): the test of a change to answering
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from eval.bootstrap import DEFAULT_BOOTSTRAP, MetricSamples, paired_deltas
 
 # Fields that differ between any two runs of the same code.
 TIMING_FIELDS = frozenset({"latency_ms", "timings_ms", "run_seconds", "seconds"})
@@ -69,12 +77,58 @@ def compare(before_dir: Path, after_dir: Path, shown: int = 3) -> tuple[int, lis
     return total, lines
 
 
+def record_samples(records: list[dict[str, Any]]) -> MetricSamples:
+    """Per-question parts of each metric of `newsqa eval` records: every `correct` entry over the
+    answerable questions it applies to (None: it does not), and abstention precision and recall."""
+    names = [name for name in (records[0]["correct"] if records else {}) if name != "abstention"]
+    questions = {
+        name: (
+            np.array([float(bool(r["answerable"] and r["correct"][name])) for r in records]),
+            np.array([float(bool(r["answerable"]) and r["correct"][name] is not None) for r in records]),
+        )
+        for name in names
+    }
+    withheld_right = np.array([float(r["abstained"] and not r["answerable"]) for r in records])
+    questions["abstain_precision"] = (withheld_right, np.array([float(r["abstained"]) for r in records]))
+    questions["abstain_recall"] = (withheld_right, np.array([float(not r["answerable"]) for r in records]))
+    return MetricSamples(questions)
+
+
+def paired_report(before_dir: Path, after_dir: Path) -> list[str]:
+    """Markdown rows per set: metric, before, after, after - before [95% interval]."""
+    lines = []
+    for name in sorted(p.name for p in before_dir.iterdir() if p.is_dir() and (after_dir / p.name).is_dir()):
+        for file in sorted(f.name for f in (before_dir / name).glob("questions-*.jsonl")):
+            before = [json.loads(line) for line in (before_dir / name / file).open()]
+            after = [json.loads(line) for line in (after_dir / name / file).open()]
+            if [r["id"] for r in before] != [r["id"] for r in after]:
+                lines.append(f"{name}/{file}: the runs asked other questions; not paired")
+                continue
+            a, b = record_samples(before), record_samples(after)
+            deltas = paired_deltas(b, a, DEFAULT_BOOTSTRAP)
+            lines += [
+                f"{name}/{file} (n={len(before)})",
+                "| metric | before | after | after - before [95%] |",
+            ]
+            lines.append("|---|---:|---:|---:|")
+            for metric, (pa, pb) in ((m, (a.point()[m], b.point()[m])) for m in deltas):
+                ci = deltas[metric]["ci95"]
+                lines.append(f"| {metric} | {pa:.3f} | {pb:.3f} | {deltas[metric]['delta']:+.3f} {ci} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m eval.compare_runs", description=__doc__.split("\n")[0])
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
+    parser.add_argument(
+        "--paired", action="store_true", help="Metric deltas with paired bootstrap intervals."
+    )
     args = parser.parse_args(argv)
-    print("\n".join(compare(args.before, args.after)[1]))
+    if args.paired:
+        print("\n".join(paired_report(args.before, args.after)))
+    else:
+        print("\n".join(compare(args.before, args.after)[1]))
 
 
 if __name__ == "__main__":

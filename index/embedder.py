@@ -193,7 +193,7 @@ class Embedder(_BaseEmbedder):
         # Two sessions of one graph, differing in how ORT's worker threads wait for work. Spinning
         # suits back-to-back batches (ingest); between query embeddings it takes a core from
         # the rest of the query on 2 cores (ask p50 97-120 ms without vs 145-150 ms with).
-        self._query_session = _onnx_session(onnx_path, spinning=False)
+        self._query_session = onnx_session(onnx_path, spinning=False)
         self._batch_session: Any = None
         self._batch_session_lock = threading.Lock()
         self._input_names = {i.name for i in self._query_session.get_inputs()}
@@ -246,7 +246,7 @@ class Embedder(_BaseEmbedder):
         if session is None:
             with self._batch_session_lock:
                 if self._batch_session is None:
-                    self._batch_session = _onnx_session(self.onnx_path, spinning=True)
+                    self._batch_session = onnx_session(self.onnx_path, spinning=True)
             session = self._batch_session
         # Tokenized once, padded to the longest text; each length-sorted batch is then cut to its own
         # longest (padding is on the right, so the cut drops only padding).
@@ -271,7 +271,7 @@ class Embedder(_BaseEmbedder):
         return out
 
 
-def _onnx_session(path: str, spinning: bool) -> Any:
+def onnx_session(path: str, spinning: bool) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()

@@ -25,7 +25,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from newsqa.errors import InvalidInput
 
@@ -62,7 +62,7 @@ class OnnxExporter:
                 logger.info("exporting %s to ONNX (once; cached in %s)", model_folder, target_dir)
                 _export_fused(model_folder, config, fused)
             if precision == "int8" and not quantized.is_file():
-                _quantize(fused, quantized)
+                quantize_int8(fused, quantized)
         except OSError as exc:
             raise InvalidInput(
                 f"cannot write the ONNX export to {target_dir} ({exc}): set NEWSQA_ONNX_EXPORT_DIR to a "
@@ -110,7 +110,6 @@ def _read_bert_config(model_folder: Path) -> dict[str, int]:
 
 def _export_fused(model_folder: Path, config: dict[str, int], target: Path) -> None:
     import torch
-    from onnxruntime.transformers import optimizer
     from transformers import AutoModel
 
     base = AutoModel.from_pretrained(str(model_folder), attn_implementation="eager").eval()
@@ -127,6 +126,15 @@ def _export_fused(model_folder: Path, config: dict[str, int], target: Path) -> N
             out = self.base(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             return out.last_hidden_state
 
+    export_fused_module(_Encoder(), ["last_hidden_state"], config, target)
+
+
+def export_fused_module(module: Any, output_names: list[str], config: dict[str, int], target: Path) -> None:
+    """Exports a BERT-based torch module taking (input_ids, attention_mask, token_type_ids) to a fused
+    fp32 ONNX graph at `target` (batch and token axes dynamic). `config`: num_heads, hidden_size."""
+    import torch
+    from onnxruntime.transformers import optimizer
+
     names = ["input_ids", "attention_mask", "token_type_ids"]
     example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -135,12 +143,12 @@ def _export_fused(model_folder: Path, config: dict[str, int], target: Path) -> N
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about shapes we export as dynamic
             torch.onnx.export(
-                _Encoder(),
+                module,
                 example,
                 str(raw),
                 input_names=names,
-                output_names=["last_hidden_state"],
-                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                output_names=output_names,
+                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, *output_names]},
                 opset_version=17,
                 dynamo=False,
             )
@@ -152,7 +160,7 @@ def _export_fused(model_folder: Path, config: dict[str, int], target: Path) -> N
         os.replace(staged, target)
 
 
-def _quantize(fused: Path, target: Path) -> None:
+def quantize_int8(fused: Path, target: Path) -> None:
     root = logging.getLogger()
     level = root.level
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:

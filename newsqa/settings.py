@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     # weights, with a logged error, if it is unusable); a path loads that file (an error if unusable).
     use_learned_rerank: bool = False
     rerank_weights_path: Path | None = None
+    # The trained span reader (qa/answering/reader.py, `newsqa train --fit reader`, docs/eval.md "Trained
+    # span reader"): `use_reader` loads the shipped qa/answering/models/reader/, a path loads that folder.
+    use_reader: bool = False
+    reader_path: Path | None = None
     # Confidence below which `ask` abstains. Unset: the model's decision, else 0.20 (dev-calibrated).
     abstain_threshold: float | None = None
     # Reranker score the best passage needs, or `ask` abstains. Unset: none with the model, else 2.7.

@@ -11,6 +11,7 @@ import gc
 from typing import TYPE_CHECKING, Any
 
 from qa.answering.answer_model import AnswerModel
+from qa.answering.reading import ReaderStage
 from qa.service import Answerer
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def build_answerer(
         nlp=nlp,
         max_chars=settings.max_question_chars,
         answer_cache_size=settings.answer_cache_size,
+        reader=span_reader(settings),
     )
     answerer.warm_up()
     # Everything loaded so far (the lexical index's chunk table: ~400k objects at 98k chunks) lives
@@ -75,3 +77,10 @@ def trained_answer_model(settings: Settings) -> AnswerModel | None:
     if settings.answer_model_path is None and not settings.use_answer_model:
         return None
     return AnswerModel.load(settings.answer_model_path)
+
+
+def span_reader(settings: Settings) -> ReaderStage | None:
+    """The reader stage Settings asks for: `reader_path`, else the shipped reader if `use_reader`."""
+    if settings.reader_path is None and not settings.use_reader:
+        return None
+    return ReaderStage.load(settings.reader_path)

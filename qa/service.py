@@ -35,6 +35,7 @@ from qa.answering.extract import (
 )
 from qa.answering.fit import AnswerFit
 from qa.answering.present import readable_answer
+from qa.answering.reading import ReaderStage
 from qa.answering.timeline import TimelineBuilder
 from qa.cache import AnswerCache
 from qa.notices import NOT_ENGLISH, not_said_message, nothing_found_message
@@ -90,6 +91,7 @@ class Answerer:
     `llm`: an `LLMClient` for `mode="generative"`.
     `answer_fit`: the subject/type fit check that withholds a free answer to another question (None:
     `AnswerFit()` with its default `FitWeights`).
+    `reader`: the span reader's stage, which may take its span over the extractor's (qa/answering/reading.py).
     """
 
     def __init__(
@@ -107,6 +109,7 @@ class Answerer:
         max_chars: int = 2000,
         answer_cache_size: int = 1024,
         answer_fit: AnswerFit | None = None,
+        reader: ReaderStage | None = None,
     ) -> None:
         if not 1 <= top_k <= MAX_TOP_K:
             raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
@@ -134,6 +137,7 @@ class Answerer:
         self.extractor = SpanExtractor(parser)
         self.chooser = ChoicePicker()
         self.fit = answer_fit or AnswerFit()
+        self.reader = reader
         self.rewriter = QueryRewriter(parser)
         self.citations = CitationBuilder()
         self.sentences = SentenceIndex()
@@ -274,8 +278,12 @@ class Answerer:
         if extraction is None and choices:
             extraction = self._pick_choice(analysed, passages, choices)
         fit = None  # free extracted answers only: choices name the candidates themselves
+        read: dict[str, Any] | None = None  # what the span reader did, for debug
         if extraction is None:
             extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
+            if self.reader is not None:
+                chosen, read = self.reader.answer(analysed, passages, extraction)
+                extraction = self.furniture.trim(chosen)
             fit = self.fit.assess(analysed, extraction)
         timed = bool(result.time_window)
         support = retrieval_support(hits, timed=timed, weights=self.search.weights)
@@ -287,12 +295,12 @@ class Answerer:
         )
         timings["answer"] = _ms(t2)
         if plan.debug:
-            fitted = fit.features if fit is not None else {}
             answer.assessment = {
                 "candidate": extraction.answer,
                 "features": features,
-                "fit": fitted,
+                "fit": fit.features if fit is not None else {},
                 "fits": fits,
+                **({"reader": read} if read is not None else {}),
             }
         return self._finish(answer, timings, plan.t0, hits, plan.debug, probability)
 

@@ -1,0 +1,115 @@
+"""Fit the reader's choice model: when the span reader and the extractor disagree, which one is right.
+
+Usage:
+    # records of `newsqa eval` run with a reader that never saw these questions (debug records hold
+    # both answers and the choice features), then:
+    python -m eval.reader_choice RECORDS.jsonl [RECORDS.jsonl ...] --out qa/answering/models/reader/choice.json
+
+Rows are the answerable questions where exactly one of the two answers is right (exact, or a short
+answer of at most 10 words containing the gold one: `eval.train.is_right_free`); the label is 1 when
+it is the reader's. A logistic regression on standardised `CHOICE_FEATURES` (C = 1, seed 0) gives
+P(the reader is right); the stage takes the span at 0.5 and above. The file records the rows, the
+5-fold cross-validated accuracy against always taking one side, and the sha256 of each records file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.train import is_right_free, sha256_of
+from qa.answering.answer_model import Calibrator
+from qa.answering.reading import CHOICE_FEATURES
+
+FORMAT_VERSION = 1
+CHOICE_THRESHOLD = 0.5  # take the span when it is more likely the right one of the two
+REGULARISATION_C = 1.0
+CV_FOLDS = 5
+
+
+def choice_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The decisive disagreements of eval records: features and whether the reader was the right one."""
+    rows = []
+    for record in records:
+        reader = (record.get("assessment") or {}).get("reader")
+        if not record.get("answerable") or not reader:
+            continue
+        gold = record["gold"]
+        reader_right = is_right_free(reader["answer"], gold, True)
+        extractor_right = is_right_free(reader["extractor_answer"], gold, True)
+        if reader_right != extractor_right:
+            rows.append({"features": reader["features"], "label": reader_right, "id": record["id"]})
+    return rows
+
+
+def _fit(rows: Sequence[dict[str, Any]], seed: int) -> Calibrator:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    x = [[float(r["features"][name]) for name in CHOICE_FEATURES] for r in rows]
+    labels = [int(r["label"]) for r in rows]
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(C=REGULARISATION_C, max_iter=2000, random_state=seed)
+    model.fit(scaler.transform(x), labels)
+    return Calibrator(
+        features=CHOICE_FEATURES,
+        mean=tuple(round(float(v), 8) for v in scaler.mean_),
+        scale=tuple(round(float(v) or 1.0, 8) for v in scaler.scale_),
+        coef=tuple(round(float(v), 8) for v in model.coef_[0]),
+        intercept=round(float(model.intercept_[0]), 8),
+        threshold=CHOICE_THRESHOLD,
+    )
+
+
+def cross_validated_accuracy(rows: Sequence[dict[str, Any]], seed: int) -> float:
+    """Share of rows whose side the model fitted on the other folds picks right."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = [int(r["label"]) for r in rows]
+    right = 0
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
+    for train_idx, test_idx in folds.split([[0]] * len(rows), labels):
+        model = _fit([rows[i] for i in train_idx], seed)
+        for i in test_idx:
+            right += int((model.probability(rows[i]["features"]) >= CHOICE_THRESHOLD) == bool(labels[i]))
+    return right / len(rows)
+
+
+def fit_choice(records_files: Sequence[Path], seed: int = 0) -> dict[str, Any]:
+    """The choice model's JSON (model and training record) from eval records files."""
+    records = [json.loads(line) for path in records_files for line in path.open(encoding="utf-8")]
+    rows = choice_rows(records)
+    labels = [r["label"] for r in rows]
+    if min(labels.count(0), labels.count(1)) < CV_FOLDS:
+        raise ValueError(
+            f"too few disagreements to fit ({labels.count(1)} reader right, {labels.count(0)} not)"
+        )
+    model = _fit(rows, seed)
+    return {
+        "format_version": FORMAT_VERSION,
+        "choice": model.to_dict(),
+        "rows": len(rows),
+        "reader_right": sum(labels),
+        "cv_accuracy": round(cross_validated_accuracy(rows, seed), 4),
+        "majority_accuracy": round(max(labels.count(0), labels.count(1)) / len(rows), 4),
+        "seed": seed,
+        "records": {str(path): sha256_of(path) for path in records_files},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m eval.reader_choice", description=__doc__.split("\n")[0])
+    parser.add_argument("records", type=Path, nargs="+")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    fitted = fit_choice(args.records, args.seed)
+    args.out.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in fitted.items() if k != "choice"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
