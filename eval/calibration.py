@@ -82,33 +82,37 @@ def choose_threshold(rows: Sequence[dict[str, Any]], probs: Sequence[float], rul
     return best[1] if best is not None else 0.0
 
 
-def _matrix(rows: Sequence[dict[str, Any]], means: Sequence[float] | None = None) -> list[list[float]]:
-    """Feature rows in FEATURES order; a missing value becomes the column mean (given or computed)."""
+def _matrix(
+    rows: Sequence[dict[str, Any]], features: Sequence[str], means: Sequence[float] | None = None
+) -> list[list[float]]:
+    """Feature rows in `features` order; a missing value becomes the column mean (given or computed)."""
     if means is None:
         means = []
-        for name in FEATURES:
+        for name in features:
             present = [float(r["features"][name]) for r in rows if r["features"].get(name) is not None]
             means.append(sum(present) / len(present) if present else 0.0)
     return [
         [
             float(r["features"][n]) if r["features"].get(n) is not None else means[j]
-            for j, n in enumerate(FEATURES)
+            for j, n in enumerate(features)
         ]
         for r in rows
     ]
 
 
-def _fit(rows: Sequence[dict[str, Any]], seed: int) -> Calibrator:
+def fit_logistic(rows: Sequence[dict[str, Any]], seed: int, features: Sequence[str] = FEATURES) -> Calibrator:
+    """Logistic regression (C = REGULARISATION_C) of rows' labels on their standardised `features`;
+    the threshold is left at 0 for the caller to set."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    x = _matrix(rows)
+    x = _matrix(rows, features)
     labels = [int(r["label"]) for r in rows]
     scaler = StandardScaler().fit(x)
     model = LogisticRegression(C=REGULARISATION_C, max_iter=2000, random_state=seed)
     model.fit(scaler.transform(x), labels)
     return Calibrator(
-        features=FEATURES,
+        features=tuple(features),
         mean=tuple(round(float(v), 8) for v in scaler.mean_),
         scale=tuple(round(float(v), 8) for v in scaler.scale_),
         coef=tuple(round(float(v), 8) for v in model.coef_[0]),
@@ -125,7 +129,7 @@ def _cross_validated(rows: Sequence[dict[str, Any]], seed: int) -> list[float]:
     probs = [0.0] * len(rows)
     folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
     for train_idx, test_idx in folds.split([[0]] * len(rows), labels):
-        calibrator = _fit([rows[i] for i in train_idx], seed)
+        calibrator = fit_logistic([rows[i] for i in train_idx], seed)
         for i in test_idx:
             probs[i] = calibrator.probability(rows[i]["features"])
     return probs
@@ -136,7 +140,7 @@ def fit_calibrator(rows: Sequence[dict[str, Any]], *, seed: int, rule: Rule) -> 
     labels = [int(r["label"]) for r in rows]
     if len(set(labels)) < 2:
         raise ValueError(f"training rows need right and wrong answers, got labels {sorted(set(labels))}")
-    fitted = _fit(rows, seed)
+    fitted = fit_logistic(rows, seed)
     probs = [fitted.probability(r["features"]) for r in rows]
     threshold = round(choose_threshold(rows, probs, rule), 6)
     calibrator = Calibrator(

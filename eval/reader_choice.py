@@ -7,7 +7,7 @@ Usage:
 
 Rows are the answerable questions where exactly one of the two answers is right (exact, or a short
 answer of at most 10 words containing the gold one: `eval.train.is_right_free`); the label is 1 when
-it is the reader's. A logistic regression on standardised `CHOICE_FEATURES` (C = 1, seed 0) gives
+it is the reader's. A logistic regression on standardised `CHOICE_FEATURES` (`eval.calibration.fit_logistic`) gives
 P(the reader is right); the stage takes the span at 0.5 and above. The file records the rows, the
 5-fold cross-validated accuracy against always taking one side, and the sha256 of each records file.
 """
@@ -17,16 +17,17 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from eval.calibration import fit_logistic
 from eval.train import is_right_free, sha256_of
 from qa.answering.answer_model import Calibrator
 from qa.answering.reading import CHOICE_FEATURES
 
 FORMAT_VERSION = 1
 CHOICE_THRESHOLD = 0.5  # take the span when it is more likely the right one of the two
-REGULARISATION_C = 1.0
 CV_FOLDS = 5
 
 
@@ -46,22 +47,7 @@ def choice_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _fit(rows: Sequence[dict[str, Any]], seed: int) -> Calibrator:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
-    x = [[float(r["features"][name]) for name in CHOICE_FEATURES] for r in rows]
-    labels = [int(r["label"]) for r in rows]
-    scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=REGULARISATION_C, max_iter=2000, random_state=seed)
-    model.fit(scaler.transform(x), labels)
-    return Calibrator(
-        features=CHOICE_FEATURES,
-        mean=tuple(round(float(v), 8) for v in scaler.mean_),
-        scale=tuple(round(float(v) or 1.0, 8) for v in scaler.scale_),
-        coef=tuple(round(float(v), 8) for v in model.coef_[0]),
-        intercept=round(float(model.intercept_[0]), 8),
-        threshold=CHOICE_THRESHOLD,
-    )
+    return replace(fit_logistic(rows, seed, CHOICE_FEATURES), threshold=CHOICE_THRESHOLD)
 
 
 def cross_validated_accuracy(rows: Sequence[dict[str, Any]], seed: int) -> float:
