@@ -45,7 +45,7 @@ def test_the_fit_learns_that_a_high_margin_means_the_reader_is_right(tmp_path: P
     rng = random.Random(3)
     records = []
     for i in range(200):
-        margin = rng.uniform(-4, 4)
+        margin = rng.uniform(-3.5, 3.5)
         reader_right = rng.random() < 1 / (1 + 2.718 ** (-2 * margin))
         records.append(
             _record(

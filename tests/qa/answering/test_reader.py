@@ -68,7 +68,7 @@ class TestBestSpan:
         starts = np.zeros(len(encoding.ids))
         ends = np.zeros(len(encoding.ids))
         starts[monday], ends[monday] = 5.0, 4.0
-        starts[1], ends[1] = 50.0, 50.0  # a question token: never an answer
+        starts[1], ends[1] = 77.0, 77.0  # a question token: never an answer
         span = best_span(starts, ends, encoding, window, max_answer_tokens=4)
         assert span.text == "Monday" == window[span.start : span.end]
         assert span.score == pytest.approx(9.0)
