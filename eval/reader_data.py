@@ -75,6 +75,9 @@ class ArticlePool:
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
 
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._raw
+
     def article(self, article_id: str) -> _ArticleText:
         cached = self._texts.get(article_id)
         if cached is None:
@@ -132,7 +135,7 @@ def _holds_answer(window: str, q: EvalQuestion) -> bool:
 def question_examples(q: EvalQuestion, pool: ArticlePool, limits: ExampleLimits) -> list[ReaderExample]:
     """The positives and negatives of one training question."""
     stems = content_stems(q.question)
-    relevant = [aid for aid in q.relevant_article_ids if aid in pool._raw]
+    relevant = [aid for aid in q.relevant_article_ids if aid in pool]
     positives: list[tuple[float, ReaderExample]] = []
     story: list[tuple[float, ReaderExample]] = []
     for aid in relevant:
