@@ -2,7 +2,7 @@
 
 Usage:
     sets = [load_evalset(articles, questions) for articles, questions in pairs]
-    examples = reader_examples(sets, asked_before="2024-01-01", limits=ExampleLimits())
+    examples = reader_examples(sets, "2024-01-01", ExampleLimits(), max_window_chars=700)
     examples[0].window[examples[0].answer_start : examples[0].answer_end]   # the gold answer
 
 A positive is a window (`qa.answering.reader.reader_window`: a sentence and its neighbours) of a
@@ -35,7 +35,6 @@ class ExampleLimits:
     story_negatives: int = 2  # windows of relevant articles without the answer
     search_negatives: int = 2  # windows of other articles the question's BM25 search finds
     search_articles: int = 5  # articles read for those
-    max_window_chars: int = ReaderConfig.max_window_chars
 
 
 @dataclass(frozen=True)
@@ -116,10 +115,10 @@ def _ranked_sentences(question_stems: set[str], article: _ArticleText) -> list[t
 
 
 def _window_example(
-    q: EvalQuestion, article: _ArticleText, index: int, limits: ExampleLimits
+    q: EvalQuestion, article: _ArticleText, index: int, max_window_chars: int
 ) -> ReaderExample:
     """The window around sentence `index`, labelled with a gold answer inside that sentence if any."""
-    start, end = reader_window(article.text, article.sentences, index, limits.max_window_chars)
+    start, end = reader_window(article.text, article.sentences, index, max_window_chars)
     window = article.text[start:end]
     s, e = article.sentences[index]
     hit = _answer_in(article.text[s:e], q.answers) if q.answerable else None
@@ -132,7 +131,9 @@ def _holds_answer(window: str, q: EvalQuestion) -> bool:
     return q.answerable and _answer_in(window, q.answers) is not None
 
 
-def question_examples(q: EvalQuestion, pool: ArticlePool, limits: ExampleLimits) -> list[ReaderExample]:
+def question_examples(
+    q: EvalQuestion, pool: ArticlePool, limits: ExampleLimits, max_window_chars: int
+) -> list[ReaderExample]:
     """The positives and negatives of one training question."""
     stems = content_stems(q.question)
     relevant = [aid for aid in q.relevant_article_ids if aid in pool]
@@ -141,7 +142,7 @@ def question_examples(q: EvalQuestion, pool: ArticlePool, limits: ExampleLimits)
     for aid in relevant:
         article = pool.article(aid)
         for score, i in _ranked_sentences(stems, article)[:40]:
-            example = _window_example(q, article, i, limits)
+            example = _window_example(q, article, i, max_window_chars)
             if example.positive:
                 positives.append((score, example))
             elif not _holds_answer(example.window, q):
@@ -152,7 +153,7 @@ def question_examples(q: EvalQuestion, pool: ArticlePool, limits: ExampleLimits)
             continue
         article = pool.article(aid)
         for score, i in _ranked_sentences(stems, article)[:1]:
-            example = _window_example(q, article, i, limits)
+            example = _window_example(q, article, i, max_window_chars)
             if not example.positive and not _holds_answer(example.window, q):
                 search.append((score, example))
     return (
@@ -174,7 +175,11 @@ def _best(scored: list[tuple[float, ReaderExample]], n: int) -> list[ReaderExamp
 
 
 def reader_examples(
-    sets: Sequence[EvalSet], asked_before: str | None, limits: ExampleLimits, seed: int = 0
+    sets: Sequence[EvalSet],
+    asked_before: str | None,
+    limits: ExampleLimits,
+    seed: int = 0,
+    max_window_chars: int = ReaderConfig.max_window_chars,
 ) -> list[ReaderExample]:
     """Examples of every question of `sets` asked before `asked_before` (all when None), shuffled."""
     pool = ArticlePool(sets)
@@ -182,6 +187,6 @@ def reader_examples(
     for evalset in sets:
         for q in evalset.questions:
             if asked_before is None or q.asked_at < asked_before:
-                examples.extend(question_examples(q, pool, limits))
+                examples.extend(question_examples(q, pool, limits, max_window_chars))
     random.Random(seed).shuffle(examples)
     return examples

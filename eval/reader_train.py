@@ -196,7 +196,7 @@ def train_reader(
 
     model_folder = Path(get_model_path())
     started = time.monotonic()
-    examples = reader_examples(sets, options.asked_before, limits, options.seed)
+    examples = reader_examples(sets, options.asked_before, limits, options.seed, config.max_window_chars)
     if not examples:
         raise ValueError(
             "no training examples: no question of the given files was asked before --asked-before"

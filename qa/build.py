@@ -83,4 +83,6 @@ def span_reader(settings: Settings) -> ReaderStage | None:
     """The reader stage Settings asks for: `reader_path`, else the shipped reader if `use_reader`."""
     if settings.reader_path is None and not settings.use_reader:
         return None
-    return ReaderStage.load(settings.reader_path)
+    stage = ReaderStage.load(settings.reader_path)
+    stage.reader.warm_up()
+    return stage

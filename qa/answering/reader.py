@@ -171,6 +171,10 @@ class SpanReader:
             )
         return cls(folder, ReaderConfig(**meta["config"]), meta)
 
+    def warm_up(self) -> None:
+        """One read, so that the first question does not pay for ONNX Runtime's first run."""
+        self.read("Who warmed up?", ["The warm-up sentence names Jane Doe."])
+
     def read(self, question: str, windows: Sequence[str]) -> list[ReaderSpan]:
         """The best span of each window, in the windows' order."""
         if not windows:

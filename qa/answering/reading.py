@@ -4,8 +4,7 @@ reader's span or the extractor's answer, whichever the trained choice model expe
 Usage:
     stage = ReaderStage.load()                       # qa/answering/models/reader/ (+ its choice.json)
     extraction, record = stage.answer(question, passages, extracted)   # the span or `extracted`
-    reading = stage.read(question, passages)         # or in two steps: the reader's best span, or None
-    extraction = stage.choose(reading, extracted)    # the span (cited by its sentence) or `extracted`
+    reading = stage.read(question, passages)         # the reader's best span alone, or None
 
 The windows are the ones the reader was trained on (`reader_window`: a sentence and its neighbours),
 around the `windows` best sentences of the cheap sentence scoring the extractor starts from; the best
@@ -64,22 +63,13 @@ class Reading:
     end: int
     evidence: Evidence
     window_rank: int
-    min_margin: float
     closest: list[Evidence]  # the best-matching sentences, shown as related when the answer is withheld
-
-    @property
-    def answers(self) -> bool:
-        return bool(self.span.text.strip()) and self.span.margin > self.min_margin
 
     @property
     def probability(self) -> float:
         """The reader's own P(answer here): sigmoid of its margin over "no answer" (not calibrated)."""
         margin = max(-50.0, min(50.0, self.span.margin))
         return 1.0 / (1.0 + math.exp(-margin))
-
-    def extraction(self) -> Extraction:
-        text = self.passage.article.text[self.start : self.end]
-        return Extraction(text, [self.evidence], self.probability, span=True, closest=self.closest)
 
     def summary(self) -> dict[str, float | str | int]:
         return {
@@ -147,38 +137,20 @@ class ReaderStage:
     ) -> tuple[Extraction, dict[str, Any] | None]:
         """The free answer (the reader's span or `extracted`) and, when the reader read, what it did."""
         reading = self.read(question, passages)
-        if reading is None:
-            return extracted, None
-        record = {
-            **reading.summary(),
-            "extractor_answer": extracted.answer,
-            "features": choice_features(reading, extracted),
-            "p_reader": self.reader_probability(reading, extracted),
-        }
-        return self.choose(reading, extracted), record
-
-    def reader_probability(self, reading: Reading, extracted: Extraction) -> float | None:
-        """P(the reader's span is the right one) by the choice model; None without a model."""
-        if self.choice is None:
-            return None
-        return self.choice.probability(choice_features(reading, extracted))
-
-    def choose(self, reading: Reading | None, extracted: Extraction) -> Extraction:
-        """The reader's span or `extracted`, by the choice model (else the margin rule)."""
         if reading is None or not reading.span.text.strip():
-            return extracted
-        p = self.reader_probability(reading, extracted)
-        takes_span = reading.answers if p is None else p >= self.choice.threshold  # type: ignore[union-attr]
-        if not takes_span or (
-            extracted.support and normalize_text(extracted.answer) == normalize_text(reading.span.text)
-        ):
-            return extracted
-        span = reading.extraction()
-        if not extracted.support:
-            return span
-        return Extraction(
-            span.answer, span.support, extracted.confidence, span=True, closest=extracted.closest
-        )
+            return extracted, None
+        features = choice_features(reading, extracted)
+        if self.choice is None:
+            p_reader, takes_span = None, reading.span.margin > self.weights.min_margin
+        else:
+            p_reader = self.choice.probability(features)
+            takes_span = p_reader >= self.choice.threshold
+        record = {**reading.summary(), "extractor_answer": extracted.answer, "features": features}
+        record["p_reader"] = p_reader
+        same = normalize_text(extracted.answer) == normalize_text(reading.span.text)
+        if not takes_span or (extracted.support and same):
+            return extracted, record
+        return _span_extraction(reading, extracted), record
 
     def read(self, question: Question, passages: list[Passage]) -> Reading | None:
         """The best span over the windows, or None when no sentence matches the question at all."""
@@ -205,7 +177,18 @@ class ReaderStage:
         start, end = window_start + span.start, window_start + span.end
         closest = [Evidence(s.passage, s.start, s.end, s.score) for s in ranked[:3]]
         quote = _quote(passage, start, end)
-        return Reading(span, passage, start, end, quote, rank, self.weights.min_margin, closest)
+        return Reading(span, passage, start, end, quote, rank, closest)
+
+
+def _span_extraction(reading: Reading, extracted: Extraction) -> Extraction:
+    """The reader's span as the answer, quoted by its sentence(s); abstention stays the extractor's
+    (its confidence and closest sentences), unless the extractor found no support at all."""
+    text = reading.passage.article.text[reading.start : reading.end]
+    if extracted.support:
+        return Extraction(
+            text, [reading.evidence], extracted.confidence, span=True, closest=extracted.closest
+        )
+    return Extraction(text, [reading.evidence], reading.probability, span=True, closest=reading.closest)
 
 
 def _quote(passage: Passage, start: int, end: int) -> Evidence:

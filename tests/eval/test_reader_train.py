@@ -66,9 +66,7 @@ def encoder() -> PairEncoder:
 class TestExamples:
     def test_positives_hold_the_gold_answer_at_their_label(self) -> None:
         evalset = _evalset()
-        examples = question_examples(
-            evalset.questions[0], ArticlePool([evalset]), ExampleLimits(max_window_chars=120)
-        )
+        examples = question_examples(evalset.questions[0], ArticlePool([evalset]), ExampleLimits(), 120)
         positives = [e for e in examples if e.positive]
         assert positives, "the answer sentence gives a positive"
         for e in positives:
@@ -78,21 +76,17 @@ class TestExamples:
 
     def test_unanswerable_questions_give_negatives_only(self) -> None:
         evalset = _evalset()
-        examples = question_examples(
-            evalset.questions[2], ArticlePool([evalset]), ExampleLimits(max_window_chars=120)
-        )
+        examples = question_examples(evalset.questions[2], ArticlePool([evalset]), ExampleLimits(), 120)
         assert examples and not any(e.positive for e in examples)
 
     def test_a_word_inside_another_is_no_answer(self) -> None:
         articles = {"a1": EvalArticle("a1", "Count", "Seventeen people came. The seventh one left early.")}
         q = EvalQuestion("q", "How many people came?", "2025-01-01", ["seven"], ["a1"], True)
-        examples = question_examples(
-            q, ArticlePool([EvalSet(articles, [q])]), ExampleLimits(max_window_chars=30)
-        )
+        examples = question_examples(q, ArticlePool([EvalSet(articles, [q])]), ExampleLimits(), 30)
         assert not any(e.positive for e in examples)
 
     def test_asked_before_keeps_older_questions(self) -> None:
-        examples = reader_examples([_evalset()], "2025-02-01", ExampleLimits(max_window_chars=120))
+        examples = reader_examples([_evalset()], "2025-02-01", ExampleLimits(), max_window_chars=120)
         assert {e.question_id for e in examples} == {"q1", "q2"}
 
 
@@ -116,7 +110,9 @@ class TestTokenLabels:
 def test_a_tiny_fit_writes_a_reader_that_loads_and_reads(tmp_path: Path) -> None:
     out = tmp_path / "reader"
     options = ReaderTrainOptions(seed=0, command="test", epochs=1, batch_size=4)
-    info = train_reader([_evalset()], options, out, {"invented": "0"}, ExampleLimits(max_window_chars=120))
+    info = train_reader(
+        [_evalset()], options, out, {"invented": "0"}, config=ReaderConfig(max_window_chars=120)
+    )
     meta = json.loads((out / "reader.json").read_text())
     assert meta["examples"] == info["examples"] > 0 and meta["positives"] > 0
     assert meta["training"]["seed"] == 0 and meta["data"] == {"invented": "0"}
