@@ -11,12 +11,15 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from newsqa.errors import NewsQAError
 from newsqa.settings import Settings
+
+if TYPE_CHECKING:
+    from eval.train import TrainOptions
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -272,6 +275,10 @@ def eval_command(
         raise _fail(error, False) from error
 
 
+_FITS = ("answer", "rerank", "reader", "options")
+_FITS_TEXT = "'answer', 'rerank', 'reader' or 'options'"
+
+
 @app.command()
 def train(
     questions: Annotated[list[Path], typer.Option("--questions", help="Training questions.jsonl (repeat).")],
@@ -288,19 +295,22 @@ def train(
     fit: Annotated[
         str,
         typer.Option(
-            "--fit", help="answer: the answer model; rerank: the reranker's weights; reader: the span reader."
+            "--fit",
+            help="answer: the answer model; rerank: the reranker's weights; reader: the span reader; "
+            "options: the multiple-choice option model.",
         ),
     ] = "answer",
     epochs: Annotated[int, typer.Option(help="--fit reader: passes over the examples.")] = 2,
 ) -> None:
     """Fit the answer model (calibrated confidence, abstention), or with --fit rerank the reranker's
-    weights, or with --fit reader the span reader (a folder), on training questions; never on dev."""
+    weights, --fit reader the span reader (a folder), --fit options the multiple-choice option model,
+    on training questions; never on dev."""
     from eval.train import TrainOptions, train_answer_model, write_artifact
 
     if len(questions) != len(articles):
         raise _fail(NewsQAError("give one --articles per --questions, in the same order"), False)
-    if fit not in ("answer", "rerank", "reader"):
-        raise _fail(NewsQAError(f"--fit must be 'answer', 'rerank' or 'reader', not {fit!r}"), False)
+    if fit not in _FITS:
+        raise _fail(NewsQAError(f"--fit must be {_FITS_TEXT}, not {fit!r}"), False)
     command = "newsqa train " + " ".join(
         ([f"--fit {fit}"] if fit != "answer" else [])
         + [f"--questions {q} --articles {a}" for q, a in zip(questions, articles, strict=True)]
@@ -313,6 +323,8 @@ def train(
     try:
         if fit == "reader":
             report = _train_reader(sets, out, seed, asked_before, command, epochs)
+        elif fit == "options":
+            report = _train_options(_settings(data_dir), sets, out, options)
         elif fit == "rerank":
             from eval.rank_train import train_rerank_weights
             from qa.retrieval.rerank_model import write_rerank_weights
@@ -343,6 +355,20 @@ def _train_reader(
     return {
         "out": str(out),
         **{k: info[k] for k in ("examples", "positives", "training_seconds", "model_bytes")},
+    }
+
+
+def _train_options(
+    settings: Settings, sets: list[tuple[Path, Path]], out: Path, options: TrainOptions
+) -> dict[str, object]:
+    from eval.option_train import train_option_model, write_option_model
+
+    model = train_option_model(settings, sets, options)
+    write_option_model(model, out)
+    return {
+        "out": str(out),
+        "coef": dict(zip(model.features, model.coef, strict=True)),
+        "metrics": model.info["metrics"],
     }
 
 

@@ -121,7 +121,9 @@ def fit_logistic(rows: Sequence[dict[str, Any]], seed: int, features: Sequence[s
     )
 
 
-def _cross_validated(rows: Sequence[dict[str, Any]], seed: int) -> list[float]:
+def _cross_validated(
+    rows: Sequence[dict[str, Any]], seed: int, features: Sequence[str] = FEATURES
+) -> list[float]:
     """Out-of-fold probabilities (stratified folds, shuffled with `seed`)."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -129,18 +131,21 @@ def _cross_validated(rows: Sequence[dict[str, Any]], seed: int) -> list[float]:
     probs = [0.0] * len(rows)
     folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
     for train_idx, test_idx in folds.split([[0]] * len(rows), labels):
-        calibrator = fit_logistic([rows[i] for i in train_idx], seed)
+        calibrator = fit_logistic([rows[i] for i in train_idx], seed, features)
         for i in test_idx:
             probs[i] = calibrator.probability(rows[i]["features"])
     return probs
 
 
-def fit_calibrator(rows: Sequence[dict[str, Any]], *, seed: int, rule: Rule) -> tuple[Calibrator, dict]:
-    """The calibrator fitted on `rows` with its threshold, and its fit metrics (in-sample and 5-fold CV)."""
+def fit_calibrator(
+    rows: Sequence[dict[str, Any]], *, seed: int, rule: Rule, features: Sequence[str] = FEATURES
+) -> tuple[Calibrator, dict]:
+    """The calibrator of `features` fitted on `rows` with its threshold, and its fit metrics (in-sample
+    and 5-fold CV)."""
     labels = [int(r["label"]) for r in rows]
     if len(set(labels)) < 2:
         raise ValueError(f"training rows need right and wrong answers, got labels {sorted(set(labels))}")
-    fitted = fit_logistic(rows, seed)
+    fitted = fit_logistic(rows, seed, features)
     probs = [fitted.probability(r["features"]) for r in rows]
     threshold = round(choose_threshold(rows, probs, rule), 6)
     calibrator = Calibrator(
@@ -149,7 +154,7 @@ def fit_calibrator(rows: Sequence[dict[str, Any]], *, seed: int, rule: Rule) -> 
     metrics = {"rows": len(rows), "right": sum(labels), "threshold_rule": rule}
     metrics.update(_scores(rows, probs, threshold, prefix="train_"))
     if min(sum(labels), len(labels) - sum(labels)) >= CV_FOLDS:
-        metrics.update(_scores(rows, _cross_validated(rows, seed), threshold, prefix="cv_"))
+        metrics.update(_scores(rows, _cross_validated(rows, seed, features), threshold, prefix="cv_"))
     return calibrator, metrics
 
 

@@ -79,7 +79,8 @@ def compare(before_dir: Path, after_dir: Path, shown: int = 3) -> tuple[int, lis
 
 def record_samples(records: list[dict[str, Any]]) -> MetricSamples:
     """Per-question parts of each metric of `newsqa eval` records: every `correct` entry over the
-    answerable questions it applies to (None: it does not), and abstention precision and recall."""
+    answerable questions it applies to (None: it does not), abstention precision and recall, and with
+    choices the share of wrong options given and of unanswerable questions given none."""
     names = [name for name in (records[0]["correct"] if records else {}) if name != "abstention"]
     questions = {
         name: (
@@ -91,6 +92,27 @@ def record_samples(records: list[dict[str, Any]]) -> MetricSamples:
     withheld_right = np.array([float(r["abstained"] and not r["answerable"]) for r in records])
     questions["abstain_precision"] = (withheld_right, np.array([float(r["abstained"]) for r in records]))
     questions["abstain_recall"] = (withheld_right, np.array([float(not r["answerable"]) for r in records]))
+    # With choices: a wrong option given (answerable questions), and no option given (unanswerable).
+    asked = [r["correct"].get("choice") is not None for r in records]
+    given = [r.get("choice") is not None for r in records]
+    questions["choice_wrong"] = (
+        np.array(
+            [
+                float(r["answerable"] and a and g and not r["correct"]["choice"])
+                for r, a, g in zip(records, asked, given, strict=True)
+            ]
+        ),
+        np.array([float(r["answerable"] and a) for r, a in zip(records, asked, strict=True)]),
+    )
+    questions["choice_withheld_unanswerable"] = (
+        np.array(
+            [
+                float(not r["answerable"] and a and not g)
+                for r, a, g in zip(records, asked, given, strict=True)
+            ]
+        ),
+        np.array([float(not r["answerable"] and a) for r, a in zip(records, asked, strict=True)]),
+    )
     return MetricSamples(questions)
 
 

@@ -31,7 +31,6 @@ from qa.answering.extract import (
     Passage,
     SentenceIndex,
     SpanExtractor,
-    sentence_scores,
 )
 from qa.answering.fit import AnswerFit
 from qa.answering.present import readable_answer
@@ -49,7 +48,7 @@ from qa.plan import (
     clean_question,
 )
 from qa.question.language import looks_english
-from qa.question.question import Question, QuestionAnalyzer
+from qa.question.question import QuestionAnalyzer
 from qa.question.rewrite import QueryRewriter, earlier_answers
 from qa.retrieval.rerank import retrieval_support
 from qa.text.furniture import FurnitureFilter
@@ -275,8 +274,10 @@ class Answerer:
         if plan.request.history:
             analysed = replace(analysed, earlier_answers=earlier_answers(plan.request.history))
         extraction = generate(passages) if generate is not None else None
+        options: list[dict[str, Any]] | None = None  # each option's features and probability, for debug
         if extraction is None and choices:
-            extraction = self._pick_choice(analysed, passages, choices)
+            picked = self.chooser.pick(analysed, passages, choices)
+            extraction, options = picked.extraction, picked.options
         fit = None  # free extracted answers only: choices name the candidates themselves
         read: dict[str, Any] | None = None  # what the span reader did, for debug
         if extraction is None:
@@ -301,18 +302,9 @@ class Answerer:
                 "fit": fit.features if fit is not None else {},
                 "fits": fits,
                 **({"reader": read} if read is not None else {}),
+                **({"options": options} if options is not None else {}),
             }
         return self._finish(answer, timings, plan.t0, hits, plan.debug, probability)
-
-    def _pick_choice(self, analysed: Question, passages: list[Passage], choices: list[str]) -> Extraction:
-        """The best-supported option, or an empty extraction with the closest sentences."""
-        picked = self.chooser.pick(analysed, passages, choices)
-        if picked is not None:
-            return picked
-        closest = [
-            Evidence(s.passage, s.start, s.end, s.score) for s in sentence_scores(analysed, passages)[:3]
-        ]
-        return Extraction("", [], 0.0, closest=closest)
 
     def ask_stream(
         self,

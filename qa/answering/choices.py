@@ -1,101 +1,308 @@
 """Multiple choice: which option do the top passages support best?
 
 Usage:
-    picker = ChoicePicker()
-    result = picker.pick(question, passages, ["Harbor City Hawks", "Chicago Sky"])   # Extraction | None
+    picker = ChoicePicker()                      # the trained option model, qa/answering/models/options.json
+    pick = picker.pick(question, passages, ["Harbor City Hawks", "Chicago Sky"])
+    pick.extraction                              # Extraction (no support: withheld)
+    pick.options                                 # per option: its features and probability (debug, training)
 
-A choice is mentioned in a sentence when its distinctive words (those not shared with the other
-choices or the question) all occur there. Each mention counts by its sentence's question-term
-coverage and passage rank; mentions in several articles add up. Choices named in the question
-get no credit. No mention at all -> None (the caller abstains).
+An option is mentioned in a sentence when its distinctive words (those not shared with the other
+options or the question) all occur there, its numbers as whole numbers; a sentence holding some of
+them is partial evidence. Only a mentioned option can be given (its quote then holds it). Each option
+gets named features (`OPTION_FEATURES`: how well the sentences that mention it cover the question,
+in how many articles, how high their passages rank, ...), and a trained conditional logit
+(`OptionModel`, fitted by `newsqa train --fit options` on training questions) turns them into a
+probability per option; the pick is the likeliest. A second, calibrated part of the model
+(`OptionModel.answered`, over `PICK_FEATURES`) gives P(the pick is right and the articles answer the
+question): that is the extraction's confidence, and below its trained threshold the pick is withheld
+(the extraction keeps the answer but no support, so the caller abstains and shows the evidence as
+related). Options named in the question get no mention credit.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from qa.answering.sentences import Evidence, Extraction, Passage, matched_positions, proximity
+from newsqa.errors import NewsQAError
+from qa.answering.answer_model import Calibrator
+from qa.answering.sentences import (
+    Evidence,
+    Extraction,
+    Passage,
+    matched_positions,
+    proximity,
+    sentence_scores,
+)
 from qa.question.question import Question
-from qa.text.nlp import STOPWORDS, normalize_text, phrase_stem, stem, words
+from qa.text.nlp import STOPWORDS, normalize_text, phrase_stem, stem, text_stems, words
 from textkit import word_matches
+
+FORMAT_VERSION = 1
+DEFAULT_OPTIONS_PATH = Path(__file__).resolve().parent / "models" / "options.json"
+
+# Words after a mention in which a question term makes the option "bound" to what is asked.
+BOUND_WORDS = 3
+
+# What is measured of each option. Order is the artifact's order.
+OPTION_FEATURES: tuple[str, ...] = (
+    "mentioned",  # 1: some sentence holds all its distinctive words
+    "best_coverage",  # the largest question-term coverage of a sentence that mentions it
+    "coverage_sum",  # summed over articles: each article's best such coverage
+    "articles",  # log(1 + articles that mention it)
+    "mentions",  # log(1 + sentences that mention it)
+    "first_rank",  # 1 / (1 + rank of the best-ranked passage that mentions it); 0: none
+    "phrase",  # 1: the option's whole text occurs in a mentioning sentence
+    "proximity",  # nearness of a mention to a question term (1: adjacent)
+    "partial_coverage",  # max over sentences of (share of its distinctive words there) x coverage
+    "title",  # 1: a passage's title holds all its distinctive words
+    "bound",  # 1: a question term follows a mention within BOUND_WORDS words ("13 US service members")
+    "in_question",  # 1: the question names it (it is not what is asked)
+    "distinctive_words",  # log(1 + its distinctive words): long options are rarely quoted whole
+)
+
+# What is known of the pick when deciding whether to give it: its option probability, its lead over
+# the runner-up, and its own evidence (OPTION_FEATURES of the picked option).
+PICK_FEATURES: tuple[str, ...] = (
+    "pick_probability",
+    "pick_margin",
+    "best_coverage",
+    "coverage_sum",
+    "articles",
+    "first_rank",
+    "partial_coverage",
+    "title",
+    "bound",
+)
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+_ARTIFACT_PARTS = ("features", "mean", "scale", "coef", "answered", "format_version")
+
+
+def pick_features(
+    options: Sequence[Mapping[str, float]], probs: Sequence[float], win: int
+) -> dict[str, float]:
+    """`PICK_FEATURES` of option `win` among `options` with their probabilities `probs`."""
+    runner = max((p for c, p in enumerate(probs) if c != win), default=0.0)
+    return {
+        "pick_probability": probs[win],
+        "pick_margin": probs[win] - runner,
+        **{name: float(options[win][name]) for name in PICK_FEATURES[2:]},
+    }
+
+
+@dataclass(frozen=True)
+class OptionModel:
+    """A conditional logit over options: score = sum(w * (x - mean) / scale); P = softmax of scores.
+    `answered`: P(the pick is right and the question answerable) from `PICK_FEATURES`, with the
+    threshold below which the pick is withheld (None: never withheld). `info` is the training record."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    answered: Calibrator | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def score(self, values: Mapping[str, float]) -> float:
+        return sum(
+            w * (float(values.get(n, m)) - m) / (s or 1.0)
+            for n, m, s, w in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+        )
+
+    def probabilities(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
+        scores = [self.score(r) for r in rows]
+        top = max(scores, default=0.0)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps) or 1.0
+        return [e / total for e in exps]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            **dict(self.info),
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            **({"answered": self.answered.to_dict()} if self.answered is not None else {}),
+        }
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> OptionModel:
+        """The artifact at `path` (None: the shipped one)."""
+        file = Path(path) if path is not None else DEFAULT_OPTIONS_PATH
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            if data.get("format_version") != FORMAT_VERSION:
+                raise ValueError(
+                    f"format_version {data.get('format_version')!r}, this code reads {FORMAT_VERSION}"
+                )
+            names = tuple(str(n) for n in data["features"])
+            columns = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "coef")]
+            if any(len(c) != len(names) for c in columns):
+                raise ValueError("features, mean, scale and coef differ in length")
+            answered = Calibrator.from_dict(data["answered"]) if "answered" in data else None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise NewsQAError(f"option model {file}: cannot be read ({exc})") from exc
+        info = {k: v for k, v in data.items() if k not in _ARTIFACT_PARTS}
+        return cls(names, *columns, answered=answered, info=info)
 
 
 @dataclass
-class _ChoiceTerms:
+class ChoicePick:
+    """The picked option as an extraction (without support when it is withheld; empty when no option
+    has evidence), and every option's features and probability, in the caller's order."""
+
+    extraction: Extraction
+    options: list[dict[str, Any]]
+
+
+@dataclass
+class _OptionTerms:
     text: str
     stems: list[str]  # distinctive stems that must all occur
     phrase: str  # normalised full text
+    named: bool  # the question names it
+    numbers: list[str]  # its numbers as written ("100,000"): each must occur whole
+
+
+@dataclass
+class _OptionEvidence:
+    """What the passages say of one option while they are read."""
+
+    coverage_by_article: dict[str, float] = field(default_factory=dict)
+    mentions: int = 0
+    first_rank: int | None = None
+    phrase: bool = False
+    proximity: float = 0.0
+    partial: float = 0.0
+    title: bool = False
+    bound: bool = False
+    best: tuple[float, Evidence] | None = None  # best mention (coverage, evidence)
 
 
 class ChoicePicker:
-    """Scores each choice by its mentions in the passages' sentences, weighted by question overlap."""
+    """Scores each option by the trained `OptionModel` over its evidence in the passages' sentences."""
 
-    def __init__(self, min_score: float = 0.0) -> None:
-        self.min_score = min_score
+    def __init__(self, model: OptionModel | None = None) -> None:
+        self.model = model or OptionModel.load()
 
-    def pick(self, question: Question, passages: list[Passage], choices: list[str]) -> Extraction | None:
+    def pick(self, question: Question, passages: list[Passage], choices: list[str]) -> ChoicePick:
         terms = self._choice_terms(question, choices)
+        evidence = self._read(question, passages, terms)
+        rows = [_features(t, e) for t, e in zip(terms, evidence, strict=True)]
+        probs = self.model.probabilities(rows)
+        usable = [c for c in range(len(terms)) if evidence[c].best is not None]  # quoted: can be given
+        options = [
+            {"option": t.text, "probability": round(p, 6), "evidence": c in usable, "features": r}
+            for c, (t, p, r) in enumerate(zip(terms, probs, rows, strict=True))
+        ]
+        if not usable:  # no option is quoted: nothing to give, the closest sentences as related
+            closest = [
+                Evidence(s.passage, s.start, s.end, s.score) for s in sentence_scores(question, passages)[:3]
+            ]
+            return ChoicePick(Extraction("", [], 0.0, closest=closest), options)
+        win = max(usable, key=lambda c: probs[c])
+        support = evidence[win].best[1]  # type: ignore[index]
+        quote = support.passage.article.text[support.start : support.end]
+        answer = _as_in_quote(terms[win].text, quote)
+        judge = self.model.answered
+        confidence = judge.probability(pick_features(rows, probs, win)) if judge is not None else probs[win]
+        if judge is not None and confidence < judge.threshold:
+            return ChoicePick(Extraction(answer, [], confidence, span=True, closest=[support]), options)
+        return ChoicePick(Extraction(answer, [support], confidence, span=True), options)
+
+    def _read(
+        self, question: Question, passages: list[Passage], terms: list[_OptionTerms]
+    ) -> list[_OptionEvidence]:
         total = sum(question.weights.values()) or 1.0
-        scores = [0.0] * len(terms)
-        best_ev: list[tuple[float, float, Evidence] | None] = [None] * len(terms)
-        per_article: list[dict[str, float]] = [{} for _ in terms]
+        found = [_OptionEvidence() for _ in terms]
         for p in passages:
-            prior = 1.0 / (1.0 + 0.1 * p.rank)
+            title_stems = text_stems(p.article.title)
+            for c, ct in enumerate(terms):
+                if ct.stems and all(s in title_stems for s in ct.stems):
+                    found[c].title = True
             for i, stems in enumerate(p.sentence_stems):
                 cov = sum(w for s, w in question.weights.items() if s in stems) / total
                 raw: str | None = None
                 for c, ct in enumerate(terms):
-                    if not ct.stems or not all(s in stems for s in ct.stems):
+                    present = sum(1 for s in ct.stems if s in stems)
+                    if not present or ct.named:
+                        continue
+                    ev = found[c]
+                    ev.partial = max(ev.partial, cov * present / len(ct.stems))
+                    if present < len(ct.stems):
                         continue
                     if raw is None:
                         raw = p.article.text[slice(*p.sentences[i])]
-                        sent_text = normalize_text(raw)
+                        sent_text = f" {normalize_text(raw)} "
                         matched = matched_positions(question, raw)
-                    phrase_bonus = 0.2 if ct.phrase and f" {ct.phrase} " in f" {sent_text} " else 0.0
-                    mention = [m.start() for m in word_matches(raw) if stem(m.group()) in ct.stems]
-                    prox = max((proximity(matched, m, m + 1) for m in mention), default=0.0)
-                    value = prior * (0.15 + cov + phrase_bonus) * (0.7 + 0.3 * prox)
+                        sent_words = [(m.start(), stem(m.group())) for m in word_matches(raw)]
+                    if not all(_whole_number_in(n, raw) for n in ct.numbers):
+                        continue  # "100" is not mentioned by "100,000"
+                    ev.mentions += 1
+                    ev.first_rank = p.rank if ev.first_rank is None else min(ev.first_rank, p.rank)
+                    ev.phrase = ev.phrase or bool(ct.phrase and f" {ct.phrase} " in sent_text)
+                    at = [j for j, (_, s) in enumerate(sent_words) if s in ct.stems]
+                    starts = [sent_words[j][0] for j in at]
+                    ev.proximity = max([ev.proximity, *(proximity(matched, m, m + 1) for m in starts)])
+                    ev.bound = ev.bound or any(
+                        s in question.weights for j in at for _, s in sent_words[j + 1 : j + 1 + BOUND_WORDS]
+                    )
                     aid = p.article.id
-                    per_article[c][aid] = max(per_article[c].get(aid, 0.0), value)
-                    scores[c] += 0.25 * value
-                    if best_ev[c] is None or value > best_ev[c][0]:  # type: ignore[index]
-                        s, e = p.sentences[i]
-                        best_ev[c] = (value, cov, Evidence(p, s, e, value))
-        for c in range(len(terms)):
-            scores[c] += sum(per_article[c].values())
-        if not terms or max(scores) <= self.min_score:
-            return None
-        order = sorted(range(len(terms)), key=lambda c: -scores[c])
-        win = order[0]
-        runner = scores[order[1]] if len(order) > 1 else 0.0
-        _, cov, evidence = best_ev[win]  # type: ignore[misc]
-        quote = evidence.passage.article.text[evidence.start : evidence.end]
-        answer = _as_in_quote(terms[win].text, quote)
-        margin = (scores[win] - runner) / scores[win]
-        n_articles = len(per_article[win])
-        confidence = min(1.0, 0.8 * cov + 0.2 * margin + 0.03 * (n_articles - 1))
-        support = [evidence]
-        return Extraction(answer=answer, support=support, confidence=confidence, span=True)
+                    ev.coverage_by_article[aid] = max(ev.coverage_by_article.get(aid, 0.0), cov)
+                    if ev.best is None or cov > ev.best[0]:
+                        ev.best = (cov, Evidence(p, *p.sentences[i], cov))
+        return found
 
     @staticmethod
-    def _choice_terms(question: Question, choices: list[str]) -> list[_ChoiceTerms]:
+    def _choice_terms(question: Question, choices: list[str]) -> list[_OptionTerms]:
         stem_sets = [
             [alias]
             if (alias := phrase_stem(c))
             else [stem(w) for w in words(c) if w.lower() not in STOPWORDS]
             for c in choices
         ]
-        out: list[_ChoiceTerms] = []
+        out: list[_OptionTerms] = []
         for c, stems in enumerate(stem_sets):
             others = set().union(*(set(s) for k, s in enumerate(stem_sets) if k != c))
             distinctive = [s for s in stems if s not in others and s not in question.weights]
             if not distinctive:
                 distinctive = [s for s in stems if s not in question.weights]
-            if question.contains(choices[c]) or not choices[c].strip():
-                distinctive = []
-            out.append(_ChoiceTerms(text=choices[c], stems=distinctive, phrase=normalize_text(choices[c])))
+            named = question.contains(choices[c]) or not choices[c].strip()
+            stems_once = list(dict.fromkeys(distinctive))
+            numbers = _NUMBER.findall(choices[c])
+            out.append(_OptionTerms(choices[c], stems_once, normalize_text(choices[c]), named, numbers))
         return out
+
+
+def _features(terms: _OptionTerms, ev: _OptionEvidence) -> dict[str, float]:
+    coverages = ev.coverage_by_article.values()
+    return {
+        "mentioned": 1.0 if ev.mentions else 0.0,
+        "best_coverage": max(coverages, default=0.0),
+        "coverage_sum": sum(coverages),
+        "articles": math.log1p(len(ev.coverage_by_article)),
+        "mentions": math.log1p(ev.mentions),
+        "first_rank": 1.0 / (1.0 + ev.first_rank) if ev.first_rank is not None else 0.0,
+        "phrase": 1.0 if ev.phrase else 0.0,
+        "proximity": ev.proximity,
+        "partial_coverage": ev.partial,
+        "title": 1.0 if ev.title and not terms.named else 0.0,
+        "bound": 1.0 if ev.bound else 0.0,
+        "in_question": 1.0 if terms.named else 0.0,
+        "distinctive_words": math.log1p(len(terms.stems)),
+    }
+
+
+def _whole_number_in(number: str, text: str) -> bool:
+    """Whether `number` occurs in `text` as a whole number, not as part of a longer one."""
+    return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", text) is not None
 
 
 def _as_in_quote(choice: str, quote: str) -> str:

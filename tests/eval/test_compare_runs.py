@@ -52,6 +52,14 @@ def test_record_samples_score_like_the_report() -> None:
     point = record_samples(records).point()
     assert point["answer_em"] == 0.5 and point["choice"] == 0.5  # over the two answerable questions
     assert point["abstain_precision"] == 0.5 and point["abstain_recall"] == 0.5
+    with_choices = [
+        {**records[0], "choice": "x"},
+        {**records[1], "choice": "y"},  # given, wrong
+        {**records[2], "choice": None},  # unanswerable, none given
+        {**records[3], "choice": "z"},
+    ]
+    point = record_samples(with_choices).point()
+    assert point["choice_wrong"] == 0.5 and point["choice_withheld_unanswerable"] == 0.5
 
 
 def test_paired_report_shows_a_clear_gain_beyond_noise(tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ def test_shipped_artifact_is_valid_and_records_its_training() -> None:
     for calibrator in (model.free, model.choice, model.answerable):
         assert calibrator.features == FEATURES
         assert any(c != 0.0 for c in calibrator.coef)
-    assert 0.0 < model.choice.threshold < 1.0 and 0.0 < model.answerable.threshold < 1.0
+    # The option model already withholds weak picks, so the choice part may add no threshold of its own.
+    assert 0.0 <= model.choice.threshold < 1.0 and 0.0 < model.answerable.threshold < 1.0
     assert model.info["command"].startswith("newsqa train ")
     assert all(len(d["questions_sha256"]) == 64 for d in model.info["data"])
     assert "realtimeqa-2022/" not in json.dumps(model.info["data"])  # never fitted on dev

@@ -8,6 +8,7 @@ import pytest
 
 from eval.metrics import contains_answer, exact_match
 from newsqa.types import Article
+from qa.answering.choices import ChoicePicker
 from qa.answering.extract import CitationBuilder, SpanExtractor, without_credit
 from qa.answering.sentences import Evidence, sentence_scores
 from qa.question.answer_type import singular_forms
@@ -289,6 +290,52 @@ class TestChoices:
         # The article says "the UK": only the folding of both names onto one stem finds it.
         assert answer.answer == "Great Britain"
         assert "the UK" in answer.citations[0].quote
+
+    def test_debug_shows_each_option_and_the_pick_is_the_likeliest_with_evidence(self, seed_answerer) -> None:
+        choices = ["Pakistan", "Qatar", "Uzbekistan"]
+        answer = seed_answerer.ask(
+            "Which country is helping move US citizens out of Afghanistan?",
+            as_of=AS_OF,
+            choices=choices,
+            debug=True,
+        )
+        options = answer.assessment["options"]
+        assert [o["option"] for o in options] == choices
+        assert sum(o["probability"] for o in options) == pytest.approx(1.0, abs=1e-4)
+        with_evidence = [o for o in options if o["evidence"]]
+        assert max(with_evidence, key=lambda o: o["probability"])["option"] == answer.answer
+        assert answer.confidence is not None and 0.0 < answer.confidence <= 1.0
+
+    def test_a_pick_below_the_trained_threshold_is_withheld_with_its_evidence(
+        self, seed_answerer, monkeypatch
+    ) -> None:
+        shipped = seed_answerer.chooser.model
+        strict = replace(shipped, answered=replace(shipped.answered, threshold=1.0))
+        monkeypatch.setattr(seed_answerer, "chooser", ChoicePicker(strict))
+        answer = seed_answerer.ask(
+            "Which country is helping move US citizens out of Afghanistan?",
+            as_of=AS_OF,
+            choices=["Pakistan", "Qatar", "Uzbekistan"],
+            debug=True,
+        )
+        assert answer.abstained and not answer.citations
+        assert any("Qatar" in c.quote for c in answer.related)
+
+    def test_a_number_inside_a_longer_number_is_no_mention(self, spacy_parser) -> None:
+        text = "About 40,000 runners crossed the Port Ashby bridge during the storm week, officials said."
+        article = Article("a", "Port Ashby", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze("How many runners crossed the Port Ashby bridge?")
+        pick = ChoicePicker().pick(question, [passage_of(article, text, 0)], ["Over 400", "About 40,000"])
+        assert [o["evidence"] for o in pick.options] == [False, True]
+        assert pick.extraction.answer == "About 40,000"
+
+    def test_a_count_followed_by_the_asked_noun_is_bound(self, spacy_parser) -> None:
+        text = "Rescuers pulled 7 hikers and 12 dogs from the Port Ashby ravine on Sunday."
+        article = Article("a", "Port Ashby rescue", text, source="x.com")
+        question = QuestionAnalyzer(spacy_parser).analyze("How many hikers were pulled from the ravine?")
+        pick = ChoicePicker().pick(question, [passage_of(article, text, 0)], ["12", "7"])
+        assert [o["features"]["bound"] for o in pick.options] == [0.0, 1.0]
+        assert pick.options[1]["probability"] > pick.options[0]["probability"]
 
     def test_no_supported_choice_abstains(self, seed_answerer) -> None:
         answer = seed_answerer.ask(

@@ -1,0 +1,201 @@
+"""`newsqa train --fit options`: fit the multiple-choice option model on training questions.
+
+Usage:
+    options = TrainOptions(seed=0, command="newsqa train --fit options ...")
+    model = train_option_model(settings, [("q.jsonl", "articles.jsonl.gz")], options)
+    write_option_model(model, Path("qa/answering/models/options.json"))
+
+Every training question with choices goes through `Answerer.ask` (choices, debug) over its articles'
+eval index; the debug record holds each option's `OPTION_FEATURES`. A conditional logit (softmax over a
+question's options of a linear score on standardised features, L2 with C = REGULARISATION_C) learns
+which option is the gold one, on the answerable questions whose gold answer is an option. Then a
+logistic regression on the pick's `PICK_FEATURES` (every question with choices, unanswerable ones
+included) learns P(the pick is right and the question answerable); its threshold is the one with the
+most right responses on the training questions (a right pick, or withholding on an unanswerable
+question: `eval.calibration.choose_threshold`, rule "responses"). The artifact records the seed, the
+command, the data hashes, the in-sample and 5-fold cross-validated accuracy of the pick (folds over
+questions) and the calibrator's metrics, and holds no timestamps: the same command writes the same
+bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.calibration import REGULARISATION_C, fit_calibrator
+from eval.evalsets import load_evalset
+from eval.train import TrainOptions, cached_json, collect_training_sets, training_data
+from newsqa.errors import InvalidInput
+from newsqa.settings import Settings
+from qa.answering.choices import OPTION_FEATURES, PICK_FEATURES, OptionModel, pick_features
+
+MODEL_KIND = "option-conditional-logit"
+CV_FOLDS = 5
+
+
+def collect_option_rows(answerer: Any, questions: Sequence[Any]) -> list[dict[str, Any]]:
+    """One row per question with choices: its options' features and which option is the gold one."""
+    rows = []
+    for q in questions:
+        if not q.choices or not q.answers:
+            continue
+        answer = answerer.ask(q.question, as_of=q.asked_at, choices=q.choices, debug=True)
+        options = (answer.assessment or {}).get("options") or []
+        gold = {a.casefold().strip() for a in q.answers}
+        rows.append(
+            {
+                "id": q.id,
+                "asked_at": q.asked_at,
+                "answerable": q.answerable,
+                "features": [o["features"] for o in options],
+                "evidence": [o["evidence"] for o in options],
+                "gold": [int(o["option"].casefold().strip() in gold) for o in options],
+            }
+        )
+    return rows
+
+
+def _set_rows(
+    settings: Settings, questions_path: Path, articles_path: Path, options: TrainOptions
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    data = training_data(questions_path, articles_path)
+
+    def compute() -> list[dict[str, Any]]:
+        from eval.harness import EvalIndex
+        from qa.build import build_answerer
+
+        evalset = load_evalset(articles_path, questions_path)
+        index = EvalIndex(settings, articles_path)
+        index.ensure(list(evalset.articles.values()), progress=options.progress)
+        answerer = build_answerer(index.settings.model_copy(update={"answer_cache_size": 0}))
+        return collect_option_rows(answerer, evalset.questions)
+
+    key_parts = [data["questions_sha256"], data["articles_sha256"], list(OPTION_FEATURES), MODEL_KIND]
+    return cached_json(options.features_cache, "options", key_parts, compute), data
+
+
+def fittable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Answerable questions with exactly one gold option among two or more."""
+    return [r for r in rows if r["answerable"] and len(r["gold"]) >= 2 and sum(r["gold"]) == 1]
+
+
+def fit_conditional_logit(
+    rows: Sequence[dict[str, Any]], features: Sequence[str] = OPTION_FEATURES
+) -> OptionModel:
+    """The L2-penalised maximum-likelihood conditional logit on standardised features (L-BFGS)."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    flat = np.array([[float(f[n]) for n in features] for r in rows for f in r["features"]])
+    mean = flat.mean(axis=0)
+    scale = flat.std(axis=0)
+    scale[scale == 0] = 1.0
+    groups = [
+        (
+            (np.array([[float(f[n]) for n in features] for f in r["features"]]) - mean) / scale,
+            r["gold"].index(1),
+        )
+        for r in rows
+    ]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.5 * w @ w / REGULARISATION_C, w / REGULARISATION_C
+        for x, gold in groups:
+            scores = x @ w
+            top = scores.max()
+            p = np.exp(scores - top)
+            p /= p.sum()
+            total += top + np.log(np.exp(scores - top).sum()) - scores[gold]
+            grad = grad + x.T @ p - x[gold]
+        return float(total), grad
+
+    result = minimize(loss, np.zeros(len(features)), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    return OptionModel(
+        features=tuple(features),
+        mean=tuple(round(float(v), 8) for v in mean),
+        scale=tuple(round(float(v), 8) for v in scale),
+        coef=tuple(round(float(v), 8) for v in result.x),
+    )
+
+
+def pick_accuracy(model: OptionModel, rows: Sequence[dict[str, Any]]) -> float:
+    """Share of rows whose likeliest option is the gold one (ties: the first)."""
+    right = 0
+    for r in rows:
+        probs = model.probabilities(r["features"])
+        right += r["gold"][max(range(len(probs)), key=lambda c: probs[c])]
+    return right / len(rows) if rows else 0.0
+
+
+def cross_validated_accuracy(rows: Sequence[dict[str, Any]], seed: int) -> float:
+    """Pick accuracy of models fitted on the other folds (folds over questions, shuffled with `seed`)."""
+    from sklearn.model_selection import KFold
+
+    right = 0.0
+    for train_idx, test_idx in KFold(CV_FOLDS, shuffle=True, random_state=seed).split(list(rows)):
+        model = fit_conditional_logit([rows[i] for i in train_idx])
+        right += pick_accuracy(model, [rows[i] for i in test_idx]) * len(test_idx)
+    return right / len(rows)
+
+
+def train_option_model(
+    settings: Settings, sets: Sequence[tuple[Path, Path]], options: TrainOptions | None = None
+) -> OptionModel:
+    """Fit the option model on the questions of `sets` ((questions, articles) pairs) asked before the date."""
+    options = options or TrainOptions()
+    rows, data = collect_training_sets(
+        sets,
+        lambda q, a: _set_rows(settings, q, a, options),
+        lambda row: row["asked_at"],
+        lambda row: row["id"],
+        options,
+    )
+    usable = fittable(rows)
+    if len(usable) < 2 * CV_FOLDS:
+        raise InvalidInput(
+            f"only {len(usable)} answerable questions with choices to train the option model on"
+        )
+    model = fit_conditional_logit(usable)
+    answered, answered_metrics = fit_calibrator(
+        pick_rows(model, rows), seed=options.seed, rule="responses", features=PICK_FEATURES
+    )
+    info = {
+        "model": MODEL_KIND,
+        **options.record(),
+        "data": data,
+        "training_questions": len(usable),
+        "regularisation_c": REGULARISATION_C,
+        "metrics": {
+            "train_accuracy": round(pick_accuracy(model, usable), 6),
+            "cv_accuracy": round(cross_validated_accuracy(usable, options.seed), 6),
+            "mentioned_any": round(
+                sum(any(f["mentioned"] for f in r["features"]) for r in usable) / len(usable), 6
+            ),
+            "answered": answered_metrics,
+        },
+    }
+    return OptionModel(model.features, model.mean, model.scale, model.coef, answered=answered, info=info)
+
+
+def pick_rows(model: OptionModel, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per question whose options have evidence: `PICK_FEATURES` of the pick `model` makes
+    (as `ChoicePicker` picks), labelled 1 when it is the gold option of an answerable question."""
+    out = []
+    for r in rows:
+        usable = [c for c, found in enumerate(r["evidence"]) if found]
+        if not usable or sum(r["gold"]) != 1:
+            continue
+        probs = model.probabilities(r["features"])
+        win = max(usable, key=lambda c: probs[c])
+        features = {**pick_features(r["features"], probs, win), "support_articles": 1.0}
+        label = int(r["answerable"] and r["gold"][win] == 1)
+        out.append({"features": features, "label": label, "answerable": r["answerable"]})
+    return out
+
+
+def write_option_model(model: OptionModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
