@@ -30,7 +30,7 @@ from eval.evalsets import load_evalset
 from eval.train import TrainOptions, cached_json, collect_training_sets, training_data
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
-from qa.answering.choices import OPTION_FEATURES, PICK_FEATURES, OptionModel, pick_features
+from qa.answering.choices import OPTION_FEATURES, PICK_FEATURES, OptionModel, likeliest, pick_features
 
 MODEL_KIND = "option-conditional-logit"
 CV_FOLDS = 5
@@ -106,10 +106,9 @@ def fit_conditional_logit(
         for x, gold in groups:
             scores = x @ w
             top = scores.max()
-            p = np.exp(scores - top)
-            p /= p.sum()
-            total += top + np.log(np.exp(scores - top).sum()) - scores[gold]
-            grad = grad + x.T @ p - x[gold]
+            exps = np.exp(scores - top)
+            total += top + np.log(exps.sum()) - scores[gold]
+            grad = grad + x.T @ (exps / exps.sum()) - x[gold]
         return float(total), grad
 
     result = minimize(loss, np.zeros(len(features)), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
@@ -182,14 +181,14 @@ def train_option_model(
 
 def pick_rows(model: OptionModel, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per question whose options have evidence: `PICK_FEATURES` of the pick `model` makes
-    (as `ChoicePicker` picks), labelled 1 when it is the gold option of an answerable question."""
+    (`likeliest`, as `ChoicePicker` picks), labelled 1 when it is the gold option of an answerable question."""
     out = []
     for r in rows:
         usable = [c for c, found in enumerate(r["evidence"]) if found]
         if not usable or sum(r["gold"]) != 1:
             continue
         probs = model.probabilities(r["features"])
-        win = max(usable, key=lambda c: probs[c])
+        win = likeliest(probs, usable)
         features = {**pick_features(r["features"], probs, win), "support_articles": 1.0}
         label = int(r["answerable"] and r["gold"][win] == 1)
         out.append({"features": features, "label": label, "answerable": r["answerable"]})

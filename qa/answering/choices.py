@@ -83,6 +83,11 @@ _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _ARTIFACT_PARTS = ("features", "mean", "scale", "coef", "answered", "format_version")
 
 
+def likeliest(probs: Sequence[float], usable: Sequence[int]) -> int:
+    """The option among `usable` (those that can be given) with the highest probability."""
+    return max(usable, key=lambda c: probs[c])
+
+
 def pick_features(
     options: Sequence[Mapping[str, float]], probs: Sequence[float], win: int
 ) -> dict[str, float]:
@@ -207,7 +212,7 @@ class ChoicePicker:
                 Evidence(s.passage, s.start, s.end, s.score) for s in sentence_scores(question, passages)[:3]
             ]
             return ChoicePick(Extraction("", [], 0.0, closest=closest), options)
-        win = max(usable, key=lambda c: probs[c])
+        win = likeliest(probs, usable)
         support = evidence[win].best[1]  # type: ignore[index]
         quote = support.passage.article.text[support.start : support.end]
         answer = _as_in_quote(terms[win].text, quote)
