@@ -301,6 +301,10 @@ def train(
         ),
     ] = "answer",
     epochs: Annotated[int, typer.Option(help="--fit reader: passes over the examples.")] = 2,
+    near_misses: Annotated[
+        bool,
+        typer.Option(help="--fit answer: also learn from near-miss questions (answer articles withheld)."),
+    ] = False,
 ) -> None:
     """Fit the answer model (calibrated confidence, abstention), or with --fit rerank the reranker's
     weights, --fit reader the span reader (a folder), --fit options the multiple-choice option model,
@@ -311,15 +315,11 @@ def train(
         raise _fail(NewsQAError("give one --articles per --questions, in the same order"), False)
     if fit not in _FITS:
         raise _fail(NewsQAError(f"--fit must be {_FITS_TEXT}, not {fit!r}"), False)
-    command = "newsqa train " + " ".join(
-        ([f"--fit {fit}"] if fit != "answer" else [])
-        + [f"--questions {q} --articles {a}" for q, a in zip(questions, articles, strict=True)]
-        + [f"--out {out}", f"--seed {seed}"]
-        + ([f"--asked-before {asked_before}"] if asked_before else [])
-        + ([f"--epochs {epochs}"] if fit == "reader" else [])
-    )
     sets = list(zip(questions, articles, strict=True))
-    options = TrainOptions(seed, asked_before, command, features_cache, progress=True)
+    command = _train_command(fit, sets, out, seed, asked_before, epochs, near_misses)
+    options = TrainOptions(
+        seed, asked_before, command, features_cache, progress=True, near_misses=near_misses
+    )
     try:
         if fit == "reader":
             report = _train_reader(sets, out, seed, asked_before, command, epochs)
@@ -339,6 +339,24 @@ def train(
     except (NewsQAError, ValueError) as error:
         raise _fail(error, False) from error
     typer.echo(json.dumps(report, indent=2))
+
+
+def _train_command(
+    fit: str,
+    sets: list[tuple[Path, Path]],
+    out: Path,
+    seed: int,
+    asked_before: str | None,
+    epochs: int,
+    near_misses: bool,
+) -> str:
+    """The command an artifact records: the one that writes it again."""
+    parts = [f"--fit {fit}"] if fit != "answer" else []
+    parts += [f"--questions {q} --articles {a}" for q, a in sets]
+    parts += [f"--out {out}", f"--seed {seed}"] + ([f"--asked-before {asked_before}"] if asked_before else [])
+    parts += [f"--epochs {epochs}"] if fit == "reader" else []
+    parts += ["--near-misses"] if fit == "answer" and near_misses else []
+    return "newsqa train " + " ".join(parts)
 
 
 def _train_reader(

@@ -50,7 +50,12 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
     return precision, recall, f1
 
 
-def choose_threshold(rows: Sequence[dict[str, Any]], probs: Sequence[float], rule: Rule) -> float:
+def choose_threshold(
+    rows: Sequence[dict[str, Any]],
+    probs: Sequence[float],
+    rule: Rule,
+    withheld: Sequence[bool] | None = None,
+) -> float:
     """The probability threshold below which to abstain, chosen on the training rows.
 
     "abstention": precision and recall of abstaining both >= ABSTENTION_TARGET where some threshold
@@ -58,12 +63,15 @@ def choose_threshold(rows: Sequence[dict[str, Any]], probs: Sequence[float], rul
     nearest to that target; the best F1 alone drifts to abstaining on most questions). "responses": the most right responses
     (a right answer to an answerable question, an abstention on an unanswerable one). "none": 0.0
     (a calibrator that only informs).
-    A row without support is withheld whatever the threshold.
+    A row without support, or one `withheld` marks (withheld by an earlier decision), is withheld
+    whatever the threshold.
     """
     if rule == "none":
         return 0.0
     answerable = [bool(r["answerable"]) for r in rows]
     supported = [bool(r["features"].get("support_articles")) for r in rows]
+    if withheld is not None:
+        supported = [s and not w for s, w in zip(supported, withheld, strict=True)]
     best: tuple[tuple[float, ...], float] | None = None
     for threshold in sorted({0.0, *(round(p, 6) for p in probs)}):
         abstained = [not s or p < threshold for s, p in zip(supported, probs, strict=True)]

@@ -91,9 +91,9 @@ class Settings(BaseSettings):
     # Answers kept for repeated questions (dropped whenever the articles change); 0 turns it off.
     answer_cache_size: int = Field(1024, ge=0)
     # The trained answer model (`newsqa train`, docs/eval.md): calibrated confidence and abstention.
-    # Off by default until validated on 2023-24 questions (the hand-set thresholds below then apply);
-    # `use_answer_model` loads the shipped qa/answering/models/answer_model.json, a path loads that file.
-    use_answer_model: bool = False
+    # `use_answer_model` loads the shipped qa/answering/models/answer_model.json, a path loads that file;
+    # off, the hand-set thresholds of qa/service.py decide.
+    use_answer_model: bool = True
     answer_model_path: Path | None = None
     # The reranker's weights (qa/retrieval/rerank_model.py, `newsqa train --fit rerank`, docs/eval.md "Learned
     # reranker"): `use_learned_rerank` loads the shipped qa/retrieval/models/rerank_weights.json (the hand-set

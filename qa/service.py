@@ -59,9 +59,9 @@ if TYPE_CHECKING:
     from qa.answering.generate import LLMClient
     from qa.retrieval.search import SearchPipeline, SearchResult
 
-# Whether to answer: with a trained answer model (qa/answering/answer_model.py, `newsqa train`, opt-in through
-# Settings.use_answer_model until it is validated on 2023-24 questions, docs/eval.md) the confidence is
-# a calibrated probability that the answer is right and the model's trained thresholds decide. Without
+# Whether to answer: with the trained answer model (qa/answering/answer_model.py, `newsqa train`, on by
+# default through Settings.use_answer_model, validated on the 2024 questions, docs/eval.md) the confidence
+# is a calibrated probability that the answer is right and the model's trained thresholds decide. Without
 # one, the hand-set rule: confidence >= DEFAULT_ABSTAIN_THRESHOLD and, with the reranker, a best passage
 # scoring >= DEFAULT_MIN_RETRIEVAL_SCORE (x CHOICE_THRESHOLD_FACTOR with choices). First set on dev; a
 # sweep on realtimeqa-2022-train picks 0.18 / 2.7, within noise of these (docs/eval.md, "Dev-only

@@ -9,7 +9,11 @@ Usage:
 A free answer is withheld when the question looks unanswerable from these articles (the
 `answerable` calibrator, P(the articles answer it), below its threshold): most free answers to
 answerable questions are still wrong, so P(right) alone cannot tell "wrong span" from "no answer
-here". With choices, P(right) itself decides (the options name the candidates).
+here". It is also withheld when the extractor's own confidence is below `confidence_floor`: the
+passages can be on topic while no sentence answers (an article that does not name the official
+asked about), and the training questions' unanswerable ones, about stories no article covers, do
+not teach the calibrator that case. With choices, P(right) itself decides (the options name the
+candidates).
 
 `newsqa train` fits it (eval/train.py: logistic regression over the features below, on training
 questions only) and writes the JSON this loads; nothing is fitted at install or run time.
@@ -94,12 +98,15 @@ class Calibrator:
 @dataclass(frozen=True)
 class AnswerModel:
     """P(right) for free answers and for multiple choice, P(answerable) for free questions;
-    `info` is the training record."""
+    `info` is the training record. `confidence_floor`: the extractor confidence below which a free
+    answer is withheld whatever the calibrators say (fitted: the most right responses on the
+    training questions; 0 in artifacts written before it existed)."""
 
     free: Calibrator
     choice: Calibrator
     answerable: Calibrator
     info: Mapping[str, Any]
+    confidence_floor: float = 0.0
 
     def calibrator(self, with_choices: bool) -> Calibrator:
         return self.choice if with_choices else self.free
@@ -109,14 +116,19 @@ class AnswerModel:
 
     def answers(self, features: Mapping[str, float | None], *, with_choices: bool) -> bool:
         """Whether to answer (else abstain) by the trained thresholds."""
-        judge = self.choice if with_choices else self.answerable
-        return judge.probability(features) >= judge.threshold
+        if with_choices:
+            return self.choice.probability(features) >= self.choice.threshold
+        confidence = features.get("extractor_confidence")
+        if confidence is not None and confidence < self.confidence_floor:
+            return False
+        return self.answerable.probability(features) >= self.answerable.threshold
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             **dict(self.info),
             **{part: getattr(self, part).to_dict() for part in _PARTS},
+            "confidence_floor": self.confidence_floor,
         }
 
     @classmethod
@@ -126,10 +138,13 @@ class AnswerModel:
             raise NewsQAError(f"{source}: format_version {version!r}, this code reads {FORMAT_VERSION}")
         try:
             parts = [Calibrator.from_dict(data[part]) for part in _PARTS]
+            floor = float(data.get("confidence_floor", 0.0))
         except (KeyError, TypeError, ValueError) as exc:
             raise NewsQAError(f"{source}: not a valid answer model ({exc!r})") from exc
-        info = {k: v for k, v in data.items() if k not in (*_PARTS, "format_version")}
-        return cls(*parts, info)
+        if not 0.0 <= floor <= 1.0:
+            raise NewsQAError(f"{source}: confidence_floor {floor} is not in [0, 1]")
+        info = {k: v for k, v in data.items() if k not in (*_PARTS, "format_version", "confidence_floor")}
+        return cls(*parts, info, floor)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> AnswerModel:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from eval.calibration import abstention_scores, choose_threshold, expected_calibration_error, fit_calibrator
-from eval.train import TrainOptions, is_right_free, train_answer_model, write_artifact
+from eval.train import TrainOptions, fit_confidence_floor, is_right_free, train_answer_model, write_artifact
 from newsqa.settings import Settings
-from qa.answering.answer_model import FEATURES, AnswerModel
+from qa.answering.answer_model import FEATURES, AnswerModel, Calibrator
 
 SEED_ARTICLES = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "seed" / "articles.jsonl"
 
@@ -59,6 +59,24 @@ def test_threshold_reaches_the_abstention_target_when_it_can() -> None:
     assert precision >= 0.7 and recall >= 0.7
     # "responses": the most right outcomes; here abstaining below 0.2 (unanswerable) is best.
     assert choose_threshold(rows, probs, "responses") == pytest.approx(0.2)
+
+
+def test_confidence_floor_withholds_the_weak_answers_that_cost_more_than_they_bring() -> None:
+    # Confidence i/100; questions under 30 are unanswerable, 30-39 answerable but answered wrongly.
+    rows = [
+        {
+            "features": {"support_articles": 1.0, "extractor_confidence": i / 100},
+            "label": int(i >= 40),
+            "answerable": i >= 30,
+        }
+        for i in range(100)
+    ]
+    zero = tuple(0.0 for _ in FEATURES)
+    gives_all = Calibrator(FEATURES, zero, tuple(1.0 for _ in FEATURES), zero, 5.0, 0.5)
+    assert fit_confidence_floor(rows, gives_all) == pytest.approx(0.3)
+    # What the calibrator already withholds leaves nothing for a floor to gain.
+    gives_none = Calibrator(FEATURES, zero, tuple(1.0 for _ in FEATURES), zero, -5.0, 0.5)
+    assert fit_confidence_floor(rows, gives_none) == 0.0
 
 
 def test_a_long_sentence_is_not_right_for_containing_the_answer() -> None:

@@ -35,6 +35,7 @@ def test_shipped_artifact_is_valid_and_records_its_training() -> None:
         assert any(c != 0.0 for c in calibrator.coef)
     # The option model already withholds weak picks, so the choice part may add no threshold of its own.
     assert 0.0 <= model.choice.threshold < 1.0 and 0.0 < model.answerable.threshold < 1.0
+    assert 0.0 < model.confidence_floor < 1.0
     assert model.info["command"].startswith("newsqa train ")
     assert all(len(d["questions_sha256"]) == 64 for d in model.info["data"])
     assert "realtimeqa-2022/" not in json.dumps(model.info["data"])  # never fitted on dev
@@ -74,23 +75,42 @@ def test_build_answerer_loads_the_model_settings_name(
     answerer = build_answerer(settings, embedder=search_embedder, store=seed_store, nlp=spacy_parser)
     assert answerer.answer_model.free.intercept == -4.0
     assert answerer.ask(QUESTION, as_of=AS_OF).abstained
+    # On by default: the shipped model decides.
     shipped = build_answerer(
-        Settings(data_dir=tmp_path, use_answer_model=True),
+        Settings(data_dir=tmp_path), embedder=search_embedder, store=seed_store, nlp=spacy_parser
+    )
+    assert shipped.answer_model == AnswerModel.load()
+    # Off: the hand-set thresholds decide, and the confidence is the extractor's.
+    hand_set = build_answerer(
+        Settings(data_dir=tmp_path, use_answer_model=False),
         embedder=search_embedder,
         store=seed_store,
         nlp=spacy_parser,
     )
-    assert shipped.answer_model == AnswerModel.load()
-    # Off by default: the hand-set thresholds decide, and the confidence is the extractor's.
-    default = build_answerer(
-        Settings(data_dir=tmp_path), embedder=search_embedder, store=seed_store, nlp=spacy_parser
-    )
-    assert default.answer_model is None
+    assert hand_set.answer_model is None
+
+
+def test_a_free_answer_under_the_confidence_floor_is_withheld_whatever_the_calibrators_say() -> None:
+    sure = _constant_model(3.0)
+    floored = AnswerModel(sure.free, sure.choice, sure.answerable, sure.info, confidence_floor=0.3)
+    weak, strong = {"extractor_confidence": 0.29}, {"extractor_confidence": 0.31}
+    assert sure.answers(weak, with_choices=False)
+    assert not floored.answers(weak, with_choices=False)
+    assert floored.answers(strong, with_choices=False)
+    assert floored.answers(weak, with_choices=True)  # choices: the choice calibrator alone decides
+    # The floor travels with the artifact; one written before it existed has none.
+    assert AnswerModel.from_dict(floored.to_dict()).confidence_floor == 0.3
+    legacy = {k: v for k, v in floored.to_dict().items() if k != "confidence_floor"}
+    assert AnswerModel.from_dict(legacy).confidence_floor == 0.0
 
 
 @pytest.mark.parametrize(
     ("change", "reason"),
-    [({"format_version": 99}, "format_version"), ({"free": {"features": ["a"]}}, "not a valid")],
+    [
+        ({"format_version": 99}, "format_version"),
+        ({"free": {"features": ["a"]}}, "not a valid"),
+        ({"confidence_floor": 1.5}, "confidence_floor"),
+    ],
 )
 def test_a_bad_artifact_is_refused_with_its_reason(tmp_path: Path, change: dict, reason: str) -> None:
     path = tmp_path / "model.json"
