@@ -26,6 +26,11 @@ from newsqa.types import Article, Chunk
 
 # Chroma `$in` clauses name at most this many article ids.
 _IDS_PER_WHERE = 100
+# Candidates HNSW explores per dense query. At Chroma's default (100) a date-filtered query for 50
+# chunks returned different chunks from one process to the next (training rows and thresholds then
+# differed between two runs of one command); at 400 repeated runs returned the same ones (docs/eval.md,
+# "Reproducible dense candidates").
+HNSW_EF_SEARCH = 400
 
 
 class ChromaState(NamedTuple):
@@ -78,10 +83,13 @@ class ChromaCollections:
         try:
             col = self.client.get_or_create_collection(
                 name=name,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}},
                 metadata=self._metadata(0),
                 embedding_function=None,
             )
+            if (col.configuration_json.get("hnsw") or {}).get("ef_search", HNSW_EF_SEARCH) != HNSW_EF_SEARCH:
+                col.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})  # a store made before
+                col = self.client.get_collection(name=name, embedding_function=None)
         except Exception as exc:  # chromadb raises plain exceptions for connection problems
             raise Unavailable(f"cannot open Chroma collection {name!r}: {exc}") from exc
         meta = col.metadata or {}

@@ -278,6 +278,7 @@ class ArticleStore:
                 hits.append(Hit(chunk=chunk, score=cosine, scores={"dense": cosine}))
             exhausted = len(found_ids) < n
             if len(hits) >= k or exhausted or post_filter is not None:
+                hits.sort(key=lambda h: (-h.score, h.chunk.id))  # equal vectors (reprints): one order
                 return hits[:k], exhausted
             n = n * 2 + 10  # orphans took some of the places: ask for more
 

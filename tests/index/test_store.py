@@ -367,3 +367,33 @@ class TestChromaServer:
         writer.delete_article("floods")
         assert reader.lexical_search("monsoon", k=1) == []
         assert reader.stats()["articles"] == 0
+
+
+def test_equal_vectors_come_back_in_one_order(
+    fake_store: ArticleStore,
+    fake_chunker: SentenceChunker,
+    fake_embedder: FakeEmbedder,
+    make_test_article: Callable[..., Article],
+) -> None:
+    # Wire reprints: one text under three ids, so three chunks with the same vector tie exactly.
+    for aid in ("reprint-b", "reprint-c", "reprint-a"):
+        article = make_test_article(
+            id=aid, text=SENATE, source="cnn.com", published="2022-08-30", title="Vote"
+        )
+        _write(fake_store, fake_chunker, fake_embedder, article)
+    first = fake_store.get_chunks("reprint-a")[0]
+    hits = fake_store.dense_search(np.asarray(fake_embedder.embed_query(first.text)), 3)
+    assert len({round(h.score, 6) for h in hits}) == 1
+    assert [h.chunk.id for h in hits] == sorted(h.chunk.id for h in hits)
+
+
+def test_dense_search_explores_wide_also_in_a_store_made_with_chromas_default(
+    tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    from index.chroma_collections import HNSW_EF_SEARCH
+
+    store = ArticleStore(tmp_path / "data", fake_embedder.dim, model_id=fake_embedder.model_id)
+    assert store._collections.chunks.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+    store._collections.chunks.modify(configuration={"hnsw": {"ef_search": 100}})  # as Chroma makes it
+    again = ArticleStore(tmp_path / "data", fake_embedder.dim, model_id=fake_embedder.model_id)
+    assert again._collections.chunks.configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
