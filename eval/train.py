@@ -15,7 +15,7 @@ floor under which a free answer is withheld anyway is the one with the most righ
 (`fit_confidence_floor`). With `near_misses`, the free rows also hold each answerable question asked
 with the articles mentioning its answer withheld (eval/near_miss.py). The artifact records the seed,
 the command, the sha256 of every data file and the fit metrics, and holds no timestamps: the same
-command writes the same bytes.
+rows write the same bytes (docs/eval.md, "Reproducible dense candidates", on the rows themselves).
 """
 
 from __future__ import annotations
