@@ -27,9 +27,9 @@ from newsqa.types import Article, Chunk
 # Chroma `$in` clauses name at most this many article ids.
 _IDS_PER_WHERE = 100
 # Candidates HNSW explores per dense query. At Chroma's default (100) the store's over-fetching query
-# (~85-150 nearest chunks) returned different chunks from one process to the next (training rows and
-# thresholds then differed between two runs of one command); at 400 repeated runs returned the same
-# ones, at no measurable cost (docs/eval.md, "Reproducible dense candidates").
+# (~85-150 nearest chunks) returned different chunks in every new process (training rows and thresholds
+# then differed between two runs of one command); at 400 most processes agree, at no measurable cost.
+# Some variation stays inside Chroma (docs/eval.md, "Reproducible dense candidates").
 HNSW_EF_SEARCH = 400
 
 
