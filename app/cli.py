@@ -301,10 +301,6 @@ def train(
         ),
     ] = "answer",
     epochs: Annotated[int, typer.Option(help="--fit reader: passes over the examples.")] = 2,
-    near_misses: Annotated[
-        bool,
-        typer.Option(help="--fit answer: also learn from near-miss questions (answer articles withheld)."),
-    ] = False,
 ) -> None:
     """Fit the answer model (calibrated confidence, abstention), or with --fit rerank the reranker's
     weights, --fit reader the span reader (a folder), --fit options the multiple-choice option model,
@@ -316,10 +312,8 @@ def train(
     if fit not in _FITS:
         raise _fail(NewsQAError(f"--fit must be {_FITS_TEXT}, not {fit!r}"), False)
     sets = list(zip(questions, articles, strict=True))
-    command = _train_command(fit, sets, out, seed, asked_before, epochs, near_misses)
-    options = TrainOptions(
-        seed, asked_before, command, features_cache, progress=True, near_misses=near_misses
-    )
+    command = _train_command(fit, sets, out, seed, asked_before, epochs)
+    options = TrainOptions(seed, asked_before, command, features_cache, progress=True)
     try:
         if fit == "reader":
             report = _train_reader(sets, out, seed, asked_before, command, epochs)
@@ -348,14 +342,12 @@ def _train_command(
     seed: int,
     asked_before: str | None,
     epochs: int,
-    near_misses: bool,
 ) -> str:
     """The command an artifact records: the one that writes it again."""
     parts = [f"--fit {fit}"] if fit != "answer" else []
     parts += [f"--questions {q} --articles {a}" for q, a in sets]
     parts += [f"--out {out}", f"--seed {seed}"] + ([f"--asked-before {asked_before}"] if asked_before else [])
     parts += [f"--epochs {epochs}"] if fit == "reader" else []
-    parts += ["--near-misses"] if fit == "answer" and near_misses else []
     return "newsqa train " + " ".join(parts)
 
 

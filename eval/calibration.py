@@ -50,6 +50,14 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
     return precision, recall, f1
 
 
+def right_responses(rows: Sequence[dict[str, Any]], abstained: Sequence[bool]) -> int:
+    """Right answers to answerable questions plus abstentions on unanswerable ones."""
+    return sum(
+        (not a and r["label"] == 1) or (a and not r["answerable"])
+        for a, r in zip(abstained, rows, strict=True)
+    )
+
+
 def choose_threshold(
     rows: Sequence[dict[str, Any]],
     probs: Sequence[float],
@@ -80,11 +88,7 @@ def choose_threshold(
             worse = min(precision, recall)
             key: tuple[float, ...] = (1.0, f1) if worse >= ABSTENTION_TARGET else (0.0, worse, f1)
         else:
-            right = sum(
-                (not a and r["label"] == 1) or (a and not ok)
-                for a, ok, r in zip(abstained, answerable, rows, strict=True)
-            )
-            key = (float(right),)
+            key = (float(right_responses(rows, abstained)),)
         if best is None or key > best[0]:
             best = (key, threshold)
     return best[1] if best is not None else 0.0

@@ -12,9 +12,7 @@ right. Logistic regressions learn the probability of "right" (free answers; mult
 threshold follows from it) and, for free questions, the probability that the articles answer the
 question at all, whose threshold decides abstention (eval/calibration.py). Then the extractor-confidence
 floor under which a free answer is withheld anyway is the one with the most right responses
-(`fit_confidence_floor`). With `near_misses`, the free rows also hold each answerable question asked
-with the articles mentioning its answer withheld (eval/near_miss.py). The artifact records the seed,
-the command, the sha256 of every data file and the fit metrics, and holds no timestamps: the same
+(`fit_confidence_floor`). The artifact records the seed, the command, the sha256 of every data file and the fit metrics, and holds no timestamps: the same
 rows write the same bytes (docs/eval.md, "Reproducible dense candidates", on the rows themselves).
 """
 
@@ -28,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from eval.calibration import REGULARISATION_C, choose_threshold, fit_calibrator
+from eval.calibration import REGULARISATION_C, choose_threshold, fit_calibrator, right_responses
 from eval.evalsets import EvalQuestion, load_evalset
 from eval.metrics import contains_answer, exact_match
-from eval.near_miss import near_miss_rows
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
 from qa.answering.answer_model import FEATURES, AnswerModel, Calibrator
@@ -127,15 +124,9 @@ def cached_json(cache: Path | None, prefix: str, key_parts: list[Any], compute: 
 
 
 def _set_rows(
-    settings: Settings,
-    questions_path: Path,
-    articles_path: Path,
-    options: TrainOptions,
-    *,
-    near_misses: bool = False,
+    settings: Settings, questions_path: Path, articles_path: Path, cache: Path | None, progress: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Rows of every question of one set, or (`near_misses`) its near-miss rows (eval/near_miss.py),
-    from `options.features_cache` when it holds this set's data hashes."""
+    """Rows of every question of one set (from `cache` when it holds this set's data hashes)."""
     data = training_data(questions_path, articles_path)
 
     def compute() -> list[dict[str, Any]]:
@@ -144,43 +135,29 @@ def _set_rows(
 
         evalset = load_evalset(articles_path, questions_path)
         index = EvalIndex(settings, articles_path)
-        index.ensure(list(evalset.articles.values()), progress=options.progress)
+        index.ensure(list(evalset.articles.values()), progress=progress)
         index_settings = index.settings.model_copy(update={"answer_cache_size": 0})
         answerer = build_answerer(index_settings, answer_model=_collecting_model())
-        if near_misses:
-            texts = {a.id: f"{a.title}\n{a.text}" for a in evalset.articles.values()}
-            return near_miss_rows(answerer, evalset.questions, texts, _row)
-        return collect_rows(settings, evalset.questions, answerer, progress=options.progress)
+        return collect_rows(settings, evalset.questions, answerer, progress=progress)
 
     key_parts = [data["questions_sha256"], data["articles_sha256"], list(FEATURES)]
-    prefix = "near-miss-rows" if near_misses else "rows"
-    return cached_json(options.features_cache, prefix, key_parts, compute), data
+    return cached_json(cache, "rows", key_parts, compute), data
 
 
 @dataclass(frozen=True)
 class TrainOptions:
     """How a training command runs: its seed, the questions it may use (asked before a date), the
-    command it records, where it caches what it collected, whether it shows progress, and whether the
-    answer model also learns from near-miss questions."""
+    command it records, where it caches what it collected, and whether it shows progress."""
 
     seed: int = 0
     asked_before: str | None = None
     command: str = ""
     features_cache: Path | None = None
     progress: bool = False
-    near_misses: bool = False  # the answer model also learns from near-miss questions (eval/near_miss.py)
 
     def record(self) -> dict[str, Any]:
         """What an artifact keeps of the run, to reproduce it."""
         return {"seed": self.seed, "command": self.command, "asked_before": self.asked_before}
-
-
-def _asked_at(row: dict[str, Any]) -> str:
-    return str(row["asked_at"])
-
-
-def _question_id(row: dict[str, Any]) -> str:
-    return str(row["id"])
 
 
 def collect_training_sets(
@@ -212,31 +189,27 @@ def train_answer_model(
     """Fit both calibrators on the questions of `sets` ((questions, articles) pairs) asked before the date."""
     options = options or TrainOptions()
     rows, data = collect_training_sets(
-        sets, lambda q, a: _set_rows(settings, q, a, options), _asked_at, _question_id, options
+        sets,
+        lambda q, a: _set_rows(settings, q, a, options.features_cache, options.progress),
+        lambda row: row["asked_at"],
+        lambda row: row["id"],
+        options,
     )
-    near_misses: list[dict[str, Any]] = []
-    if options.near_misses:
-        near_misses, _ = collect_training_sets(
-            sets,
-            lambda q, a: _set_rows(settings, q, a, options, near_misses=True),
-            _asked_at,
-            _question_id,
-            options,
-        )
     fits = {}
     for part, kind, rule in (
         ("free", "free", "none"),
         ("choice", "choice", "responses"),
         ("answerable", "free", "abstention"),
     ):
-        kind_rows = [r for r in rows + near_misses if r["kind"] == kind]
+        kind_rows = [r for r in rows if r["kind"] == kind]
         if part == "answerable":
             kind_rows = [{**r, "label": int(r["answerable"])} for r in kind_rows]
         if not kind_rows:
             raise InvalidInput(f"no {kind} questions to train on (asked before {options.asked_before})")
         fits[part] = fit_calibrator(kind_rows, seed=options.seed, rule=rule)
-    free_rows = [r for r in rows + near_misses if r["kind"] == "free"]
-    floor = fit_confidence_floor(free_rows, fits["answerable"][0])
+    floor, floor_metrics = fit_confidence_floor(
+        [r for r in rows if r["kind"] == "free"], fits["answerable"][0]
+    )
     import sklearn
 
     info = {
@@ -244,20 +217,33 @@ def train_answer_model(
         **options.record(),
         "data": data,
         "training_questions": len({(r["id"], r["asked_at"]) for r in rows}),
-        **({"near_miss_questions": len(near_misses)} if options.near_misses else {}),
         "scikit_learn": sklearn.__version__,
         "regularisation_c": REGULARISATION_C,
-        "metrics": {part: metrics for part, (_, metrics) in fits.items()},
+        "metrics": {
+            **{part: metrics for part, (_, metrics) in fits.items()},
+            "confidence_floor": floor_metrics,
+        },
     }
     return AnswerModel(fits["free"][0], fits["choice"][0], fits["answerable"][0], info, floor)
 
 
-def fit_confidence_floor(rows: Sequence[dict[str, Any]], answerable: Calibrator) -> float:
+def fit_confidence_floor(
+    rows: Sequence[dict[str, Any]], answerable: Calibrator
+) -> tuple[float, dict[str, int]]:
     """The extractor confidence below which a free answer that `answerable` would give is withheld:
-    the floor with the most right responses on the training rows (`choose_threshold`, "responses")."""
+    the floor with the most right responses on the training rows (`choose_threshold`, "responses"),
+    and those right responses with the floor and without one."""
     withheld = [answerable.probability(r["features"]) < answerable.threshold for r in rows]
     confidences = [float(r["features"].get("extractor_confidence") or 0.0) for r in rows]
-    return round(choose_threshold(rows, confidences, "responses", withheld=withheld), 6)
+    floor = round(choose_threshold(rows, confidences, "responses", withheld=withheld), 6)
+    supported = [
+        not w and bool(r["features"].get("support_articles")) for r, w in zip(rows, withheld, strict=True)
+    ]
+
+    def right(at: float) -> int:
+        return right_responses(rows, [not s or c < at for s, c in zip(supported, confidences, strict=True)])
+
+    return floor, {"right_responses": right(floor), "right_responses_without": right(0.0), "rows": len(rows)}
 
 
 def write_artifact(model: AnswerModel, path: Path) -> None:

@@ -85,14 +85,23 @@ class Calibrator:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Calibrator:
-        names = tuple(str(n) for n in data["features"])
-        columns = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "coef")]
-        if any(len(c) != len(names) for c in columns):
-            raise ValueError("features, mean, scale and coef differ in length")
+        names, mean, scale, coef = linear_columns(data)
         threshold = float(data["threshold"])
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold {threshold} is not in [0, 1]")
-        return cls(names, columns[0], columns[1], columns[2], float(data["intercept"]), threshold)
+        return cls(names, mean, scale, coef, float(data["intercept"]), threshold)
+
+
+def linear_columns(
+    data: Mapping[str, Any],
+) -> tuple[tuple[str, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+    """A standardised linear model's `features`, `mean`, `scale` and `coef` as written in its JSON
+    (ValueError when their lengths differ; KeyError or TypeError when one is missing or malformed)."""
+    names = tuple(str(n) for n in data["features"])
+    mean, scale, coef = (tuple(float(v) for v in data[key]) for key in ("mean", "scale", "coef"))
+    if not len(mean) == len(scale) == len(coef) == len(names):
+        raise ValueError("features, mean, scale and coef differ in length")
+    return names, mean, scale, coef
 
 
 @dataclass(frozen=True)

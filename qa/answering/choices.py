@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.errors import NewsQAError
-from qa.answering.answer_model import Calibrator
+from qa.answering.answer_model import Calibrator, linear_columns
 from qa.answering.sentences import (
     Evidence,
     Extraction,
@@ -147,10 +147,7 @@ class OptionModel:
                 raise ValueError(
                     f"format_version {data.get('format_version')!r}, this code reads {FORMAT_VERSION}"
                 )
-            names = tuple(str(n) for n in data["features"])
-            columns = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "coef")]
-            if any(len(c) != len(names) for c in columns):
-                raise ValueError("features, mean, scale and coef differ in length")
+            names, *columns = linear_columns(data)
             answered = Calibrator.from_dict(data["answered"]) if "answered" in data else None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise NewsQAError(f"option model {file}: cannot be read ({exc})") from exc

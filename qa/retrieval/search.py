@@ -149,7 +149,7 @@ class SearchPipeline:
         base = cut_off(filters or Filters(), today + timedelta(days=self.as_of_grace_days))
         if self.mode != "ours":
             return self._search_baseline(query, base, k)
-        return self.rerank(query, self._first_stage(query, today, base), k)
+        return self._reranked(query, self._first_stage(query, today, base), k)
 
     def first_stage(
         self, query: str, *, as_of: date | datetime | str | None = None, filters: Filters | None = None
@@ -169,22 +169,6 @@ class SearchPipeline:
             weights=self.weights,
             stored_terms=getattr(self.store, "stored_terms", None),
             query_terms=stage.terms,
-        )
-
-    def rerank(self, query: str, stage: FirstStage, k: int) -> SearchResult:
-        """The best `k` of a first stage's candidates, as `search` returns them (training reranks
-        edited stages: eval/near_miss.py drops the articles that hold a question's answer)."""
-        start = time.perf_counter()
-        nodes = self.reranker(stage, k).postprocess_nodes(stage.nodes, query_bundle=QueryBundle(query))
-        stage.timings_ms["rerank"] += _ms(start)
-        window = stage.window
-        return SearchResult(
-            hits=nodes_to_hits(nodes),
-            filters=stage.filters,
-            time_window=window.as_iso() if window else None,
-            timings_ms=_rounded(stage.timings_ms),
-            time_expression=window.expression if window else None,
-            time_strength=("filter" if stage.window_filtered else "boost") if window else None,
         )
 
     # -- modes --------------------------------------------------------------------------------
@@ -244,6 +228,20 @@ class SearchPipeline:
         )
         timings["fusion"] += _ms(start)
         return fused
+
+    def _reranked(self, query: str, stage: FirstStage, k: int) -> SearchResult:
+        start = time.perf_counter()
+        nodes = self.reranker(stage, k).postprocess_nodes(stage.nodes, query_bundle=QueryBundle(query))
+        stage.timings_ms["rerank"] += _ms(start)
+        window = stage.window
+        return SearchResult(
+            hits=nodes_to_hits(nodes),
+            filters=stage.filters,
+            time_window=window.as_iso() if window else None,
+            timings_ms=_rounded(stage.timings_ms),
+            time_expression=window.expression if window else None,
+            time_strength=("filter" if stage.window_filtered else "boost") if window else None,
+        )
 
     def _embed(self, query: str, timings: dict[str, float]) -> np.ndarray:
         start = time.perf_counter()

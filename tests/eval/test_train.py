@@ -73,10 +73,13 @@ def test_confidence_floor_withholds_the_weak_answers_that_cost_more_than_they_br
     ]
     zero = tuple(0.0 for _ in FEATURES)
     gives_all = Calibrator(FEATURES, zero, tuple(1.0 for _ in FEATURES), zero, 5.0, 0.5)
-    assert fit_confidence_floor(rows, gives_all) == pytest.approx(0.3)
+    floor, responses = fit_confidence_floor(rows, gives_all)
+    assert floor == pytest.approx(0.3)
+    # Without a floor: the 60 right answers; with it, the 30 unanswerable questions withheld as well.
+    assert responses == {"right_responses": 90, "right_responses_without": 60, "rows": 100}
     # What the calibrator already withholds leaves nothing for a floor to gain.
     gives_none = Calibrator(FEATURES, zero, tuple(1.0 for _ in FEATURES), zero, -5.0, 0.5)
-    assert fit_confidence_floor(rows, gives_none) == 0.0
+    assert fit_confidence_floor(rows, gives_none)[0] == 0.0
 
 
 def test_a_long_sentence_is_not_right_for_containing_the_answer() -> None:
