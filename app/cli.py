@@ -275,8 +275,8 @@ def eval_command(
         raise _fail(error, False) from error
 
 
-_FITS = ("answer", "rerank", "reader", "options")
-_FITS_TEXT = "'answer', 'rerank', 'reader' or 'options'"
+_FITS = ("answer", "rerank", "reader", "options", "spans")
+_FITS_TEXT = "'answer', 'rerank', 'reader', 'options' or 'spans'"
 
 
 @app.command()
@@ -297,14 +297,14 @@ def train(
         typer.Option(
             "--fit",
             help="answer: the answer model; rerank: the reranker's weights; reader: the span reader; "
-            "options: the multiple-choice option model.",
+            "options: the multiple-choice option model; spans: the span model.",
         ),
     ] = "answer",
     epochs: Annotated[int, typer.Option(help="--fit reader: passes over the examples.")] = 2,
 ) -> None:
     """Fit the answer model (calibrated confidence, abstention), or with --fit rerank the reranker's
     weights, --fit reader the span reader (a folder), --fit options the multiple-choice option model,
-    on training questions; never on dev."""
+    --fit spans the span model, on training questions; never on dev."""
     from eval.train import TrainOptions, train_answer_model, write_artifact
 
     if len(questions) != len(articles):
@@ -317,8 +317,8 @@ def train(
     try:
         if fit == "reader":
             report = _train_reader(sets, out, seed, asked_before, command, epochs)
-        elif fit == "options":
-            report = _train_options(_settings(data_dir), sets, out, options)
+        elif fit in ("options", "spans"):
+            report = _train_ranker(fit, _settings(data_dir), sets, out, options)
         elif fit == "rerank":
             from eval.rank_train import train_rerank_weights
             from qa.retrieval.rerank_model import write_rerank_weights
@@ -368,13 +368,20 @@ def _train_reader(
     }
 
 
-def _train_options(
-    settings: Settings, sets: list[tuple[Path, Path]], out: Path, options: TrainOptions
+def _train_ranker(
+    fit: str, settings: Settings, sets: list[tuple[Path, Path]], out: Path, options: TrainOptions
 ) -> dict[str, object]:
-    from eval.option_train import train_option_model, write_option_model
+    """--fit options or spans: a conditional logit over a question's options or candidate spans."""
+    if fit == "options":
+        from eval.option_train import train_option_model, write_option_model
 
-    model = train_option_model(settings, sets, options)
-    write_option_model(model, out)
+        model: Any = train_option_model(settings, sets, options)
+        write_option_model(model, out)
+    else:
+        from eval.span_train import train_span_model, write_span_model
+
+        model = train_span_model(settings, sets, options)
+        write_span_model(model, out)
     return {
         "out": str(out),
         "coef": dict(zip(model.features, model.coef, strict=True)),

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.calibration import REGULARISATION_C, fit_calibrator
+from eval.conditional_logit import CV_FOLDS, cross_validated_accuracy, fit_conditional_logit, pick_accuracy
 from eval.evalsets import load_evalset
 from eval.train import TrainOptions, cached_json, collect_training_sets, training_data
 from newsqa.errors import InvalidInput
@@ -33,7 +34,6 @@ from newsqa.settings import Settings
 from qa.answering.choices import OPTION_FEATURES, PICK_FEATURES, OptionModel, likeliest, pick_features
 
 MODEL_KIND = "option-conditional-logit"
-CV_FOLDS = 5
 
 
 def collect_option_rows(answerer: Any, questions: Sequence[Any]) -> list[dict[str, Any]]:
@@ -82,64 +82,6 @@ def fittable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in rows if r["answerable"] and len(r["gold"]) >= 2 and sum(r["gold"]) == 1]
 
 
-def fit_conditional_logit(
-    rows: Sequence[dict[str, Any]], features: Sequence[str] = OPTION_FEATURES
-) -> OptionModel:
-    """The L2-penalised maximum-likelihood conditional logit on standardised features (L-BFGS)."""
-    import numpy as np
-    from scipy.optimize import minimize
-
-    flat = np.array([[float(f[n]) for n in features] for r in rows for f in r["features"]])
-    mean = flat.mean(axis=0)
-    scale = flat.std(axis=0)
-    scale[scale == 0] = 1.0
-    groups = [
-        (
-            (np.array([[float(f[n]) for n in features] for f in r["features"]]) - mean) / scale,
-            r["gold"].index(1),
-        )
-        for r in rows
-    ]
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        total, grad = 0.5 * w @ w / REGULARISATION_C, w / REGULARISATION_C
-        for x, gold in groups:
-            scores = x @ w
-            top = scores.max()
-            exps = np.exp(scores - top)
-            total += top + np.log(exps.sum()) - scores[gold]
-            grad = grad + x.T @ (exps / exps.sum()) - x[gold]
-        return float(total), grad
-
-    result = minimize(loss, np.zeros(len(features)), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
-    return OptionModel(
-        features=tuple(features),
-        mean=tuple(round(float(v), 8) for v in mean),
-        scale=tuple(round(float(v), 8) for v in scale),
-        coef=tuple(round(float(v), 8) for v in result.x),
-    )
-
-
-def pick_accuracy(model: OptionModel, rows: Sequence[dict[str, Any]]) -> float:
-    """Share of rows whose likeliest option is the gold one (ties: the first)."""
-    right = 0
-    for r in rows:
-        probs = model.probabilities(r["features"])
-        right += r["gold"][max(range(len(probs)), key=lambda c: probs[c])]
-    return right / len(rows) if rows else 0.0
-
-
-def cross_validated_accuracy(rows: Sequence[dict[str, Any]], seed: int) -> float:
-    """Pick accuracy of models fitted on the other folds (folds over questions, shuffled with `seed`)."""
-    from sklearn.model_selection import KFold
-
-    right = 0.0
-    for train_idx, test_idx in KFold(CV_FOLDS, shuffle=True, random_state=seed).split(list(rows)):
-        model = fit_conditional_logit([rows[i] for i in train_idx])
-        right += pick_accuracy(model, [rows[i] for i in test_idx]) * len(test_idx)
-    return right / len(rows)
-
-
 def train_option_model(
     settings: Settings, sets: Sequence[tuple[Path, Path]], options: TrainOptions | None = None
 ) -> OptionModel:
@@ -157,7 +99,7 @@ def train_option_model(
         raise InvalidInput(
             f"only {len(usable)} answerable questions with choices to train the option model on"
         )
-    model = fit_conditional_logit(usable)
+    model = fit_conditional_logit(usable, OPTION_FEATURES)
     answered, answered_metrics = fit_calibrator(
         pick_rows(model, rows), seed=options.seed, rule="responses", features=PICK_FEATURES
     )
@@ -169,7 +111,7 @@ def train_option_model(
         "regularisation_c": REGULARISATION_C,
         "metrics": {
             "train_accuracy": round(pick_accuracy(model, usable), 6),
-            "cv_accuracy": round(cross_validated_accuracy(usable, options.seed), 6),
+            "cv_accuracy": round(cross_validated_accuracy(usable, options.seed, OPTION_FEATURES), 6),
             "mentioned_any": round(
                 sum(any(f["mentioned"] for f in r["features"]) for r in usable) / len(usable), 6
             ),

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     # span reader"): `use_reader` loads the shipped qa/answering/models/reader/, a path loads that folder.
     use_reader: bool = False
     reader_path: Path | None = None
+    # The span model (qa/answering/span_model.py, `newsqa train --fit spans`, docs/eval.md "Learned span
+    # ranking"): which candidate span answers a typed question. `use_span_model` loads the shipped
+    # qa/answering/models/spans.json, a path loads that file; off, the hand-set totals rank.
+    use_span_model: bool = False
+    span_model_path: Path | None = None
     # Confidence below which `ask` abstains. Unset: the model's decision, else 0.20 (dev-calibrated).
     abstain_threshold: float | None = None
     # Reranker score the best passage needs, or `ask` abstains. Unset: none with the model, else 2.7.

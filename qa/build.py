@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answering.answer_model import AnswerModel
 from qa.answering.reading import ReaderStage
+from qa.answering.span_model import SpanModel
 from qa.service import Answerer
 
 if TYPE_CHECKING:
@@ -26,12 +27,13 @@ def build_answerer(
     store: Any = None,
     nlp: Any = None,
     answer_model: AnswerModel | None = None,
+    span_model: SpanModel | None = None,
 ) -> Answerer:
     """The `Answerer` for `settings`: embedder, store, search pipeline and spaCy, each loaded once.
 
     Pass an already loaded `embedder` and `store` to share them (the HTTP server hands the Ingestor's
     to the Answerer, so what it writes is what the next question reads), and `nlp` (a `SpacyParser`)
-    to share spaCy, and `answer_model` to use another model than `settings.answer_model_path`'s.
+    to share spaCy, and `answer_model` or `span_model` to use another model than the settings name.
     The answerer is warmed up
     (one query embedding, one spaCy parse) so that the first real question is not the slow one.
     """
@@ -63,6 +65,7 @@ def build_answerer(
         max_chars=settings.max_question_chars,
         answer_cache_size=settings.answer_cache_size,
         reader=span_reader(settings),
+        span_model=span_model or trained_span_model(settings),
     )
     answerer.warm_up()
     # Everything loaded so far (the lexical index's chunk table: ~400k objects at 98k chunks) lives
@@ -77,6 +80,13 @@ def trained_answer_model(settings: Settings) -> AnswerModel | None:
     if settings.answer_model_path is None and not settings.use_answer_model:
         return None
     return AnswerModel.load(settings.answer_model_path)
+
+
+def trained_span_model(settings: Settings) -> SpanModel | None:
+    """The span model Settings asks for: `span_model_path`, else the shipped one if `use_span_model`."""
+    if settings.span_model_path is None and not settings.use_span_model:
+        return None
+    return SpanModel.load(settings.span_model_path)
 
 
 def span_reader(settings: Settings) -> ReaderStage | None:

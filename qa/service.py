@@ -35,6 +35,7 @@ from qa.answering.extract import (
 from qa.answering.fit import AnswerFit
 from qa.answering.present import readable_answer
 from qa.answering.reading import ReaderStage
+from qa.answering.span_model import SpanModel
 from qa.answering.timeline import TimelineBuilder
 from qa.cache import AnswerCache
 from qa.notices import NOT_ENGLISH, not_said_message, nothing_found_message
@@ -109,6 +110,7 @@ class Answerer:
         answer_cache_size: int = 1024,
         answer_fit: AnswerFit | None = None,
         reader: ReaderStage | None = None,
+        span_model: SpanModel | None = None,
     ) -> None:
         if not 1 <= top_k <= MAX_TOP_K:
             raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
@@ -133,7 +135,7 @@ class Answerer:
             parser = SpacyParser(nlp)
         self.parser = parser
         self.analyzer = QuestionAnalyzer(parser)
-        self.extractor = SpanExtractor(parser)
+        self.extractor = SpanExtractor(parser, span_model=span_model)
         self.chooser = ChoicePicker()
         self.fit = answer_fit or AnswerFit()
         self.reader = reader
@@ -303,6 +305,7 @@ class Answerer:
                 "fits": fits,
                 **({"reader": read} if read is not None else {}),
                 **({"options": options} if options is not None else {}),
+                **({"spans": extraction.candidates} if extraction.candidates else {}),
             }
         return self._finish(answer, timings, plan.t0, hits, plan.debug, probability)
 

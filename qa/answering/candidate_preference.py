@@ -10,8 +10,9 @@ Usage:
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qa.answering.gazetteer import COUNTRIES, COUNTRY_MENTIONS, REGIONS, US_STATE_MENTIONS, US_STATES
@@ -35,6 +36,28 @@ _LABEL_PREFERENCE = {
 }
 
 
+# The multipliers of a candidate's preference, by name (`Candidate.factors`).
+PREFERENCE_FACTORS: tuple[str, ...] = (
+    "label",  # the entity label's weight (_LABEL_PREFERENCE)
+    "ends_in_target",  # "US Central Command" for "which command"
+    "called_target",  # "Nangarhar province" for "which province"
+    "count_binding",  # a count bound to the asked noun ("13 service members"), or to another one
+    "target_unmentioned",  # a copular question's noun ("deadline") is not in the sentence
+    "qualifies_title",  # a country before a title ("US Secretary ...")
+    "attributive",  # a place modifying a noun ("Kabul airport")
+    "specificity",  # the contained or the containing place of "X province of Y"
+    "stated_age",  # an age stated as one ("21-year-old"), or a bare number for "how old"
+    "asked_place",  # in the gazetteer of the asked kind of place, or not
+    "several_names",  # a list of names for "which two ...", or a single one
+    "bare_count",  # a bare count for "how much" of money
+    "one",  # "one" for "how many"
+)
+
+
+# The factors that are also the candidate's fit (how well the sentence ties it to the question).
+_FIT_FACTORS = frozenset({"count_binding", "target_unmentioned"})
+
+
 @dataclass
 class Candidate:
     """A span of the sentence's text that may answer; `pref` weighs it against the others."""
@@ -46,6 +69,8 @@ class Candidate:
     text: str
     fit: float = 1.0  # how well the sentence ties it to the question (also lowers the confidence)
     explicit: bool = False  # the text calls it by the asked noun ("Nangarhar province")
+    # Each multiplier of `pref` by name (`PREFERENCE_FACTORS`; absent: 1), features of the span model.
+    factors: dict[str, float] = field(default_factory=dict)
 
 
 _CONTAINER_AFTER = re.compile(
@@ -105,49 +130,63 @@ def scored_candidate(
 ) -> Candidate:
     """The candidate with its preference: what the text calls it, how it binds the question."""
     start, end, cand = placed
-    pref = _LABEL_PREFERENCE.get(label, 1.0)
+    factors = {"label": _LABEL_PREFERENCE.get(label, 1.0)}
     explicit = False
     if label == "PHRASE":
         pass  # a phrase ends in the asked noun by construction
     elif question.target and normalize_text(cand).split()[-1:] == [question.target.lower()]:
-        pref *= 1.3  # "which command" -> "US Central Command"
+        factors["ends_in_target"] = 1.3  # "which command" -> "US Central Command"
     elif question.target and _next_word_stem(text, end) == stem(question.target):
-        pref *= 1.6  # "which province" -> "Nangarhar province": the text calls it one
+        factors["called_target"] = 1.6  # "which province" -> "Nangarhar province": the text calls it one
         explicit = True
-    fit = _count_binding(question, doc, end) if question.kind == "how_many" else 1.0
+    if question.kind == "how_many":
+        factors["count_binding"] = _count_binding(question, doc, end)
     if question.copular and question.target and not _mentions(doc, stem(question.target)):
-        fit *= 0.4  # "What is the deadline for ...": a date in a sentence without "deadline"
+        # "What is the deadline for ...": a date in a sentence without "deadline"
+        factors["target_unmentioned"] = 0.4
+    fit = factors.get("count_binding", 1.0) * factors.get("target_unmentioned", 1.0)
     if label in ("GPE", "NORP") and _next_word(text, end) in TITLE_WORDS:
-        pref *= 0.5  # "US Secretary of Defence Lloyd J. Austin": the country qualifies a title
+        # "US Secretary of Defence Lloyd J. Austin": the country qualifies a title
+        factors["qualifies_title"] = 0.5
     elif (
         label == "GPE" and not explicit and _attributive(doc, end) and not _CONTAINER_AFTER.match(text[end:])
     ):
-        pref *= 0.6  # "US military", "Kabul airport": a modifier of what the sentence is about
+        # "US military", "Kabul airport": a modifier of what the sentence is about
+        factors["attributive"] = 0.6
     if label in ("GPE", "LOC", "FAC") and (question.target or "").lower() not in WIDE_PLACES:
-        pref *= _specificity(text, start, end)
+        factors["specificity"] = _specificity(text, start, end)
     if question.asks_age:
-        years_old = _AGE_AFTER.match(text, start)
-        if years_old:  # "21-year-old" answers with its number
-            end = start + len(years_old.group(1))
-            cand = text[start:end]
-        stated = (
-            years_old
-            or BIRTHDAY.match(text, start)
-            or _AGE_BEFORE.search(text, max(0, start - 12), start)
-            or (text[max(0, start - 2) : start] == ", " and text[end : end + 1] == ",")  # "Biden, 79,"
-        )
-        # "the 21-year-old chihuahua", "aged 91", "his 80th birthday"; not "four cats"
-        pref *= 1.5 if stated else 0.5
+        factors["stated_age"], end, cand = _stated_age(text, start, end, cand)
     if places is not None and label.rstrip("+") in ("GPE", "LOC", "NAME"):
         named = [normalize_text(part) for part in re.split(r",\s*|\s+(?:and|&)\s+", cand)]
-        pref *= 1.3 if all(n in places[0] for n in named) else 0.6  # "which country": not "Bali"
+        # "which country": not "Bali"
+        factors["asked_place"] = 1.3 if all(n in places[0] for n in named) else 0.6
     if question.answer_count > 1:
-        pref *= 1.3 if label.endswith("+") else 0.7  # "which two countries": both names answer
+        factors["several_names"] = 1.3 if label.endswith("+") else 0.7  # "which two countries": both answer
     if question.kind == "how_much" and label == "CARDINAL" and "MONEY" in question.labels:
-        pref *= 0.7  # "how much": an amount (money, a measure, a share) more often than a bare count
+        # "how much": an amount (money, a measure, a share) more often than a bare count
+        factors["bare_count"] = 0.7
     if question.kind == "how_many" and cand.lower() == "one":
-        pref *= 0.5  # "one of the ...": rarely the count asked for
-    return Candidate(start, end, label, pref * fit, cand, min(fit, 1.0), explicit)
+        factors["one"] = 0.5  # "one of the ...": rarely the count asked for
+    # the sentence's fit last, as it always was multiplied in (the same floats, the same ties)
+    pref = math.prod(v for k, v in factors.items() if k not in _FIT_FACTORS) * fit
+    return Candidate(start, end, label, pref, cand, min(fit, 1.0), explicit, factors)
+
+
+def _stated_age(text: str, start: int, end: int, cand: str) -> tuple[float, int, str]:
+    """For "how old": 1.5 when the text states the number as an age ("the 21-year-old chihuahua",
+    "aged 91", "his 80th birthday"), else 0.5 ("four cats"); "21-year-old" answers with its number."""
+    years_old = _AGE_AFTER.match(text, start)
+    if years_old:
+        end = start + len(years_old.group(1))
+        cand = text[start:end]
+    stated = (
+        years_old
+        or BIRTHDAY.match(text, start)
+        or _AGE_BEFORE.search(text, max(0, start - 12), start)
+        or (text[max(0, start - 2) : start] == ", " and text[end : end + 1] == ",")  # "Biden, 79,"
+    )
+    return (1.5 if stated else 0.5), end, cand
 
 
 def _attributive(doc: Any, end: int) -> bool:

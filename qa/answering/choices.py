@@ -21,7 +21,6 @@ related). Options named in the question get no mention credit.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.errors import NewsQAError
-from qa.answering.answer_model import Calibrator, linear_columns
+from qa.answering.answer_model import Calibrator
+from qa.answering.conditional_logit import ConditionalLogit, read_linear_artifact
 from qa.answering.sentences import (
     Evidence,
     Extraction,
@@ -101,39 +101,19 @@ def pick_features(
 
 
 @dataclass(frozen=True)
-class OptionModel:
-    """A conditional logit over options: score = sum(w * (x - mean) / scale); P = softmax of scores.
-    `answered`: P(the pick is right and the question answerable) from `PICK_FEATURES`, with the
-    threshold below which the pick is withheld (None: never withheld). `info` is the training record."""
+class OptionModel(ConditionalLogit):
+    """A conditional logit over options (`ConditionalLogit`). `answered`: P(the pick is right and the
+    question answerable) from `PICK_FEATURES`, with the threshold below which the pick is withheld
+    (None: never withheld). `info` is the training record."""
 
-    features: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
     answered: Calibrator | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
-
-    def score(self, values: Mapping[str, float]) -> float:
-        return sum(
-            w * (float(values.get(n, m)) - m) / (s or 1.0)
-            for n, m, s, w in zip(self.features, self.mean, self.scale, self.coef, strict=True)
-        )
-
-    def probabilities(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
-        scores = [self.score(r) for r in rows]
-        top = max(scores, default=0.0)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps) or 1.0
-        return [e / total for e in exps]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             **dict(self.info),
-            "features": list(self.features),
-            "mean": list(self.mean),
-            "scale": list(self.scale),
-            "coef": list(self.coef),
+            **self.columns(),
             **({"answered": self.answered.to_dict()} if self.answered is not None else {}),
         }
 
@@ -141,18 +121,13 @@ class OptionModel:
     def load(cls, path: str | Path | None = None) -> OptionModel:
         """The artifact at `path` (None: the shipped one)."""
         file = Path(path) if path is not None else DEFAULT_OPTIONS_PATH
+        data, columns = read_linear_artifact(file, FORMAT_VERSION, "option model")
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-            if data.get("format_version") != FORMAT_VERSION:
-                raise ValueError(
-                    f"format_version {data.get('format_version')!r}, this code reads {FORMAT_VERSION}"
-                )
-            names, *columns = linear_columns(data)
             answered = Calibrator.from_dict(data["answered"]) if "answered" in data else None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             raise NewsQAError(f"option model {file}: cannot be read ({exc})") from exc
         info = {k: v for k, v in data.items() if k not in _ARTIFACT_PARTS}
-        return cls(names, *columns, answered=answered, info=info)
+        return cls(*columns, answered=answered, info=info)
 
 
 @dataclass

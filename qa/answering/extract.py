@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from newsqa.types import Article, Citation, Hit
 from qa.answering.candidates import DATELINE_RE, NUMBER_RE, sole_new_name, trim_span
@@ -30,7 +31,15 @@ from qa.answering.sentences import (
     dedupe,
     sentence_scores,
 )
-from qa.answering.span_scoring import SpanHit, Target, candidate_totals, prefer_recent, score_spans
+from qa.answering.span_model import SpanModel, best_mention, candidate_features
+from qa.answering.span_scoring import (
+    FoundSpans,
+    SpanHit,
+    Target,
+    candidate_totals,
+    prefer_recent,
+    score_spans,
+)
 from qa.question.question import Question
 from qa.text.lru import LRU
 from qa.text.nlp import SpacyParser, normalize_text, split_sentences, text_stems
@@ -49,6 +58,8 @@ NO_SPAN_FACTOR = 0.8
 MISSING_NAME_FACTOR = 0.75
 # The story's opening sentence, read for each passage read that opens its article.
 LEAD_DISCOUNT = 0.8
+# Candidates an extraction records (debug, the span model's training rows): the best by hand-set total.
+WEIGHED_CANDIDATES = 40
 
 
 class SentenceIndex:
@@ -73,13 +84,21 @@ class SpanExtractor:
     """Picks the answer span (or sentence) for an analysed question from ranked passages.
 
     `max_sentences` bounds spaCy work per question; `window` also reads the sentence after each
-    candidate sentence, for answers that span two sentences.
+    candidate sentence, for answers that span two sentences. `span_model` (trained, `SpanModel`) ranks
+    the candidate spans; without it their hand-set totals do.
     """
 
-    def __init__(self, parser: SpacyParser, max_sentences: int = 6, window: bool = True) -> None:
+    def __init__(
+        self,
+        parser: SpacyParser,
+        max_sentences: int = 6,
+        window: bool = True,
+        span_model: SpanModel | None = None,
+    ) -> None:
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be >= 1, got {max_sentences}")
         self.parser = parser
+        self.span_model = span_model
         self.max_sentences = max_sentences
         self.window = window
         self._article_stems: LRU[str, set[str]] = LRU(256)
@@ -124,8 +143,10 @@ class SpanExtractor:
                 readable = [s for s in ranked if NUMBER_RE.search(s.passage.article.text[s.start : s.end])]
             span = self._best_span(question, readable[: self.max_sentences], _openings(readable))
             if span is not None:
-                answer, evidence, span_confidence = span
-                return Extraction(answer, evidence, span_confidence, span=True, closest=closest)
+                answer, evidence, span_confidence, weighed = span
+                return Extraction(
+                    answer, evidence, span_confidence, span=True, closest=closest, candidates=weighed
+                )
             if question.role is not None or question.kind_of:
                 # "the spokesman of the Taliban", "what type of drone": no sentence names one
                 confidence *= UNTYPED_SUPPORT_FACTOR
@@ -136,7 +157,7 @@ class SpanExtractor:
             if span is not None and span[2] >= confidence:
                 # none of the best sentences names such a thing, a lower one does, and better
                 # than the best sentence answers the question
-                return Extraction(span[0], span[1], span[2], span=True, closest=closest)
+                return Extraction(span[0], span[1], span[2], span=True, closest=closest, candidates=span[3])
         end = _continuation_end(question, best)
         sentence = Evidence(best.passage, best.start, end, best.score)
         text = best.passage.article.text[best.start : end]
@@ -148,9 +169,9 @@ class SpanExtractor:
 
     def _best_span(
         self, question: Question, ranked: list[Sentence], openings: Sequence[Sentence] = ()
-    ) -> tuple[str, list[Evidence], float] | None:
+    ) -> tuple[str, list[Evidence], float, list[dict[str, Any]]] | None:
         """The best candidate span in the `ranked` sentences (and, with `window`, the sentences around
-        them and the first sentence of each passage in `openings`)."""
+        them and the first sentence of each passage in `openings`), and every candidate weighed."""
         targets = self._read_targets(question, ranked, openings)
         texts = [
             t.sentence.passage.article.text[slice(*t.sentence.passage.sentences[t.index])] for t in targets
@@ -160,7 +181,11 @@ class SpanExtractor:
             return None
         prefer_recent(spans.found)
         totals = candidate_totals(question, spans)
-        best_key = max(totals, key=lambda k: totals[k])
+        features = candidate_features(question, spans, totals)
+        if self.span_model is not None:
+            best_key = self.span_model.best(features)
+        else:
+            best_key = max(totals, key=lambda k: totals[k])
         items = sorted(spans.found[best_key], key=lambda it: -it.score)
         best = items[0]
         answer, evidence = self._answer_evidence(question, best, targets[best.target].index)
@@ -176,7 +201,11 @@ class SpanExtractor:
             evidence.append(Evidence(s2.passage, start2, end2, other.score))
         fit = spans.fits[(best.target, best.start)]
         confidence = _confidence(best.sentence.coverage, totals[best_key], len(seen_articles)) * fit
-        return answer, evidence, confidence
+        weighed = [
+            {"text": _mention_text(spans, targets, key), "features": features[key]}
+            for key in sorted(totals, key=lambda k: -totals[k])[:WEIGHED_CANDIDATES]
+        ]
+        return answer, evidence, confidence, weighed
 
     def _read_targets(
         self, question: Question, ranked: list[Sentence], openings: Sequence[Sentence]
@@ -248,6 +277,15 @@ class SpanExtractor:
                     return None
                 return full, start, end
         return None
+
+
+def _mention_text(spans: FoundSpans, targets: list[Target], key: str) -> str:
+    """The candidate `key`'s best mention as written."""
+    best = best_mention(spans.found[key])
+    sentence_start = best.sentence.passage.sentences[targets[best.target].index][0]
+    return trim_span(
+        best.sentence.passage.article.text[sentence_start + best.start : sentence_start + best.end]
+    )
 
 
 def _openings(ranked: list[Sentence]) -> list[Sentence]:

@@ -10,6 +10,7 @@ Usage:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from newsqa.types import Article, Hit
 from qa.question.question import Question
@@ -47,6 +48,8 @@ class Extraction:
     confidence: float
     span: bool = False  # the answer is a span inside support[0], not the sentence itself
     closest: list[Evidence] = field(default_factory=list)
+    # The candidate spans weighed for a typed answer: their text and span-model features (debug, training).
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -41,15 +41,22 @@ class Target(NamedTuple):
     discount: float
 
 
+# The multipliers of a mention's score, by name (`SpanHit.factors`, with the candidate's own
+# PREFERENCE_FACTORS): the sentence's score, the target's discount, the question's verbs in the
+# sentence, nearness to the question's words, the headline naming it, the article's age.
+MENTION_FACTORS: tuple[str, ...] = ("sentence", "discount", "verbs", "proximity", "title", "recency")
+
+
 class SpanHit(NamedTuple):
     """One candidate found in a target: its score, the ranked sentence, the target's position in the
-    list read, and its char offsets inside the sentence read."""
+    list read, its char offsets inside the sentence read, and its score's multipliers by name."""
 
     score: float
     sentence: Sentence
     target: int
     start: int
     end: int
+    factors: dict[str, float]
 
 
 @dataclass
@@ -72,12 +79,19 @@ def score_spans(question: Question, targets: list[Target], docs: Sequence[Any]) 
         candidates = find_candidates(question, doc)
         spans.contained.update(containments(question, doc_text(doc), candidates))
         for cand in candidates:
-            prox = proximity(matched, cand.start, cand.end)
-            score = s.score * discount * cand.pref * verbs * (0.55 + 0.45 * prox)
+            factors = {
+                "sentence": s.score,
+                "discount": discount,
+                **cand.factors,
+                "verbs": verbs,
+                "proximity": 0.55 + 0.45 * proximity(matched, cand.start, cand.end),
+            }
             if f" {normalize_text(cand.text)} " in f" {normalize_text(s.passage.article.title)} ":
                 # the headline names it and is about the question: often the story's answer
-                score *= 1.0 + TITLE_WEIGHT * _title_coverage(question, s.passage.article)
-            spans.found[normalize_text(cand.text)].append(SpanHit(score, s, k, cand.start, cand.end))
+                factors["title"] = 1.0 + TITLE_WEIGHT * _title_coverage(question, s.passage.article)
+            score = s.score * discount * cand.pref * verbs * factors["proximity"] * factors.get("title", 1.0)
+            hit = SpanHit(score, s, k, cand.start, cand.end, factors)
+            spans.found[normalize_text(cand.text)].append(hit)
             if cand.explicit:
                 spans.explicit.add(normalize_text(cand.text))
             spans.fits[(k, cand.start)] = cand.fit * verbs**0.5
@@ -86,7 +100,7 @@ def score_spans(question: Question, targets: list[Target], docs: Sequence[Any]) 
 
 def candidate_totals(question: Question, spans: FoundSpans) -> dict[str, float]:
     """Each candidate's total over its mentions, after the rules that move credit between them."""
-    totals = {key: _aggregate(items) for key, items in spans.found.items()}
+    totals = {key: aggregate(items) for key, items in spans.found.items()}
     if spans.explicit and question.labels & {"GPE", "LOC"}:
         # "which province": when the text calls one candidate a province, the others are less likely
         totals = {key: v if key in spans.explicit else v * NOT_CALLED_FACTOR for key, v in totals.items()}
@@ -134,7 +148,9 @@ def prefer_recent(found: dict[str, list[SpanHit]]) -> None:
         for hit in items:
             day = days[hit.sentence.passage.article.id]
             factor = 1.0 if day is None else _recency_factor((newest - day).days)
-            weighted.append(hit._replace(score=hit.score * factor))
+            weighted.append(
+                hit._replace(score=hit.score * factor, factors={**hit.factors, "recency": factor})
+            )
         found[key] = weighted
 
 
@@ -155,13 +171,19 @@ def _verb_support(question: Question, stems: set[str]) -> float:
     return 0.6 + 0.4 * len(question.verbs & stems) / len(question.verbs)
 
 
-def _aggregate(items: list[SpanHit]) -> float:
-    """The best mention plus a share of the best mention in each other article (agreement)."""
-    per_article: dict[str, float] = {}
-    for score, s, *_ in items:
-        aid = s.passage.article.id
-        per_article[aid] = max(per_article.get(aid, 0.0), score)
-    ordered = sorted(per_article.values(), reverse=True)
+def aggregate(items: list[SpanHit]) -> float:
+    """A candidate's hand-set total before the rules between candidates: the best mention plus a share
+    of the best mention in each other article (agreement)."""
+    ordered = article_bests(items)
     extra = sum(v for v, _ in zip(ordered[1:], range(4), strict=False))
-    mentions = len(items) - len(per_article)
+    mentions = len(items) - len(ordered)
     return ordered[0] + 0.35 * extra + 0.05 * min(mentions, 4) * ordered[0]
+
+
+def article_bests(items: list[SpanHit]) -> list[float]:
+    """The best mention's score in each article that names the candidate, highest first."""
+    per_article: dict[str, float] = {}
+    for hit in items:
+        aid = hit.sentence.passage.article.id
+        per_article[aid] = max(per_article.get(aid, 0.0), hit.score)
+    return sorted(per_article.values(), reverse=True)

@@ -11,13 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
-from eval.option_train import (
-    cross_validated_accuracy,
-    fit_conditional_logit,
-    fittable,
-    pick_accuracy,
-    write_option_model,
-)
+from eval.conditional_logit import cross_validated_accuracy, fit_conditional_logit, pick_accuracy
+from eval.option_train import fittable, write_option_model
 from newsqa.errors import NewsQAError
 from qa.answering.choices import OPTION_FEATURES, OptionModel
 from tests.eval.test_rank_train import _write_set
@@ -48,18 +43,18 @@ def _synthetic(n: int, seed: int, informative: str = "best_coverage") -> list[di
 
 def test_the_informative_feature_gets_the_largest_weight_and_the_fit_is_deterministic() -> None:
     rows = _synthetic(300, seed=2)
-    model = fit_conditional_logit(rows)
+    model = fit_conditional_logit(rows, OPTION_FEATURES)
     weights = dict(zip(model.features, model.coef, strict=True))
     assert weights["best_coverage"] > 3 * max(abs(w) for n, w in weights.items() if n != "best_coverage")
     assert pick_accuracy(model, rows) > 0.85
-    assert cross_validated_accuracy(rows, seed=0) > 0.85
-    assert fit_conditional_logit(rows) == model
-    other = fit_conditional_logit(_synthetic(300, seed=2, informative="title"))
+    assert cross_validated_accuracy(rows, seed=0, features=OPTION_FEATURES) > 0.85
+    assert fit_conditional_logit(rows, OPTION_FEATURES) == model
+    other = fit_conditional_logit(_synthetic(300, seed=2, informative="title"), OPTION_FEATURES)
     assert max(zip(other.coef, other.features, strict=True))[1] == "title"
 
 
 def test_probabilities_are_a_softmax_of_the_scores() -> None:
-    model = fit_conditional_logit(_synthetic(200, seed=5))
+    model = fit_conditional_logit(_synthetic(200, seed=5), OPTION_FEATURES)
     low = dict.fromkeys(OPTION_FEATURES, 0.0)
     high = {**low, "best_coverage": 1.0}
     probs = model.probabilities([low, high, low])
@@ -75,7 +70,8 @@ def test_only_answerable_questions_with_one_gold_option_are_fitted() -> None:
 
 
 def test_the_artifact_loads_back_and_a_bad_one_names_its_file(tmp_path: Path) -> None:
-    model = fit_conditional_logit(_synthetic(100, seed=4))
+    fitted = fit_conditional_logit(_synthetic(100, seed=4), OPTION_FEATURES)
+    model = OptionModel(fitted.features, fitted.mean, fitted.scale, fitted.coef)
     path = tmp_path / "options.json"
     write_option_model(model, path)
     assert OptionModel.load(path) == model
