@@ -10,13 +10,38 @@ Usage:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from eval.calibration import REGULARISATION_C
+from eval.train import TrainOptions, collect_training_sets
+from newsqa.errors import InvalidInput
 from qa.answering.conditional_logit import ConditionalLogit
 
 CV_FOLDS = 5
+
+
+Rows = list[dict[str, Any]]
+
+
+def grouped_training_rows(
+    sets: Sequence[tuple[Path, Path]],
+    collect_set: Callable[[Path, Path], tuple[Rows, dict[str, Any]]],
+    fittable: Callable[[Rows], Rows],
+    options: TrainOptions,
+    what: str,
+) -> tuple[Rows, Rows, list[dict[str, Any]]]:
+    """Every set's rows (`collect_set(questions, articles)`) asked before `options.asked_before`, the
+    ones `fittable` keeps, and each set's record; InvalidInput naming `what` the rows are about when
+    too few are left to cross-validate."""
+    rows, data = collect_training_sets(
+        sets, collect_set, lambda row: row["asked_at"], lambda row: row["id"], options
+    )
+    usable = fittable(rows)
+    if len(usable) < 2 * CV_FOLDS:
+        raise InvalidInput(f"only {len(usable)} answerable questions with {what} to train on")
+    return rows, usable, data
 
 
 def fit_conditional_logit(rows: Sequence[dict[str, Any]], features: Sequence[str]) -> ConditionalLogit:

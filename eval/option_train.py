@@ -26,10 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from eval.calibration import REGULARISATION_C, fit_calibrator
-from eval.conditional_logit import CV_FOLDS, cross_validated_accuracy, fit_conditional_logit, pick_accuracy
-from eval.evalsets import load_evalset
-from eval.train import TrainOptions, cached_json, collect_training_sets, training_data
-from newsqa.errors import InvalidInput
+from eval.conditional_logit import (
+    cross_validated_accuracy,
+    fit_conditional_logit,
+    grouped_training_rows,
+    pick_accuracy,
+)
+from eval.train import TrainOptions, asked_rows
 from newsqa.settings import Settings
 from qa.answering.choices import OPTION_FEATURES, PICK_FEATURES, OptionModel, likeliest, pick_features
 
@@ -61,20 +64,8 @@ def collect_option_rows(answerer: Any, questions: Sequence[Any]) -> list[dict[st
 def _set_rows(
     settings: Settings, questions_path: Path, articles_path: Path, options: TrainOptions
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    data = training_data(questions_path, articles_path)
-
-    def compute() -> list[dict[str, Any]]:
-        from eval.harness import EvalIndex
-        from qa.build import build_answerer
-
-        evalset = load_evalset(articles_path, questions_path)
-        index = EvalIndex(settings, articles_path)
-        index.ensure(list(evalset.articles.values()), progress=options.progress)
-        answerer = build_answerer(index.settings.model_copy(update={"answer_cache_size": 0}))
-        return collect_option_rows(answerer, evalset.questions)
-
-    key_parts = [data["questions_sha256"], data["articles_sha256"], list(OPTION_FEATURES), MODEL_KIND]
-    return cached_json(options.features_cache, "options", key_parts, compute), data
+    cache_key = ("options", [list(OPTION_FEATURES), MODEL_KIND])
+    return asked_rows(settings, questions_path, articles_path, options, cache_key, collect_option_rows)
 
 
 def fittable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -87,18 +78,9 @@ def train_option_model(
 ) -> OptionModel:
     """Fit the option model on the questions of `sets` ((questions, articles) pairs) asked before the date."""
     options = options or TrainOptions()
-    rows, data = collect_training_sets(
-        sets,
-        lambda q, a: _set_rows(settings, q, a, options),
-        lambda row: row["asked_at"],
-        lambda row: row["id"],
-        options,
+    rows, usable, data = grouped_training_rows(
+        sets, lambda q, a: _set_rows(settings, q, a, options), fittable, options, "choices"
     )
-    usable = fittable(rows)
-    if len(usable) < 2 * CV_FOLDS:
-        raise InvalidInput(
-            f"only {len(usable)} answerable questions with choices to train the option model on"
-        )
     model = fit_conditional_logit(usable, OPTION_FEATURES)
     answered, answered_metrics = fit_calibrator(
         pick_rows(model, rows), seed=options.seed, rule="responses", features=PICK_FEATURES

@@ -23,10 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from eval.calibration import REGULARISATION_C
-from eval.conditional_logit import CV_FOLDS, cross_validated_accuracy, fit_conditional_logit, pick_accuracy
-from eval.evalsets import EvalQuestion, load_evalset
-from eval.train import TrainOptions, cached_json, collect_training_sets, is_right_free, training_data
-from newsqa.errors import InvalidInput
+from eval.conditional_logit import (
+    cross_validated_accuracy,
+    fit_conditional_logit,
+    grouped_training_rows,
+    pick_accuracy,
+)
+from eval.evalsets import EvalQuestion
+from eval.train import TrainOptions, asked_rows, is_right_free
 from newsqa.settings import Settings
 from qa.answering.span_model import SPAN_FEATURES, SpanModel
 
@@ -57,21 +61,16 @@ def collect_span_rows(answerer: Any, questions: Sequence[EvalQuestion]) -> list[
 def _set_rows(
     settings: Settings, questions_path: Path, articles_path: Path, options: TrainOptions
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    data = training_data(questions_path, articles_path)
-
-    def compute() -> list[dict[str, Any]]:
-        from eval.harness import EvalIndex
-        from qa.build import build_answerer
-
-        evalset = load_evalset(articles_path, questions_path)
-        index = EvalIndex(settings, articles_path)
-        index.ensure(list(evalset.articles.values()), progress=options.progress)
-        index_settings = index.settings.model_copy(update={"answer_cache_size": 0})
-        answerer = build_answerer(index_settings, span_model=SpanModel.hand_set())
-        return collect_span_rows(answerer, evalset.questions)
-
-    key_parts = [data["questions_sha256"], data["articles_sha256"], list(SPAN_FEATURES), MODEL_KIND]
-    return cached_json(options.features_cache, "spans", key_parts, compute), data
+    cache_key = ("spans", [list(SPAN_FEATURES), MODEL_KIND])
+    return asked_rows(
+        settings,
+        questions_path,
+        articles_path,
+        options,
+        cache_key,
+        collect_span_rows,
+        span_model=SpanModel.hand_set(),
+    )
 
 
 def fittable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -89,18 +88,9 @@ def train_span_model(
 ) -> SpanModel:
     """Fit the span model on the questions of `sets` ((questions, articles) pairs) asked before the date."""
     options = options or TrainOptions()
-    rows, data = collect_training_sets(
-        sets,
-        lambda q, a: _set_rows(settings, q, a, options),
-        lambda row: row["asked_at"],
-        lambda row: row["id"],
-        options,
+    rows, usable, data = grouped_training_rows(
+        sets, lambda q, a: _set_rows(settings, q, a, options), fittable, options, "candidate spans"
     )
-    usable = fittable(rows)
-    if len(usable) < 2 * CV_FOLDS:
-        raise InvalidInput(
-            f"only {len(usable)} answerable questions with candidate spans to train the span model on"
-        )
     fitted = fit_conditional_logit(usable, SPAN_FEATURES)
     answerable = [r for r in rows if r["answerable"]]
     info = {

@@ -144,6 +144,35 @@ def _set_rows(
     return cached_json(cache, "rows", key_parts, compute), data
 
 
+def asked_rows(
+    settings: Settings,
+    questions_path: Path,
+    articles_path: Path,
+    options: TrainOptions,
+    cache_key: tuple[str, list[Any]],
+    collect: Callable[[Any, Sequence[EvalQuestion]], list[dict[str, Any]]],
+    **answerer_parts: Any,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The rows `collect(answerer, questions)` gives for one set, its questions asked through
+    `build_answerer(..., **answerer_parts)` over the set's eval index, and the set's record. Kept in
+    `options.features_cache` under the set's data hashes and `cache_key` (a file prefix, key parts)."""
+    data = training_data(questions_path, articles_path)
+
+    def compute() -> list[dict[str, Any]]:
+        from eval.harness import EvalIndex
+        from qa.build import build_answerer
+
+        evalset = load_evalset(articles_path, questions_path)
+        index = EvalIndex(settings, articles_path)
+        index.ensure(list(evalset.articles.values()), progress=options.progress)
+        index_settings = index.settings.model_copy(update={"answer_cache_size": 0})
+        return collect(build_answerer(index_settings, **answerer_parts), evalset.questions)
+
+    prefix, parts = cache_key
+    key_parts = [data["questions_sha256"], data["articles_sha256"], *parts]
+    return cached_json(options.features_cache, prefix, key_parts, compute), data
+
+
 @dataclass(frozen=True)
 class TrainOptions:
     """How a training command runs: its seed, the questions it may use (asked before a date), the

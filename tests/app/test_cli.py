@@ -135,7 +135,10 @@ def test_train_fits_the_reranker_weights_when_asked(runner: CliRunner, tmp_path:
     out = tmp_path / "rerank_weights.json"
     args = ["train", "--questions", str(questions), "--articles", str(articles), "--out", str(out)]
     wrong = runner.invoke(app, [*args, "--fit", "everything", "--data-dir", str(tmp_path / "data")])
-    assert wrong.exit_code != 0 and "--fit must be 'answer', 'rerank', 'reader', 'options' or 'spans'" in wrong.output
+    assert (
+        wrong.exit_code != 0
+        and "--fit must be 'answer', 'rerank', 'reader', 'options' or 'spans'" in wrong.output
+    )
     assert not out.exists()
     result = runner.invoke(app, [*args, "--fit", "rerank", "--data-dir", str(tmp_path / "data")])
     assert result.exit_code == 0, result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,27 +19,30 @@ from qa.answering.choices import OPTION_FEATURES, OptionModel
 from tests.eval.test_rank_train import _write_set
 
 
-def _synthetic(n: int, seed: int, informative: str = "best_coverage") -> list[dict]:
-    """Four options per question; only `informative` is (noisily) higher for the gold one."""
+def synthetic_groups(
+    n: int, seed: int, features: Sequence[str], informative: str, items: int = 4, right: int = 1
+) -> list[dict]:
+    """`n` questions of `items` items each, `right` of them right; only `informative` is (noisily)
+    higher for the right ones."""
     rng = random.Random(seed)
     rows = []
     for k in range(n):
-        gold = rng.randrange(4)
-        options = []
-        for c in range(4):
-            features = {name: rng.uniform(0.0, 1.0) for name in OPTION_FEATURES}
-            features[informative] = (0.6 if c == gold else 0.0) + rng.uniform(0.0, 0.5)
-            options.append(features)
+        gold = [1] * right + [0] * (items - right)
+        rng.shuffle(gold)
+        group = []
+        for is_right in gold:
+            values = {name: rng.uniform(0.0, 1.0) for name in features}
+            values[informative] = (0.6 if is_right else 0.0) + rng.uniform(0.0, 0.5)
+            group.append(values)
         rows.append(
-            {
-                "id": f"q{k}",
-                "asked_at": "2023-01-01",
-                "answerable": True,
-                "features": options,
-                "gold": [int(c == gold) for c in range(4)],
-            }
+            {"id": f"q{k}", "asked_at": "2023-01-01", "answerable": True, "features": group, "gold": gold}
         )
     return rows
+
+
+def _synthetic(n: int, seed: int, informative: str = "best_coverage") -> list[dict]:
+    """Four options per question, one gold; only `informative` is (noisily) higher for it."""
+    return synthetic_groups(n, seed, OPTION_FEATURES, informative)
 
 
 def test_the_informative_feature_gets_the_largest_weight_and_the_fit_is_deterministic() -> None:

@@ -105,7 +105,13 @@ QUESTIONS = [
 ]
 
 
-def _write_set(folder: Path) -> tuple[Path, Path]:
+def _write_set(
+    folder: Path,
+    written: list[tuple[str, str, str]] = ARTICLES,
+    asked: list[tuple[str, str, str]] = QUESTIONS,
+) -> tuple[Path, Path]:
+    """An invented set: `written` articles (id, title, text), `asked` questions (question, answer, id
+    of the article that answers it)."""
     articles = folder / "articles.jsonl"
     articles.write_text(
         "".join(
@@ -113,7 +119,7 @@ def _write_set(folder: Path) -> tuple[Path, Path]:
                 {"id": i, "title": t, "url": f"https://x.test/{i}", "published": "2023-03-01", "text": x}
             )
             + "\n"
-            for i, t, x in ARTICLES
+            for i, t, x in written
         ),
         encoding="utf-8",
     )
@@ -131,7 +137,7 @@ def _write_set(folder: Path) -> tuple[Path, Path]:
                 }
             )
             + "\n"
-            for k, (q, a, r) in enumerate(QUESTIONS)
+            for k, (q, a, r) in enumerate(asked)
         ),
         encoding="utf-8",
     )
