@@ -6,8 +6,8 @@ Usage:
     write_span_model(model, Path("qa/answering/models/spans.json"))
 
 Every training question goes through `Answerer.ask` (free, debug) over its articles' eval index, ranked
-by the hand-set totals (`SpanModel.hand_set`, which measures every feature); the debug record holds the candidate spans weighed for a typed answer (the
-best `WEIGHED_CANDIDATES` by hand-set total), each with its `SPAN_FEATURES`. A candidate is right when
+by the hand-set totals (`SpanModel.hand_set`); the debug record holds the candidate spans weighed for a
+typed answer (the best `WEIGHED_CANDIDATES` by hand-set total), each with its `SPAN_FEATURES`. A candidate is right when
 `is_right_free` says its text is (exact, or at most 10 words holding the gold answer). A conditional
 logit (eval/conditional_logit.py) learns which candidate is right, on the answerable questions with a
 right candidate and a wrong one. The artifact records the seed, the command, the data hashes, the

@@ -124,24 +124,17 @@ def cached_json(cache: Path | None, prefix: str, key_parts: list[Any], compute: 
 
 
 def _set_rows(
-    settings: Settings, questions_path: Path, articles_path: Path, cache: Path | None, progress: bool
+    settings: Settings, questions_path: Path, articles_path: Path, options: TrainOptions
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Rows of every question of one set (from `cache` when it holds this set's data hashes)."""
-    data = training_data(questions_path, articles_path)
+    """Rows of every question of one set (from the features cache when it holds this set's data hashes)."""
 
-    def compute() -> list[dict[str, Any]]:
-        from eval.harness import EvalIndex
-        from qa.build import build_answerer
+    def collect(answerer: Any, questions: Sequence[EvalQuestion]) -> list[dict[str, Any]]:
+        return collect_rows(settings, questions, answerer, progress=options.progress)
 
-        evalset = load_evalset(articles_path, questions_path)
-        index = EvalIndex(settings, articles_path)
-        index.ensure(list(evalset.articles.values()), progress=progress)
-        index_settings = index.settings.model_copy(update={"answer_cache_size": 0})
-        answerer = build_answerer(index_settings, answer_model=_collecting_model())
-        return collect_rows(settings, evalset.questions, answerer, progress=progress)
-
-    key_parts = [data["questions_sha256"], data["articles_sha256"], list(FEATURES)]
-    return cached_json(cache, "rows", key_parts, compute), data
+    cache_key = ("rows", [list(FEATURES)])
+    return asked_rows(
+        settings, questions_path, articles_path, options, cache_key, collect, answer_model=_collecting_model()
+    )
 
 
 def asked_rows(
@@ -219,7 +212,7 @@ def train_answer_model(
     options = options or TrainOptions()
     rows, data = collect_training_sets(
         sets,
-        lambda q, a: _set_rows(settings, q, a, options.features_cache, options.progress),
+        lambda q, a: _set_rows(settings, q, a, options),
         lambda row: row["asked_at"],
         lambda row: row["id"],
         options,
