@@ -12,8 +12,9 @@ right. Logistic regressions learn the probability of "right" (free answers; mult
 threshold follows from it) and, for free questions, the probability that the articles answer the
 question at all, whose threshold decides abstention (eval/calibration.py). Then the extractor-confidence
 floor under which a free answer is withheld anyway is the one with the most right responses
-(`fit_confidence_floor`). The artifact records the seed, the command, the sha256 of every data file and the fit metrics, and holds no timestamps: the same
-rows write the same bytes (docs/eval.md, "Reproducible dense candidates", on the rows themselves).
+(`fit_confidence_floor`). The artifact records the seed, the command, the sha256 of every data file
+and the fit metrics, and holds no timestamps: the same rows write the same bytes (docs/eval.md,
+"Reproducible dense candidates", on the rows themselves).
 """
 
 from __future__ import annotations

@@ -283,7 +283,7 @@ class Answerer:
         fit = None  # free extracted answers only: choices name the candidates themselves
         read: dict[str, Any] | None = None  # what the span reader did, for debug
         if extraction is None:
-            extraction = self.furniture.trim(self.extractor.extract(analysed, passages))
+            extraction = self.furniture.trim(self.extractor.extract(analysed, passages, record=plan.debug))
             if self.reader is not None:
                 chosen, read = self.reader.answer(analysed, passages, extraction)
                 extraction = self.furniture.trim(chosen)

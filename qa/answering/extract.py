@@ -103,8 +103,10 @@ class SpanExtractor:
         self.window = window
         self._article_stems: LRU[str, set[str]] = LRU(256)
 
-    def extract(self, question: Question, passages: list[Passage]) -> Extraction:
-        result = self._extract(question, passages)
+    def extract(self, question: Question, passages: list[Passage], *, record: bool = False) -> Extraction:
+        """The answer to `question` from `passages`; with `record`, the candidate spans weighed with
+        their span-model features too (`Extraction.candidates`: debug records, training rows)."""
+        result = self._extract(question, passages, record)
         if result.support:
             result.confidence *= self._names_support(question, result.support[0].passage.article)
         return result
@@ -120,7 +122,7 @@ class SpanExtractor:
         missing = sum(1 for name in question.names if not mentioned(name, stems))
         return max(MISSING_NAME_FACTOR**missing, MISSING_NAME_FACTOR**2)
 
-    def _extract(self, question: Question, passages: list[Passage]) -> Extraction:
+    def _extract(self, question: Question, passages: list[Passage], record: bool) -> Extraction:
         ranked = dedupe(sentence_scores(question, passages))
         if not ranked:
             return Extraction(answer="", support=[], confidence=0.0)
@@ -141,7 +143,7 @@ class SpanExtractor:
             readable = ranked
             if question.kind in ("how_many", "how_much"):  # only sentences with a number can answer
                 readable = [s for s in ranked if NUMBER_RE.search(s.passage.article.text[s.start : s.end])]
-            span = self._best_span(question, readable[: self.max_sentences], _openings(readable))
+            span = self._best_span(question, readable[: self.max_sentences], _openings(readable), record)
             if span is not None:
                 answer, evidence, span_confidence, weighed = span
                 return Extraction(
@@ -153,7 +155,7 @@ class SpanExtractor:
             elif question.typed:
                 confidence *= UNTYPED_SUPPORT_FACTOR if question.copular else NO_SPAN_FACTOR
             further = readable[self.max_sentences : 3 * self.max_sentences]
-            span = self._best_span(question, further) if further else None
+            span = self._best_span(question, further, (), record) if further else None
             if span is not None and span[2] >= confidence:
                 # none of the best sentences names such a thing, a lower one does, and better
                 # than the best sentence answers the question
@@ -168,10 +170,11 @@ class SpanExtractor:
         return Extraction(without_credit(text), [sentence], confidence, closest=closest)
 
     def _best_span(
-        self, question: Question, ranked: list[Sentence], openings: Sequence[Sentence] = ()
+        self, question: Question, ranked: list[Sentence], openings: Sequence[Sentence], record: bool
     ) -> tuple[str, list[Evidence], float, list[dict[str, Any]]] | None:
         """The best candidate span in the `ranked` sentences (and, with `window`, the sentences around
-        them and the first sentence of each passage in `openings`), and every candidate weighed."""
+        them and the first sentence of each passage in `openings`), and with `record` the candidates
+        weighed (none otherwise: the features cost nothing on a plain `ask` without the span model)."""
         targets = self._read_targets(question, ranked, openings)
         texts = [
             t.sentence.passage.article.text[slice(*t.sentence.passage.sentences[t.index])] for t in targets
@@ -181,7 +184,8 @@ class SpanExtractor:
             return None
         prefer_recent(spans.found)
         totals = candidate_totals(question, spans)
-        features = candidate_features(question, spans, totals)
+        ranks = record or self.span_model is not None
+        features = candidate_features(question, spans, totals) if ranks else {}
         if self.span_model is not None:
             best_key = self.span_model.best(features)
         else:
@@ -204,6 +208,7 @@ class SpanExtractor:
         weighed = [
             {"text": _mention_text(spans, targets, key), "features": features[key]}
             for key in sorted(totals, key=lambda k: -totals[k])[:WEIGHED_CANDIDATES]
+            if record
         ]
         return answer, evidence, confidence, weighed
 

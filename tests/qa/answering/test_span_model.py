@@ -25,7 +25,8 @@ SECOND = "Dana Kerr replaces Tom Ulver, who led the Harbor City Hawks for six se
 def _extract(parser, model: SpanModel | None):
     article = Article("a", "Hawks name a coach", f"{FIRST} {SECOND}", source="x.test", published="2023-03-01")
     analysed = QuestionAnalyzer(parser).analyze(QUESTION)
-    return SpanExtractor(parser, span_model=model).extract(analysed, [passage_of(article, article.text, 0)])
+    passages = [passage_of(article, article.text, 0)]
+    return SpanExtractor(parser, span_model=model).extract(analysed, passages, record=True)
 
 
 def _model(weights: dict[str, float]) -> SpanModel:
@@ -62,6 +63,13 @@ def test_an_extraction_records_each_candidate_with_every_feature(spacy_parser) -
     best = result.candidates[0]["features"]
     assert best["hand_share"] == 1.0 and best["articles"] == pytest.approx(0.6931, abs=1e-3)
     assert {f"log_{n}" for n in MENTION_FACTORS} <= set(best)
+
+
+def test_candidates_are_recorded_only_when_asked(spacy_parser) -> None:
+    article = Article("a", "Hawks name a coach", f"{FIRST} {SECOND}", source="x.test", published="2023-03-01")
+    analysed = QuestionAnalyzer(spacy_parser).analyze(QUESTION)
+    plain = SpanExtractor(spacy_parser).extract(analysed, [passage_of(article, article.text, 0)])
+    assert plain.answer == "Dana Kerr" and plain.candidates == []
 
 
 def test_the_span_model_ranks_the_candidates(spacy_parser) -> None:
