@@ -131,13 +131,13 @@ class _ScriptedReader:
         return spans
 
 
-def _answerer_with(news_answerer: Answerer, reader: object) -> Answerer:
+def _answerer_with(news_answerer: Answerer, reader: object, weights: ReaderWeights | None = None) -> Answerer:
     return Answerer(
         news_answerer.store,
         news_answerer.embedder,
         news_answerer.search,
         nlp=news_answerer.parser,
-        reader=ReaderStage(reader, ReaderWeights()),  # type: ignore[arg-type]
+        reader=ReaderStage(reader, weights or ReaderWeights(over_typed_spans=True)),  # type: ignore[arg-type]
     )
 
 
@@ -160,6 +160,18 @@ class TestReaderStage:
         assert answer.answer == plain.answer != "16 seasons"
         assert answer.assessment["reader"]["margin"] == -1.0
 
+    def test_by_default_it_reads_only_over_a_whole_sentence_answer(self, news_answerer: Answerer) -> None:
+        typed = news_answerer.ask(self.QUESTION, as_of="2024-05-01", debug=True)
+        why = "Why does the city of Spokane have no electricity?"
+        sentence = news_answerer.ask(why, as_of="2024-05-01", debug=True)
+        assert typed.assessment["features"]["span"] == 1.0 and sentence.assessment["features"]["span"] == 0.0
+        answerer = _answerer_with(news_answerer, _ScriptedReader("power plant", margin=4.0), ReaderWeights())
+        over_span = answerer.ask(self.QUESTION, as_of="2024-05-01", debug=True)
+        assert over_span.answer == typed.answer and "reader" not in over_span.assessment
+        over_sentence = answerer.ask(why, as_of="2024-05-01", debug=True)
+        assert over_sentence.assessment["reader"]["answer"] == "power plant"
+        assert over_sentence.answer == "power plant"
+
     def test_windows_must_be_positive(self) -> None:
         with pytest.raises(ValueError, match="windows"):
             ReaderStage(_ScriptedReader("x", 1.0), ReaderWeights(windows=0))  # type: ignore[arg-type]
@@ -176,7 +188,8 @@ class TestChoice:
         n = len(CHOICE_FEATURES)
         weights = tuple(coef if name == "reader_margin" else 0.0 for name in CHOICE_FEATURES)
         choice = Calibrator(CHOICE_FEATURES, (0.0,) * n, (1.0,) * n, weights, 0.0, threshold)
-        return ReaderStage(_ScriptedReader("16 seasons", margin=2.0), ReaderWeights(), choice)  # type: ignore[arg-type]
+        weights = ReaderWeights(over_typed_spans=True)
+        return ReaderStage(_ScriptedReader("16 seasons", margin=2.0), weights, choice)  # type: ignore[arg-type]
 
     def test_the_model_takes_the_span_it_trusts(self, news_answerer: Answerer) -> None:
         for coef, expect_span in ((3.0, True), (-3.0, False)):
