@@ -10,6 +10,7 @@ Usage:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 # (kind, entity labels of an answer, the asked noun or None)
@@ -18,7 +19,6 @@ AnswerType = tuple[str, frozenset[str], str | None]
 PERSON = frozenset({"PERSON"})
 ORG = frozenset({"ORG"})
 _PLACE = frozenset({"GPE", "LOC", "FAC"})
-_GPE = frozenset({"GPE", "LOC"})
 _DATE = frozenset({"DATE", "TIME"})
 _COUNT = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _AMOUNT = frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"})
@@ -31,47 +31,25 @@ _TIME_UNITS = frozenset(
     for plural in ("", "s")
 ) | {"century", "centuries"}
 
-# Head noun of "which/what X" -> entity labels an answer of that kind carries.
-_TARGET_LABELS: dict[str, frozenset[str]] = {}
-for _labels, _nouns in (
-    (
-        PERSON,
-        "person people man woman men women author writer actor actress singer rapper player star designer "
-        "president leader ceo founder billionaire politician senator governor judge justice coach "
-        "quarterback pitcher artist musician celebrity lawmaker candidate prime minister king queen "
-        "prince princess chancellor spokesperson director host comedian athlete golfer driver son "
-        "daughter wife husband mother father brother sister chef journalist anchor rival monarch member",
-    ),
-    (
-        ORG,
-        "team company firm organization organisation group network brand retailer chain airline agency "
-        "party bank service newspaper union club university college school store restaurant manufacturer "
-        "automaker carrier studio label channel publication outlet magazine department committee "
-        "league startup platform app website giant maker business corporation franchise command",
-    ),
-    (
-        _GPE,
-        "country state city nation island province region capital town county area territory continent "
-        "republic kingdom neighborhood neighbourhood village district",
-    ),
-    (_PLACE, "place location venue river mountain ocean sea lake destination site landmark park airport"),
-    (frozenset({"DATE"}), "year day date month decade century age deadline"),
-    (frozenset({"NORP"}), "nationality religion ethnicity"),
-    (frozenset({"PERCENT"}), "percentage percent rate share"),
-    (frozenset({"MONEY", "CARDINAL"}), "price amount cost sum fine salary fee"),
-    (
-        # QUOTED: a title in quotation marks, which spaCy's NER often misses ("Succession")
-        frozenset({"WORK_OF_ART", "ORG", "PRODUCT", "QUOTED"}),
-        "movie film book song album show series novel play musical documentary painting sitcom memoir",
-    ),
-    (frozenset({"QUOTED"}), "term word phrase slogan motto catchphrase hashtag"),
-    (frozenset({"LAW"}), "law act bill legislation"),
-    (frozenset({"EVENT"}), "event tournament festival storm hurricane war battle championship"),
-    (frozenset({"PRODUCT", "ORG"}), "product car vehicle drug vaccine device phone model browser"),
-    (frozenset({"LANGUAGE"}), "language"),
-):
-    for _noun in _nouns.split():
-        _TARGET_LABELS[_noun] = _labels
+# Head noun of "which/what X" -> entity labels an answer of that kind carries (a data file).
+ASKED_NOUNS_FILE = Path(__file__).with_name("data") / "asked_nouns.txt"
+
+
+def load_asked_nouns(path: Path = ASKED_NOUNS_FILE) -> dict[str, frozenset[str]]:
+    """noun -> labels from LABELS<TAB>nouns lines ('#' comments); a later line wins for a noun."""
+    table: dict[str, frozenset[str]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        labels, tab, nouns = line.partition("\t")
+        if not tab or not labels.strip() or not nouns.split():
+            raise ValueError(f"{path}:{n}: expected LABELS<TAB>nouns, got {line!r}")
+        for noun in nouns.split():
+            table[noun.lower()] = frozenset(labels.strip().split(","))
+    return table
+
+
+_TARGET_LABELS: dict[str, frozenset[str]] = load_asked_nouns()
 
 WH_WORDS = ("who", "whom", "whose", "where", "when", "which", "what", "how", "why")
 # The wh-words whose answer type needs no more reading.
