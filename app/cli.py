@@ -301,6 +301,10 @@ def train(
         ),
     ] = "answer",
     epochs: Annotated[int, typer.Option(help="--fit reader: passes over the examples.")] = 2,
+    synthetic: Annotated[
+        int,
+        typer.Option(help="--fit reader: synthetic examples from the articles to pre-train on (0: none)."),
+    ] = 0,
 ) -> None:
     """Fit the answer model (calibrated confidence, abstention), or with --fit rerank the reranker's
     weights, --fit reader the span reader (a folder), --fit options the multiple-choice option model,
@@ -312,11 +316,11 @@ def train(
     if fit not in _FITS:
         raise _fail(NewsQAError(f"--fit must be {_FITS_TEXT}, not {fit!r}"), False)
     sets = list(zip(questions, articles, strict=True))
-    command = _train_command(fit, sets, out, seed, asked_before, epochs)
+    command = _train_command(fit, sets, out, seed, asked_before, (epochs, synthetic))
     options = TrainOptions(seed, asked_before, command, features_cache, progress=True)
     try:
         if fit == "reader":
-            report = _train_reader(sets, out, seed, asked_before, command, epochs)
+            report = _train_reader(sets, out, seed, asked_before, command, (epochs, synthetic))
         elif fit in ("options", "spans"):
             report = _train_ranker(fit, _settings(data_dir), sets, out, options)
         elif fit == "rerank":
@@ -341,30 +345,40 @@ def _train_command(
     out: Path,
     seed: int,
     asked_before: str | None,
-    epochs: int,
+    reader_passes: tuple[int, int],
 ) -> str:
     """The command an artifact records: the one that writes it again."""
     parts = [f"--fit {fit}"] if fit != "answer" else []
     parts += [f"--questions {q} --articles {a}" for q, a in sets]
     parts += [f"--out {out}", f"--seed {seed}"] + ([f"--asked-before {asked_before}"] if asked_before else [])
-    parts += [f"--epochs {epochs}"] if fit == "reader" else []
+    parts += [f"--epochs {reader_passes[0]} --synthetic {reader_passes[1]}"] if fit == "reader" else []
     return "newsqa train " + " ".join(parts)
 
 
 def _train_reader(
-    sets: list[tuple[Path, Path]], out: Path, seed: int, asked_before: str | None, command: str, epochs: int
+    sets: list[tuple[Path, Path]],
+    out: Path,
+    seed: int,
+    asked_before: str | None,
+    command: str,
+    passes: tuple[int, int],
 ) -> dict[str, object]:
+    """--fit reader; `passes`: epochs over the real examples, and synthetic examples before them."""
     from eval.evalsets import load_evalset
     from eval.reader_train import ReaderTrainOptions, train_reader
     from eval.train import sha256_of
 
     evalsets = [load_evalset(a, q) for q, a in sets]
     hashes = {str(path): sha256_of(path) for pair in sets for path in pair}
-    options = ReaderTrainOptions(seed, asked_before, command, epochs=epochs, progress=True)
+    epochs, synthetic = passes
+    options = ReaderTrainOptions(seed, asked_before, command, epochs, synthetic, progress=True)
     info = train_reader(evalsets, options, out, hashes)
     return {
         "out": str(out),
-        **{k: info[k] for k in ("examples", "positives", "training_seconds", "model_bytes")},
+        **{
+            k: info[k]
+            for k in ("examples", "positives", "synthetic_examples", "training_seconds", "model_bytes")
+        },
     }
 
 

@@ -4,7 +4,10 @@ Usage:
     options = ReaderTrainOptions(seed=0, asked_before="2024-01-01", command="newsqa train --fit reader ...")
     info = train_reader(sets, options, out=Path("qa/answering/models/reader"))
 
-The examples come from `eval/reader_data.py` (training questions only). The loss is the cross-entropy
+The examples come from `eval/reader_data.py` (training questions only); with `synthetic` > 0 the
+model first makes one pass over that many synthetic examples cut from the training articles published
+before `asked_before` (`eval/reader_synthetic.py`), which teaches it to match question and window
+(docs/eval.md, "Synthetic pre-training"). The loss is the cross-entropy
 of the gold start and end token, both on [CLS] for a window without the answer (SQuAD 2.0 style).
 Training runs in torch fp32 on the CPU (about 6 examples a second on 2 cores at 192 tokens); the
 model is then exported to fused ONNX, quantized to int8 like the embedder, and written with its
@@ -21,12 +24,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from eval.evalsets import EvalSet
 from eval.reader_data import ExampleLimits, ReaderExample, reader_examples
+from eval.reader_synthetic import SyntheticLimits, synthetic_examples
 from qa.answering.reader import FORMAT_VERSION, PairEncoder, ReaderConfig, window_token_range
 
 MODEL_KIND = "minilm-l6-span-reader"
@@ -40,6 +44,7 @@ class ReaderTrainOptions:
     asked_before: str | None = None
     command: str = ""
     epochs: int = 2
+    synthetic: int = 0  # synthetic examples for one pass before the real ones (0: none)
     batch_size: int = 16
     learning_rate: float = 5e-5
     warmup_share: float = 0.1  # of the steps, rising linearly to the rate, then falling to 0
@@ -203,6 +208,9 @@ def train_reader(
         )
     encoder = PairEncoder(model_folder / "tokenizer.json", config)
     model = _span_model(model_folder)
+    synthetic = _synthetic(sets, options, config) if options.synthetic else []
+    if synthetic:
+        _fit(model, encoder, synthetic, replace(options, epochs=1))
     loss = _fit(model, encoder, examples, options)
     trained = time.monotonic() - started
     _export(model, model_folder, out)
@@ -212,6 +220,8 @@ def train_reader(
         "config": asdict(config),
         "training": {k: v for k, v in asdict(options).items() if k != "progress"},
         "example_limits": asdict(limits),
+        "synthetic_limits": asdict(SyntheticLimits()),
+        "synthetic_examples": len(synthetic),
         "data": data_hashes,
         "examples": len(examples),
         "positives": sum(e.positive for e in examples),
@@ -222,3 +232,27 @@ def train_reader(
     }
     (out / "reader.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
     return info
+
+
+def _synthetic(
+    sets: Sequence[EvalSet], options: ReaderTrainOptions, config: ReaderConfig
+) -> list[ReaderExample]:
+    """Synthetic examples from the sets' articles published before `asked_before` (all when None; an
+    article without a date cannot be placed before it, so it is left out)."""
+    from qa.text.nlp import SpacyParser
+
+    articles = {
+        aid: article
+        for s in sets
+        for aid, article in s.articles.items()
+        if options.asked_before is None or (article.published or "9999") < options.asked_before
+    }
+    ordered = [articles[aid] for aid in sorted(articles)]
+    return synthetic_examples(
+        ordered,
+        options.synthetic,
+        SyntheticLimits(),
+        SpacyParser.load(),
+        options.seed,
+        config.max_window_chars,
+    )

@@ -11,7 +11,7 @@ import gc
 from typing import TYPE_CHECKING, Any
 
 from qa.answering.answer_model import AnswerModel
-from qa.answering.reading import ReaderStage
+from qa.answering.reading import ReaderStage, ReaderWeights
 from qa.answering.span_model import SpanModel
 from qa.service import Answerer
 
@@ -93,6 +93,7 @@ def span_reader(settings: Settings) -> ReaderStage | None:
     """The reader stage Settings asks for: `reader_path`, else the shipped reader if `use_reader`."""
     if settings.reader_path is None and not settings.use_reader:
         return None
-    stage = ReaderStage.load(settings.reader_path)
+    weights = ReaderWeights(over_typed_spans=settings.reader_every_question)
+    stage = ReaderStage.load(settings.reader_path, weights)
     stage.reader.warm_up()
     return stage

@@ -109,13 +109,14 @@ class TestTokenLabels:
 
 def test_a_tiny_fit_writes_a_reader_that_loads_and_reads(tmp_path: Path) -> None:
     out = tmp_path / "reader"
-    options = ReaderTrainOptions(seed=0, command="test", epochs=1, batch_size=4)
+    options = ReaderTrainOptions(seed=0, command="test", epochs=1, synthetic=8, batch_size=4)
     info = train_reader(
         [_evalset()], options, out, {"invented": "0"}, config=ReaderConfig(max_window_chars=120)
     )
     meta = json.loads((out / "reader.json").read_text())
     assert meta["examples"] == info["examples"] > 0 and meta["positives"] > 0
     assert meta["training"]["seed"] == 0 and meta["data"] == {"invented": "0"}
+    assert 0 < meta["synthetic_examples"] <= meta["training"]["synthetic"] == 8
     reader = SpanReader.load(out)
     window = "The building was designed by the architect Oren Vasquez."
     (span,) = reader.read("Which architect designed the library?", [window])

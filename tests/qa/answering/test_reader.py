@@ -242,6 +242,9 @@ def test_settings_choose_the_reader(tmp_path: Path) -> None:
     from qa.build import span_reader
 
     assert span_reader(Settings(data_dir=tmp_path)) is None
-    assert isinstance(span_reader(Settings(data_dir=tmp_path, use_reader=True)), ReaderStage)
+    stage = span_reader(Settings(data_dir=tmp_path, use_reader=True))
+    assert isinstance(stage, ReaderStage) and not stage.weights.over_typed_spans
+    every = span_reader(Settings(data_dir=tmp_path, use_reader=True, reader_every_question=True))
+    assert every is not None and every.weights.over_typed_spans
     with pytest.raises(NewsQAError, match="model.onnx"):
         span_reader(Settings(data_dir=tmp_path, reader_path=tmp_path))
