@@ -4,7 +4,7 @@ Usage (one command; `make eval-assistant`):
     python -m eval.assistant --out out/eval-assistant
 
 Every question of `eval/datasets/demo/assistant40.jsonl` goes through `Answerer.ask` (the code path of
-the CLI, API and UI) over the cached eval index of the demo articles (`eval.harness.EvalIndex`, built
+the CLI, API and UI) over the cached eval index of the demo articles (`eval.eval_index.EvalIndex`, built
 once under `<data_dir>/eval/<key>/`). A follow-up is asked after its `context` questions, with the
 history a chat client sends back: each earlier question and the answer it was shown. Each question is
 then one of three outcomes (`classify`):
@@ -279,7 +279,7 @@ def markdown(
 
 def build_answerer(settings: Any, articles_path: Path) -> Any:
     """The product's answerer over the cached eval index of `articles_path` (built if missing)."""
-    from eval.harness import EvalIndex
+    from eval.eval_index import EvalIndex
     from qa.build import build_answerer as build_product_answerer
 
     index = EvalIndex(settings, articles_path)

@@ -163,7 +163,7 @@ def collect_candidates(
     progress: bool = False,
 ) -> list[QuestionCandidates]:
     """Features and labels of the first-stage candidates of every answerable question of one set."""
-    from eval.harness import EvalIndex
+    from eval.eval_index import EvalIndex
     from index.pipeline import build_embedder, build_store
     from qa.retrieval.search import SearchPipeline
 

@@ -153,7 +153,7 @@ def asked_rows(
     data = training_data(questions_path, articles_path)
 
     def compute() -> list[dict[str, Any]]:
-        from eval.harness import EvalIndex
+        from eval.eval_index import EvalIndex
         from qa.build import build_answerer
 
         evalset = load_evalset(articles_path, questions_path)

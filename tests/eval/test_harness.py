@@ -8,8 +8,9 @@ import pytest
 
 import eval.harness as harness
 from eval.baselines import EvalConfig
+from eval.eval_index import index_key
 from eval.evalsets import load_evalset
-from eval.harness import StoredTexts, build_report, index_key, run_configs, run_eval
+from eval.harness import StoredTexts, build_report, run_configs, run_eval
 from eval.report import markdown_report, markdown_table, write_outputs
 from newsqa.errors import InvalidInput
 from newsqa.settings import Settings
@@ -382,6 +383,48 @@ class TestEvalIndex:
         assert seen_settings[0].chroma_url is None
         second = harness.EvalIndex(settings, articles).ensure(items)
         assert second["reused"] is True and len(ingestor.calls) == 1
+
+    def test_a_second_eval_waits_for_the_build_and_reuses_it(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two evals of one articles file at once: the second used to wipe the first's unfinished
+        build as a leftover; now it waits its turn and finds the build complete."""
+        import threading
+
+        import index.pipeline
+
+        articles, questions, _ = write_set(tmp_path)
+        items = list(load_evalset(articles, questions).articles.values())
+        building, release = threading.Event(), threading.Event()
+        ingestor = FakeIngestor()
+
+        class SlowIngestor:
+            def ingest_articles(
+                self, articles: Any, progress: bool = False, detect_reprints: bool = True
+            ) -> Any:
+                building.set()
+                release.wait(10)
+                return ingestor.ingest_articles(articles, detect_reprints=detect_reprints)
+
+        monkeypatch.setattr(index.pipeline, "build_ingestor", lambda settings: SlowIngestor())
+        settings = Settings(data_dir=tmp_path / "data")
+        results: list[dict[str, Any]] = []
+        first = threading.Thread(
+            target=lambda: results.append(harness.EvalIndex(settings, articles).ensure(items))
+        )
+        first.start()
+        assert building.wait(10)
+        second = threading.Thread(
+            target=lambda: results.append(harness.EvalIndex(settings, articles).ensure(items))
+        )
+        second.start()
+        second.join(0.5)
+        assert second.is_alive()  # waiting for the lock, not wiping the build under way
+        release.set()
+        first.join(10)
+        second.join(10)
+        assert [r["reused"] for r in results] == [False, True]
+        assert len(ingestor.calls) == 1
 
     def test_incomplete_build_is_redone(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         import index.pipeline
