@@ -305,6 +305,7 @@ def train(
         int,
         typer.Option(help="--fit reader: synthetic examples from the articles to pre-train on (0: none)."),
     ] = 0,
+    device: Annotated[str, typer.Option(help="--fit reader: torch device of the fit, e.g. cuda.")] = "cpu",
 ) -> None:
     """Fit the answer model (calibrated confidence, abstention), or with --fit rerank the reranker's
     weights, --fit reader the span reader (a folder), --fit options the multiple-choice option model,
@@ -320,7 +321,7 @@ def train(
     options = TrainOptions(seed, asked_before, command, features_cache, progress=True)
     try:
         if fit == "reader":
-            report = _train_reader(sets, out, seed, asked_before, command, (epochs, synthetic))
+            report = _train_reader(sets, out, seed, asked_before, command, (epochs, synthetic, device))
         elif fit in ("options", "spans"):
             report = _train_ranker(fit, _settings(data_dir), sets, out, options)
         elif fit == "rerank":
@@ -361,17 +362,18 @@ def _train_reader(
     seed: int,
     asked_before: str | None,
     command: str,
-    passes: tuple[int, int],
+    passes: tuple[int, int, str],
 ) -> dict[str, object]:
-    """--fit reader; `passes`: epochs over the real examples, and synthetic examples before them."""
+    """--fit reader; `passes`: epochs over the real examples, synthetic examples before them, and the
+    torch device."""
     from eval.evalsets import load_evalset
     from eval.reader_train import ReaderTrainOptions, train_reader
     from eval.train import sha256_of
 
     evalsets = [load_evalset(a, q) for q, a in sets]
     hashes = {str(path): sha256_of(path) for pair in sets for path in pair}
-    epochs, synthetic = passes
-    options = ReaderTrainOptions(seed, asked_before, command, epochs, synthetic, progress=True)
+    epochs, synthetic, device = passes
+    options = ReaderTrainOptions(seed, asked_before, command, epochs, synthetic, device=device, progress=True)
     info = train_reader(evalsets, options, out, hashes)
     return {
         "out": str(out),

@@ -5,10 +5,11 @@ Usage:
     # both answers and the choice features), then:
     python -m eval.reader_choice RECORDS.jsonl [RECORDS.jsonl ...] --out qa/answering/models/reader/choice.json
 
-Rows are the answerable questions where exactly one of the two answers is right (exact, or a short
-answer of at most 10 words containing the gold one: `eval.train.is_right_free`); the label is 1 when
-it is the reader's. A logistic regression on standardised `CHOICE_FEATURES` (`eval.calibration.fit_logistic`) gives
-P(the reader is right); the stage takes the span at 0.5 and above. The file records the rows, the
+Rows are the answerable questions where the reader's span is right (exact, or a short answer of at
+most 10 words containing the gold one: `eval.train.is_right_free`; label 1) or the extractor's answer
+contains the gold one at any length (label 0 unless the span is right too). A logistic regression on
+standardised `CHOICE_FEATURES` (`eval.calibration.fit_logistic`) gives P(take the reader's span); the
+stage takes the span at 0.5 and above. The file records the rows, the
 5-fold cross-validated accuracy against always taking one side, and the sha256 of each records file.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.calibration import fit_logistic
+from eval.metrics import contains_answer
 from eval.train import is_right_free, sha256_of
 from qa.answering.answer_model import Calibrator
 from qa.answering.reading import CHOICE_FEATURES
@@ -32,7 +34,12 @@ CV_FOLDS = 5
 
 
 def choice_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The decisive disagreements of eval records: features and whether the reader was the right one."""
+    """The questions where the choice matters, with features and whether to take the reader's span.
+
+    Take it (1) when it is right. Keep the extractor's answer (0) when the span is wrong and that
+    answer holds the gold one, even as a whole sentence: a wrong name in place of a sentence that
+    answers costs the user more than a long answer does. Where neither holds it, the choice moves
+    nothing and the question gives no row."""
     rows = []
     for record in records:
         reader = (record.get("assessment") or {}).get("reader")
@@ -40,8 +47,8 @@ def choice_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         gold = record["gold"]
         reader_right = is_right_free(reader["answer"], gold, True)
-        extractor_right = is_right_free(reader["extractor_answer"], gold, True)
-        if reader_right != extractor_right:
+        extractor_holds = contains_answer(reader["extractor_answer"], gold) == 1.0
+        if reader_right or extractor_holds:
             rows.append({"features": reader["features"], "label": reader_right, "id": record["id"]})
     return rows
 

@@ -7,11 +7,12 @@ Usage:
 The examples come from `eval/reader_data.py` (training questions only); with `synthetic` > 0 the
 model first makes one pass over that many synthetic examples cut from the training articles published
 before `asked_before` (`eval/reader_synthetic.py`), which teaches it to match question and window
-(docs/eval.md, "Synthetic pre-training"). The loss is the cross-entropy
-of the gold start and end token, both on [CLS] for a window without the answer (SQuAD 2.0 style).
-Training runs in torch fp32 on the CPU (about 6 examples a second on 2 cores at 192 tokens); the
-model is then exported to fused ONNX, quantized to int8 like the embedder, and written with its
-tokenizer and `reader.json` (config, seed, command, data hashes, example counts, training time).
+(docs/eval.md, "Synthetic pre-training", "Phrase questions"). The loss is the cross-entropy of the
+gold start and end token, both on [CLS] for a window without the answer (SQuAD 2.0 style). Training
+runs in torch fp32 on the CPU by default (about 13 examples a second on 2 cores at 192 tokens;
+`device="cuda"` on a GPU); the model is then exported to fused ONNX, quantized to int8 like the
+embedder, and written with its tokenizer and `reader.json` (config, seed, command, data hashes,
+example counts, training time).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 from eval.evalsets import EvalSet
 from eval.reader_data import ExampleLimits, ReaderExample, reader_examples
-from eval.reader_synthetic import SyntheticLimits, synthetic_examples
+from eval.reader_synthetic import DependencyParser, SyntheticLimits, synthetic_examples
 from qa.answering.reader import FORMAT_VERSION, PairEncoder, ReaderConfig, window_token_range
 
 MODEL_KIND = "minilm-l6-span-reader"
@@ -50,6 +51,7 @@ class ReaderTrainOptions:
     warmup_share: float = 0.1  # of the steps, rising linearly to the rate, then falling to 0
     weight_decay: float = 0.01
     threads: int = 2
+    device: str = "cpu"  # torch device of the fit ("cuda" on a GPU); the export runs on the CPU
     progress: bool = False
 
 
@@ -114,6 +116,7 @@ def _fit(
 
     torch.manual_seed(options.seed)
     torch.set_num_threads(options.threads)
+    model.to(options.device)
     rng = random.Random(options.seed)
     steps = options.epochs * math.ceil(len(examples) / options.batch_size)
     optimizer = torch.optim.AdamW(
@@ -128,7 +131,7 @@ def _fit(
     for epoch in range(options.epochs):
         losses: list[float] = []
         for batch in _batches(examples, options.batch_size, rng):
-            loss = _step(model, encoder, batch)
+            loss = _step(model, encoder, batch, options.device)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -143,10 +146,11 @@ def _fit(
                 )
         mean_loss = sum(losses) / max(1, len(losses))
     model.eval()
+    model.to("cpu")
     return mean_loss
 
 
-def _step(model: Any, encoder: PairEncoder, batch: list[ReaderExample]) -> Any:
+def _step(model: Any, encoder: PairEncoder, batch: list[ReaderExample], device: str = "cpu") -> Any:
     import torch
 
     # PairEncoder pads to the batch's longest pair; one question per call, so encode pair by pair
@@ -154,7 +158,8 @@ def _step(model: Any, encoder: PairEncoder, batch: list[ReaderExample]) -> Any:
     width = max(inputs["input_ids"].shape[1] for inputs, _ in encoded)
     tensors = {
         name: torch.tensor(
-            [list(inputs[name][0]) + [0] * (width - inputs[name].shape[1]) for inputs, _ in encoded]
+            [list(inputs[name][0]) + [0] * (width - inputs[name].shape[1]) for inputs, _ in encoded],
+            device=device,
         )
         for name in ("input_ids", "attention_mask", "token_type_ids")
     }
@@ -166,8 +171,8 @@ def _step(model: Any, encoder: PairEncoder, batch: list[ReaderExample]) -> Any:
     pad = tensors["attention_mask"] == 0
     start_logits = start_logits.masked_fill(pad, -1e4)
     end_logits = end_logits.masked_fill(pad, -1e4)
-    starts = torch.tensor([s for s, _ in labels])
-    ends = torch.tensor([e for _, e in labels])
+    starts = torch.tensor([s for s, _ in labels], device=device)
+    ends = torch.tensor([e for _, e in labels], device=device)
     loss_fn = torch.nn.functional.cross_entropy
     return (loss_fn(start_logits, starts) + loss_fn(end_logits, ends)) / 2
 
@@ -207,6 +212,9 @@ def train_reader(
             "no training examples: no question of the given files was asked before --asked-before"
         )
     encoder = PairEncoder(model_folder / "tokenizer.json", config)
+    import torch
+
+    torch.manual_seed(options.seed)  # the span head's initial weights
     model = _span_model(model_folder)
     synthetic = _synthetic(sets, options, config) if options.synthetic else []
     if synthetic:
@@ -239,8 +247,6 @@ def _synthetic(
 ) -> list[ReaderExample]:
     """Synthetic examples from the sets' articles published before `asked_before` (all when None; an
     article without a date cannot be placed before it, so it is left out)."""
-    from qa.text.nlp import SpacyParser
-
     articles = {
         aid: article
         for s in sets
@@ -252,7 +258,7 @@ def _synthetic(
         ordered,
         options.synthetic,
         SyntheticLimits(),
-        SpacyParser.load(),
+        DependencyParser.load(),
         options.seed,
         config.max_window_chars,
     )

@@ -28,17 +28,20 @@ def _record(
     }
 
 
-def test_rows_are_the_decisive_disagreements() -> None:
+def test_rows_are_the_questions_where_the_choice_matters() -> None:
+    sentence = "The ferry now sails from Port Ashby, the harbour board said on Monday after a long vote."
     records = [
         _record(0, "Port Ashby", "Elmbrook", 1.0),  # reader right
         _record(1, "Elmbrook", "Port Ashby", 1.0),  # extractor right
-        _record(2, "Port Ashby", "Port Ashby", 1.0),  # both right: nothing to choose
-        _record(3, "Elmbrook", "Oslo", 1.0),  # both wrong
+        _record(2, "Port Ashby", "Port Ashby", 1.0),  # both right: the span is as good
+        _record(3, "Elmbrook", "Oslo", 1.0),  # both wrong: nothing to choose
         _record(4, "Port Ashby", "Elmbrook", 1.0, answerable=False),
         {"id": "q5", "answerable": True, "gold": ["x"], "assessment": {}},  # no reading
+        _record(6, "Elmbrook", sentence, 1.0),  # a wrong name in place of a sentence that answers
+        _record(7, "Port Ashby", sentence, 1.0),  # the short right answer over the long one
     ]
     rows = choice_rows(records)
-    assert [(r["id"], r["label"]) for r in rows] == [("q0", 1), ("q1", 0)]
+    assert [(r["id"], r["label"]) for r in rows] == [("q0", 1), ("q1", 0), ("q2", 1), ("q6", 0), ("q7", 1)]
 
 
 def test_the_fit_learns_that_a_high_margin_means_the_reader_is_right(tmp_path: Path) -> None:
