@@ -3,7 +3,7 @@
 Usage:
     doc = nlp("Officials urged drivers to avoid the highway until Monday.")   # spaCy with its parser
     clause_question(doc, ClauseLimits())
-    # ("What did Officials urge drivers to do?", 24, 41)  -> the answer is doc.text[24:41], "avoid the highway"
+    # ("What did officials urge drivers to do?", 27, 44)  -> the answer is doc.text[27:44], "avoid the highway"
 
 Entity cloze questions (`eval/reader_synthetic.py`) only ever ask for names, dates and numbers, so a
 reader trained on them and on RealTime QA (whose answers are names) turns "what did X tell Y to do?"
